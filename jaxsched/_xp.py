@@ -1,0 +1,236 @@
+"""Array namespaces, the dtype policy and the count that every formula receives.
+
+Each formula is written once against the Python array API. This module resolves the namespace a
+caller asks for (plain modules and their ``array_api_compat`` wrappers alike), picks the float
+and integer dtypes, converts the count once on entry, and offers the few exact step operations
+(local time, comparisons, floor division, search) that keep integer boundaries exact for integer
+counts up to ``2**31 - 1`` even when the float dtype is float32.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Count", "resolve_namespace", "is_jax_namespace"]
+
+_INT32_MAX = 2**31 - 1
+
+
+def is_jax_namespace(xp: Any) -> bool:
+    """True for ``jax.numpy`` (which implements the array API natively)."""
+    return getattr(xp, "__name__", "") == "jax.numpy"
+
+
+def resolve_namespace(xp: Any, count: Any = None) -> Any:
+    """Map ``xp`` (a module, a compat wrapper or ``None``) to an array-API namespace.
+
+    ``numpy`` and ``torch`` are replaced by their ``array_api_compat`` wrappers; ``jax.numpy``
+    and already-conforming namespaces (``array_api_strict``) are used as they are. With
+    ``xp=None`` the namespace is inferred from ``count`` (NumPy for Python numbers).
+    """
+    if xp is None:
+        if _is_array(count):
+            import array_api_compat
+
+            return array_api_compat.array_namespace(count)
+        return _compat("numpy")
+    name = getattr(xp, "__name__", "")
+    if name in ("numpy", "array_api_compat.numpy"):
+        return _compat("numpy")
+    if name in ("torch", "array_api_compat.torch"):
+        return _compat("torch")
+    if name == "jax.numpy":
+        return xp
+    if hasattr(xp, "__array_api_version__"):
+        return xp
+    raise TypeError(
+        f"`xp` must be an array namespace (numpy, torch, jax.numpy, array_api_strict or an "
+        f"array_api_compat wrapper), got {xp!r}"
+    )
+
+
+def _compat(name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"array_api_compat.{name}")
+
+
+def _is_array(x: Any) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype")
+
+
+def _device_of(x: Any) -> Any:
+    if not _is_array(x):
+        return None
+    import array_api_compat
+
+    try:
+        return array_api_compat.device(x)
+    except Exception:  # pragma: no cover - exotic arrays
+        return None
+
+
+def _is_integer_dtype(xp: Any, dtype: Any) -> bool:
+    return bool(xp.isdtype(dtype, "integral"))
+
+
+def _float_dtypes(xp: Any, count: Any) -> tuple[Any, Any]:
+    """The (float, int) dtypes a formula runs in for this namespace and count."""
+    if is_jax_namespace(xp):
+        import jax
+
+        if jax.config.jax_enable_x64:
+            return xp.float64, xp.int64
+        return xp.float32, xp.int32
+    if getattr(xp, "__name__", "") == "array_api_compat.torch":
+        import torch
+
+        if isinstance(count, torch.Tensor) and count.is_floating_point():
+            return count.dtype, torch.int64
+        return torch.get_default_dtype(), torch.int64
+    return xp.float64, xp.int64
+
+
+@dataclasses.dataclass(frozen=True)
+class Count:
+    """The count as a formula sees it: clamped at 0, as a float array and, when exact, an int.
+
+    Attributes:
+      xp: the array namespace.
+      t: the count as a float array (>= 0).
+      n: the count as an integer array (>= 0), or ``None`` when the caller passed a float count.
+      dtype: the float dtype of ``t`` and of every hyperparameter.
+      int_dtype: the integer dtype used for exact step arithmetic.
+      device: the device of the count (arrays are created there).
+    """
+
+    xp: Any
+    t: Any
+    n: Any
+    dtype: Any
+    int_dtype: Any
+    device: Any
+
+    @classmethod
+    def make(cls, count: Any, xp: Any) -> Count:
+        float_dtype, int_dtype = _float_dtypes(xp, count)
+        device = _device_of(count)
+        if isinstance(count, bool):
+            raise TypeError(f"`count` must be a number or an array, got {count!r}")
+        if isinstance(count, int) and is_jax_namespace(xp) and int_dtype == xp.int32:
+            if count > _INT32_MAX:  # beyond int32: keep it as a float
+                count = float(count)
+        if isinstance(count, float) and not math.isfinite(count):
+            raise ValueError(f"`count` must be finite, got {count!r}")
+        arr = xp.asarray(count, device=device) if device is not None else xp.asarray(count)
+        if _is_integer_dtype(xp, arr.dtype) or xp.isdtype(arr.dtype, "bool"):
+            n = xp.maximum(xp.astype(arr, int_dtype), xp.asarray(0, dtype=int_dtype, device=device))
+            t = xp.astype(n, float_dtype)
+        else:
+            n = None
+            t = xp.maximum(xp.astype(arr, float_dtype), xp.asarray(0.0, dtype=float_dtype, device=device))
+        return cls(xp, t, n, float_dtype, int_dtype, device)
+
+    # ------------------------------------------------------------------ conversions
+    def value(self, x: Any) -> Any:
+        """A float hyperparameter as an array of the formula dtype on the count's device."""
+        xp = self.xp
+        if x is None:
+            return None
+        if _is_array(x) and not isinstance(x, np.ndarray) and not is_jax_namespace(xp):
+            x = np.asarray(x)  # a jax leaf evaluated with another namespace
+        return xp.asarray(x, dtype=self.dtype, device=self.device)
+
+    def steps(self, x: Any) -> Any:
+        """A step hyperparameter: an int array when it is integral and fits, else a float array."""
+        xp = self.xp
+        if x is None:
+            return None
+        if _integral_leaf(x) and self.n is not None:
+            if isinstance(x, (int, np.integer)) or isinstance(x, np.ndarray):
+                hi = int(np.max(np.abs(np.asarray(x)))) if np.size(x) else 0
+                limit = _INT32_MAX if self.int_dtype == getattr(xp, "int32", None) else 2**62
+                if hi <= limit:
+                    return xp.asarray(np.asarray(x) if isinstance(x, np.ndarray) else x,
+                                      dtype=self.int_dtype, device=self.device)
+                return self.value(x)
+            if _is_array(x) and is_jax_namespace(xp):
+                return xp.astype(x, self.int_dtype)
+            return xp.asarray(np.asarray(x), dtype=self.int_dtype, device=self.device)
+        return self.value(x)
+
+    def is_int(self, b: Any) -> bool:
+        return self.n is not None and _is_integer_dtype(self.xp, b.dtype)
+
+    def as_float(self, b: Any) -> Any:
+        """A converted step array (int or float) as a float array."""
+        if _is_integer_dtype(self.xp, b.dtype):
+            return self.xp.astype(b, self.dtype)
+        return b
+
+    def const(self, v: float) -> Any:
+        return self.xp.asarray(v, dtype=self.dtype, device=self.device)
+
+    # ------------------------------------------------------------------ exact step operations
+    def shift(self, b: Any) -> Count:
+        """Local time ``max(count - b, 0)`` (exact when both are integers)."""
+        xp = self.xp
+        if self.is_int(b):
+            n = xp.maximum(self.n - b, xp.asarray(0, dtype=self.int_dtype, device=self.device))
+            return dataclasses.replace(self, n=n, t=xp.astype(n, self.dtype))
+        t = xp.maximum(self.t - self.as_float(b), self.const(0.0))
+        return dataclasses.replace(self, n=None, t=t)
+
+    def ge(self, b: Any) -> Any:
+        """``count >= b`` elementwise (exact for integer counts and boundaries)."""
+        if self.is_int(b):
+            return self.n >= b
+        return self.t >= self.as_float(b)
+
+    def floordiv(self, period: Any) -> Any:
+        """``floor(count / period)`` as a float array; ``period`` must be > 0 where it is used."""
+        xp = self.xp
+        if self.is_int(period):
+            safe = xp.where(period > 0, period, xp.ones_like(period))
+            return xp.astype(self.n // safe, self.dtype)
+        p = self.as_float(period)
+        safe = xp.where(p > 0, p, xp.ones_like(p))
+        return xp.floor(self.t / safe)
+
+    def searchsorted(self, boundaries: Any) -> Any:
+        """Number of ``boundaries`` (sorted, 1-D) that are ``<= count``."""
+        xp = self.xp
+        if self.is_int(boundaries):
+            return xp.searchsorted(boundaries, self.n, side="right")
+        return xp.searchsorted(self.as_float(boundaries), self.t, side="right")
+
+
+def _integral_leaf(x: Any) -> bool:
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, (int, np.integer)):
+        return True
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return False
+    try:
+        return bool(np.issubdtype(np.dtype(dtype), np.integer))
+    except TypeError:
+        return False
+
+
+def take(xp: Any, x: Any, idx: Any) -> Any:
+    """``x[idx]`` for a 1-D ``x`` and an index array of any shape."""
+    shape = tuple(idx.shape)
+    flat = xp.reshape(idx, (-1,))
+    out = xp.take(x, flat, axis=0)
+    return xp.reshape(out, shape + tuple(x.shape[1:]))
+
+
+def module_loaded(name: str) -> bool:
+    return name in sys.modules

@@ -1,0 +1,3 @@
+"""(placeholder: the composition algebra)"""
+
+__all__: list[str] = []

@@ -1,0 +1,151 @@
+"""Exponential decay (continuous and staircase), with begin and end clamp; and its warmup form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxsched import validate as v
+from jaxsched._math import safe_pow
+from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.config import register
+from jaxsched.join import boundary_list, join_schedules
+from jaxsched.schedules.polynomial import linear_schedule
+
+__all__ = ["Exponential", "exponential_decay", "warmup_exponential_decay_schedule"]
+
+
+@schedule_class("exponential_decay")
+class Exponential(Schedule):
+    """``I r^((t - B)/T)`` (floored exponent if ``staircase``), clamped by ``end_value``."""
+
+    init_value: Any = value_field()
+    transition_steps: Any = steps_field()
+    decay_rate: Any = value_field()
+    transition_begin: Any = steps_field()
+    staircase: bool = static_field()
+    end_value: Any = value_field()
+
+    def _formula(
+        self, c, *, init_value, transition_steps, decay_rate, transition_begin, staircase, end_value
+    ):
+        xp = c.xp
+        local = c.shift(transition_begin)
+        if staircase:
+            q = local.floordiv(transition_steps)
+        else:
+            q = local.t / c.as_float(transition_steps)
+        out = init_value * safe_pow(c, decay_rate, q)
+        if end_value is not None:
+            out = xp.where(
+                decay_rate < 1, xp.maximum(out, end_value), xp.minimum(out, end_value)
+            )
+        return out
+
+
+@register("exponential_decay")
+def exponential_decay(
+    init_value: Any,
+    transition_steps: Any,
+    decay_rate: Any,
+    transition_begin: Any = 0,
+    staircase: bool = False,
+    end_value: Any = None,
+) -> Exponential:
+    r"""Exponential decay (or growth) of ``init_value`` by ``decay_rate`` every ``transition_steps``.
+
+    .. math::
+      f(t) = \begin{cases}
+        I, & t \le B \\
+        I\, r^{(t - B)/T}, & t > B \quad(\text{exponent floored when staircase})
+      \end{cases}
+
+    then clamped below by ``end_value`` when ``r < 1`` (above when ``r >= 1``).
+
+    Args:
+      init_value: value up to ``transition_begin`` (real; traceable).
+      transition_steps: ``T > 0``, optimizer steps per factor of ``decay_rate``.
+      decay_rate: ``r >= 0`` (``r < 1`` decays, ``r > 1`` grows; ``r = 0`` drops to 0, or to
+        ``end_value``, after the first transition).
+      transition_begin: step ``B >= 0`` where the decay starts (default 0).
+      staircase: if True, the value changes only every ``transition_steps`` steps (static).
+      end_value: optional bound: a floor when ``r < 1``, a ceiling when ``r >= 1``.
+
+    Returns:
+      An :class:`Exponential` schedule.
+
+    Raises:
+      ValueError: ``transition_steps <= 0``, ``decay_rate < 0``, negative ``transition_begin``,
+        or a non-finite value.
+      TypeError: a non-numeric argument, or a non-bool ``staircase``.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.exponential_decay(1.0, 3, 0.5, staircase=True)
+      >>> [float(x) for x in s.evaluate(np.arange(8), np)]
+      [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+
+    Equivalents:
+      optax: ``exponential_decay`` (optax silently returns ``init_value`` forever when
+      ``transition_steps <= 0`` or ``decay_rate == 0``, and clamps a negative
+      ``transition_begin`` to 0; jaxsched raises, or decays for ``decay_rate == 0``).
+      torch: ``ExponentialLR(gamma=r)`` is ``T = 1``; ``StepLR(step_size=T, gamma=r)`` is the
+      staircase form. Keras: ``ExponentialDecay(I, T, r, staircase)``.
+    """
+    return Exponential(
+        v.real("init_value", init_value),
+        v.steps("transition_steps", transition_steps, positive=True),
+        v.real("decay_rate", decay_rate, ge=0),
+        v.steps("transition_begin", transition_begin),
+        v.boolean("staircase", staircase),
+        v.real("end_value", end_value, allow_none=True),
+    )
+
+
+@register("warmup_exponential_decay_schedule")
+def warmup_exponential_decay_schedule(
+    init_value: Any,
+    peak_value: Any,
+    warmup_steps: Any,
+    transition_steps: Any,
+    decay_rate: Any,
+    transition_begin: Any = 0,
+    staircase: bool = False,
+    end_value: Any = None,
+) -> Schedule:
+    r"""Linear warmup to ``peak_value``, then :func:`exponential_decay` from the peak.
+
+    .. math::
+      f(t) = \begin{cases}
+        I + (P - I)\,t/W, & t < W \\
+        \text{exponential\_decay}(P, T, r, B, \text{staircase}, E)(t - W), & t \ge W
+      \end{cases}
+
+    Args:
+      init_value: value at step 0 (real; traceable).
+      peak_value: value at the end of warmup (real; traceable).
+      warmup_steps: warmup length ``W >= 0`` in optimizer steps (``W = 0``: no warmup).
+      transition_steps: ``T > 0``, steps per factor of ``decay_rate`` after warmup.
+      decay_rate: ``r >= 0``.
+      transition_begin: steps ``B >= 0`` after the warmup before the decay starts.
+      staircase: discrete decay (static).
+      end_value: optional floor (``r < 1``) or ceiling (``r >= 1``).
+
+    Returns:
+      A sequence schedule (warmup, then decay).
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.warmup_exponential_decay_schedule(0.0, 1.0, 2, 2, 0.5)
+      >>> [round(float(x), 4) for x in s.evaluate(np.arange(7), np)]
+      [0.0, 0.5, 1.0, 0.7071, 0.5, 0.3536, 0.25]
+
+    Equivalents:
+      optax: ``warmup_exponential_decay_schedule`` (same differences as
+      :func:`exponential_decay`). torch: ``SequentialLR([LinearLR, ExponentialLR], [W])``.
+    """
+    w = v.steps("warmup_steps", warmup_steps)
+    warm = linear_schedule(init_value, peak_value, w)
+    decay = exponential_decay(
+        peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value
+    )
+    return join_schedules([warm, decay], boundary_list(w))

@@ -1,0 +1,393 @@
+"""Piecewise constant and piecewise interpolated schedules, and optax's one-cycle pair.
+
+Both piecewise forms look the active piece up with ``searchsorted`` and gather its values, so
+the compiled graph does not grow with the number of boundaries (optax builds a chain of
+``where`` per boundary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from jaxsched import _xp
+from jaxsched import validate as v
+from jaxsched._math import cosine_tail, safe_den
+from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.config import register
+
+__all__ = [
+    "PiecewiseConstant",
+    "PiecewiseInterpolate",
+    "piecewise_constant",
+    "piecewise_interpolate",
+    "piecewise_constant_schedule",
+    "piecewise_interpolate_schedule",
+    "linear_onecycle_schedule",
+    "cosine_onecycle_schedule",
+]
+
+
+def _cumulative_values(c: _xp.Count, init_value: Any, scales: Any) -> Any:
+    xp = c.xp
+    head = xp.reshape(init_value, (1,))
+    return xp.cumulative_prod(xp.concat([head, scales]))
+
+
+@schedule_class("piecewise_constant")
+class PiecewiseConstant(Schedule):
+    """``init * prod(scales[i] for boundaries[i] <= t)``. See :func:`piecewise_constant`."""
+
+    init_value: Any = value_field()
+    boundaries: Any = steps_field()
+    scales: Any = value_field()
+
+    def _formula(self, c, *, init_value, boundaries, scales):
+        values = _cumulative_values(c, init_value, scales)
+        return _xp.take(c.xp, values, c.searchsorted(boundaries))
+
+
+@schedule_class("piecewise_interpolate")
+class PiecewiseInterpolate(Schedule):
+    """Linear or cosine interpolation between accumulated values at boundaries."""
+
+    interpolate_type: str = static_field()
+    init_value: Any = value_field()
+    boundaries: Any = steps_field()
+    scales: Any = value_field()
+
+    def _formula(self, c, *, interpolate_type, init_value, boundaries, scales):
+        xp = c.xp
+        values = _cumulative_values(c, init_value, scales)
+        n = int(boundaries.shape[0])
+        if n == 0:
+            return init_value + xp.zeros_like(c.t)
+        knots = xp.concat([xp.zeros((1,), dtype=boundaries.dtype, device=c.device), boundaries])
+        idx = c.searchsorted(knots) - 1  # knots[0] = 0 <= t, so idx >= 0
+        nxt = xp.minimum(idx + 1, xp.full_like(idx, n))
+        lo = _xp.take(xp, knots, idx)
+        span = c.as_float(_xp.take(xp, knots, nxt) - lo)
+        width = xp.maximum(span, c.const(1.0))  # optax's guard against zero-length pieces
+        local = c.shift(lo).t
+        remaining = xp.maximum(width - local, c.const(0.0))
+        v_lo = _xp.take(xp, values, idx)
+        v_hi = _xp.take(xp, values, nxt)
+        if interpolate_type == "linear":
+            pct_left = remaining / safe_den(c, width)
+            return v_hi + (v_lo - v_hi) * pct_left
+        return v_hi + (v_lo - v_hi) * cosine_tail(c, remaining, width)
+
+
+def _split(name: str, boundaries_and_scales: Any) -> tuple[Any, Any]:
+    """(boundaries, scales) from optax's dict, or from a ``(boundaries, scales)`` pair."""
+    if boundaries_and_scales is None:
+        return np.zeros((0,), np.int64), np.zeros((0,), np.float64)
+    if isinstance(boundaries_and_scales, Mapping):
+        items = []
+        for k, s in boundaries_and_scales.items():
+            if isinstance(k, str):
+                try:
+                    k = int(k)
+                except ValueError:
+                    raise TypeError(
+                        f"`{name}` keys must be step counts, got the string {k!r}"
+                    ) from None
+            items.append((k, s))
+        for k, _ in items:
+            v.steps(f"{name} boundary", k)
+        items.sort(key=lambda kv: kv[0])
+        return [k for k, _ in items], [s for _, s in items]
+    if isinstance(boundaries_and_scales, (tuple, list)) and len(boundaries_and_scales) == 2:
+        return boundaries_and_scales[0], boundaries_and_scales[1]
+    raise TypeError(
+        f"`{name}` must be a dict {{boundary: scale}} or a (boundaries, scales) pair, got "
+        f"{type(boundaries_and_scales).__name__}"
+    )
+
+
+def _scales(name: str, scales: Any, n: int) -> Any:
+    if v.is_traced(scales):
+        return scales
+    if hasattr(scales, "shape") and hasattr(scales, "dtype"):
+        arr = v.real(name, scales, ge=0, hint=" (scales multiply the value; use 0 to stop)")
+        arr = np.asarray(arr, dtype=np.float64).reshape(-1)
+        if arr.shape[0] != n:
+            raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {arr.shape[0]}")
+        return arr
+    items = list(scales)
+    if len(items) != n:
+        raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {len(items)}")
+    checked = [v.real(f"{name}[{i}]", s, ge=0) for i, s in enumerate(items)]
+    if any(v.is_traced(s) for s in checked):
+        import jax.numpy as jnp
+
+        return jnp.stack([jnp.asarray(s, dtype=jnp.result_type(float)) for s in checked])
+    return np.asarray(checked, dtype=np.float64).reshape(-1)
+
+
+@register("piecewise_constant")
+def piecewise_constant(init_value: Any, boundaries: Any, scales: Any) -> PiecewiseConstant:
+    r"""Piecewise constant schedule with multiplicative scales, in array form.
+
+    .. math:: f(t) = I \prod_{i:\ b_i \le t} s_i
+
+    A scale takes effect *at* its boundary step.
+
+    Args:
+      init_value: value before the first boundary (real; traceable).
+      boundaries: ``n`` non-decreasing step counts ``>= 0`` (a list or array; traceable as an
+        array).
+      scales: ``n`` factors ``>= 0``, one per boundary (traceable).
+
+    Returns:
+      A :class:`PiecewiseConstant` schedule; its graph does not grow with ``n``.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.piecewise_constant(1.0, [2, 4], [0.5, 0.5])
+      >>> [float(x) for x in s.evaluate(np.arange(6), np)]
+      [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+
+    Equivalents:
+      optax: ``piecewise_constant_schedule(I, {b: s})``. torch: ``MultiStepLR(milestones,
+      gamma)`` when every scale is ``gamma``. Cerebras: ``MultiStepLR``.
+    """
+    b = v.sorted_steps("boundaries", boundaries)
+    n = int(np.shape(b)[0])
+    return PiecewiseConstant(v.real("init_value", init_value), b, _scales("scales", scales, n))
+
+
+@register("piecewise_interpolate")
+def piecewise_interpolate(
+    interpolate_type: str, init_value: Any, boundaries: Any, scales: Any
+) -> PiecewiseInterpolate:
+    r"""Interpolate between accumulated values at boundaries, linearly or with a half cosine.
+
+    With knots ``k = [0, b_1, ..., b_n]`` and values ``v = cumprod([I, s_1, ..., s_n])``, for
+    ``k_i <= t < k_{i+1}`` and ``p = (t - k_i) / max(k_{i+1} - k_i, 1)``:
+
+    .. math::
+      f(t) = \begin{cases}
+        v_i + (v_{i+1} - v_i)\,p, & \text{linear} \\
+        v_{i+1} + (v_i - v_{i+1})\,\tfrac12(1 + \cos \pi p), & \text{cosine}
+      \end{cases}
+
+    and ``f(t) = v_n`` for ``t >= b_n``.
+
+    Args:
+      interpolate_type: ``"linear"`` or ``"cosine"`` (static).
+      init_value: value at step 0 (real; traceable).
+      boundaries: ``n`` non-decreasing step counts ``>= 0`` (traceable as an array).
+      scales: ``n`` factors ``>= 0`` (traceable).
+
+    Returns:
+      A :class:`PiecewiseInterpolate` schedule; its graph does not grow with ``n``.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.piecewise_interpolate("linear", 1.0, [4, 8], [0.1, 0.1])
+      >>> [round(float(x), 4) for x in s.evaluate(np.array([0, 2, 4, 6, 8, 10]), np)]
+      [1.0, 0.55, 0.1, 0.055, 0.01, 0.01]
+
+    Equivalents:
+      optax: ``piecewise_interpolate_schedule(type, I, {b: s})``.
+    """
+    kind = v.choice("interpolate_type", interpolate_type, ("linear", "cosine"))
+    b = v.sorted_steps("boundaries", boundaries)
+    n = int(np.shape(b)[0])
+    return PiecewiseInterpolate(
+        kind, v.real("init_value", init_value), b, _scales("scales", scales, n)
+    )
+
+
+@register("piecewise_constant_schedule")
+def piecewise_constant_schedule(
+    init_value: Any, boundaries_and_scales: Mapping[int, Any] | None = None
+) -> PiecewiseConstant:
+    r"""optax's piecewise constant schedule: ``init_value`` times the scales passed so far.
+
+    .. math:: f(t) = I \prod_{(b, s):\ b \le t} s
+
+    Args:
+      init_value: value before the first boundary (real; traceable).
+      boundaries_and_scales: ``{boundary_step: scale}`` (boundaries ``>= 0``, scales ``>= 0``,
+        traceable), or a ``(boundaries, scales)`` pair of arrays so that the boundaries can be
+        traced too. ``None``: constant.
+
+    Returns:
+      A :class:`PiecewiseConstant` schedule.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.piecewise_constant_schedule(1.0, {2: 0.5, 4: 0.5})
+      >>> [float(x) for x in s.evaluate(np.arange(6), np)]
+      [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+
+    Equivalents:
+      optax: ``piecewise_constant_schedule`` (optax accepts negative boundaries; jaxsched
+      raises). torch: ``MultiStepLR``. Keras: ``PiecewiseConstantDecay`` (absolute values,
+      boundary step in the lower segment).
+    """
+    b, s = _split("boundaries_and_scales", boundaries_and_scales)
+    return piecewise_constant(init_value, b, s)
+
+
+@register("piecewise_interpolate_schedule")
+def piecewise_interpolate_schedule(
+    interpolate_type: str,
+    init_value: Any,
+    boundaries_and_scales: Mapping[int, Any] | None = None,
+) -> PiecewiseInterpolate:
+    r"""optax's piecewise interpolation between accumulated values (see :func:`piecewise_interpolate`).
+
+    Args:
+      interpolate_type: ``"linear"`` or ``"cosine"``.
+      init_value: value at step 0 (real; traceable).
+      boundaries_and_scales: ``{boundary_step: scale}`` or a ``(boundaries, scales)`` pair.
+
+    Returns:
+      A :class:`PiecewiseInterpolate` schedule.
+
+    Example:
+      >>> import jaxsched
+      >>> s = jaxsched.piecewise_interpolate_schedule("linear", 1.0, {4: 0.1, 8: 0.1})
+      >>> round(float(s(6)), 4)
+      0.055
+
+    Equivalents:
+      optax: ``piecewise_interpolate_schedule`` (optax gives 0 at negative counts; jaxsched
+      gives ``init_value``, as counts clamp at 0).
+    """
+    b, s = _split("boundaries_and_scales", boundaries_and_scales)
+    return piecewise_interpolate(interpolate_type, init_value, b, s)
+
+
+def _onecycle_pieces(keys: list[Any], scales: list[Any]) -> tuple[Any, Any]:
+    """optax builds a dict ``{key: scale}``: equal keys overwrite, keeping the later scale.
+
+    Keeping every key and replacing a scale by 1 where the next key is equal gives the same
+    accumulated values, and works for traced keys too.
+    """
+    if not any(v.is_traced(x) for x in keys + scales):
+        merged: dict[int, Any] = {}
+        for k, s in zip(keys, scales):
+            merged[k] = s
+        ks = sorted(merged)
+        return ks, [merged[k] for k in ks]
+    import jax.numpy as jnp
+
+    ks = jnp.stack([jnp.asarray(k) for k in keys])
+    ss = jnp.stack([jnp.asarray(s, dtype=jnp.result_type(float)) for s in scales])
+    same_as_next = jnp.concatenate([ks[:-1] == ks[1:], jnp.zeros((1,), bool)])
+    return ks, jnp.where(same_as_next, 1.0, ss)
+
+
+def _floor_mul(pct: Any, total: Any) -> Any:
+    if v.is_traced(pct) or v.is_traced(total):
+        import jax.numpy as jnp
+
+        return jnp.floor(jnp.asarray(pct) * jnp.asarray(total)).astype(jnp.asarray(total).dtype)
+    return int(pct * total)
+
+
+def _onecycle_checks(transition_steps, peak_value, pct_start, div_factor, final_div_factor):
+    t = v.steps("transition_steps", transition_steps, positive=True)
+    p = v.real("peak_value", peak_value)
+    ps = v.real("pct_start", pct_start, ge=0, le=1)
+    d = v.real("div_factor", div_factor, gt=0)
+    fd = v.real("final_div_factor", final_div_factor, gt=0)
+    return t, p, ps, d, fd
+
+
+@register("linear_onecycle_schedule")
+def linear_onecycle_schedule(
+    transition_steps: Any,
+    peak_value: Any,
+    pct_start: Any = 0.3,
+    pct_final: Any = 0.85,
+    div_factor: Any = 25.0,
+    final_div_factor: Any = 1e4,
+) -> PiecewiseInterpolate:
+    r"""optax's linear one-cycle: ``P/div -> P -> P/div -> P/(div * final_div)``, linearly.
+
+    Knots at ``floor(pct_start T)``, ``floor(pct_final T)`` and ``T``:
+
+    .. math::
+      \frac{P}{d} \xrightarrow{[0,\ \lfloor p_s T\rfloor]} P
+      \xrightarrow{[\cdot,\ \lfloor p_f T\rfloor]} \frac{P}{d}
+      \xrightarrow{[\cdot,\ T]} \frac{P}{d\, d_f}
+
+    Args:
+      transition_steps: ``T > 0``, total optimizer steps of the cycle.
+      peak_value: the peak ``P`` (real; traceable).
+      pct_start: fraction ``[0, 1]`` of ``T`` spent rising (default 0.3).
+      pct_final: fraction ``[pct_start, 1]`` of ``T`` at which the descent back to ``P/d`` ends
+        (default 0.85).
+      div_factor: ``d > 0``; the cycle starts at ``P/d`` (default 25).
+      final_div_factor: ``d_f > 0``; the cycle ends at ``P/(d d_f)`` (default 1e4).
+
+    Returns:
+      A :class:`PiecewiseInterpolate` schedule.
+
+    Example:
+      >>> import jaxsched
+      >>> s = jaxsched.linear_onecycle_schedule(10, 1.0)
+      >>> [round(float(s(k)), 3) for k in (0, 3, 8, 10)]
+      [0.04, 1.0, 0.04, 0.0]
+
+    Equivalents:
+      optax: ``linear_onecycle_schedule``. torch: ``OneCycleLR(anneal_strategy="linear",
+      three_phase=True)`` (torch peaks one step earlier).
+    """
+    t, p, ps, d, fd = _onecycle_checks(transition_steps, peak_value, pct_start, div_factor,
+                                       final_div_factor)
+    pf = v.real("pct_final", pct_final, ge=0, le=1)
+    if not v.is_traced(ps) and not v.is_traced(pf) and pf < ps:
+        raise ValueError(f"`pct_final` must be >= `pct_start` ({ps!r}), got {pf!r}")
+    keys = [_floor_mul(ps, t), _floor_mul(pf, t), t]
+    b, s = _onecycle_pieces(keys, [d, 1.0 / d, 1.0 / fd])
+    return piecewise_interpolate("linear", p / d, b, s)
+
+
+@register("cosine_onecycle_schedule")
+def cosine_onecycle_schedule(
+    transition_steps: Any,
+    peak_value: Any,
+    pct_start: Any = 0.3,
+    div_factor: Any = 25.0,
+    final_div_factor: Any = 1e4,
+) -> PiecewiseInterpolate:
+    r"""optax's cosine one-cycle: ``P/div -> P -> P/(div * final_div)`` with half cosines.
+
+    Knots at ``floor(pct_start T)`` and ``T``.
+
+    Args:
+      transition_steps: ``T > 0``, total optimizer steps of the cycle.
+      peak_value: the peak ``P`` (real; traceable).
+      pct_start: fraction ``[0, 1]`` of ``T`` spent rising (default 0.3).
+      div_factor: ``d > 0``; the cycle starts at ``P/d`` (default 25).
+      final_div_factor: ``d_f > 0``; it ends at ``P/(d d_f)`` (default 1e4).
+
+    Returns:
+      A :class:`PiecewiseInterpolate` schedule.
+
+    Example:
+      >>> import jaxsched
+      >>> s = jaxsched.cosine_onecycle_schedule(10, 1.0)
+      >>> [round(float(s(k)), 6) for k in (0, 3, 5, 10)]
+      [0.04, 1.0, 0.811746, 4e-06]
+
+    Equivalents:
+      optax: ``cosine_onecycle_schedule``. torch: ``OneCycleLR(total_steps=T)`` (two phases,
+      cos; torch peaks at ``pct_start T - 1`` and ends at ``T - 1``, one step earlier).
+    """
+    t, p, ps, d, fd = _onecycle_checks(transition_steps, peak_value, pct_start, div_factor,
+                                       final_div_factor)
+    keys = [_floor_mul(ps, t), t]
+    b, s = _onecycle_pieces(keys, [d, 1.0 / (d * fd)])
+    return piecewise_interpolate("cosine", p / d, b, s)
+
+
+

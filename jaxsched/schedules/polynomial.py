@@ -1,0 +1,193 @@
+"""Constant, polynomial and linear schedules (optax names and semantics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxsched import validate as v
+from jaxsched._math import safe_den, safe_pow
+from jaxsched.base import Schedule, schedule_class, steps_field, value_field
+from jaxsched.config import register
+
+__all__ = [
+    "Constant",
+    "Polynomial",
+    "constant_schedule",
+    "polynomial_schedule",
+    "linear_schedule",
+    "warmup_constant_schedule",
+]
+
+
+@schedule_class("constant_schedule")
+class Constant(Schedule):
+    """``f(t) = value``. Built by :func:`constant_schedule`."""
+
+    value: Any = value_field()
+
+    def _formula(self, c, *, value):
+        return value + c.xp.zeros_like(c.t)
+
+
+@schedule_class("polynomial_schedule")
+class Polynomial(Schedule):
+    """``(I - E) (1 - c/T)^p + E`` with ``c = clip(t - B, 0, T)``. See :func:`polynomial_schedule`."""
+
+    init_value: Any = value_field()
+    end_value: Any = value_field()
+    power: Any = value_field()
+    transition_steps: Any = steps_field()
+    transition_begin: Any = steps_field()
+
+    def _formula(self, c, *, init_value, end_value, power, transition_steps, transition_begin):
+        xp = c.xp
+        local = c.shift(transition_begin)
+        total = c.as_float(transition_steps)
+        remaining = xp.maximum(total - local.t, c.const(0.0))  # exact: T - c
+        started = c.ge(transition_begin)
+        # T == 0 is a step from I to E at B: before B the fraction left is 1, from B on it is 0.
+        frac = xp.where(
+            total > 0, remaining / safe_den(c, total), xp.where(started, c.const(0.0), c.const(1.0))
+        )
+        return (init_value - end_value) * safe_pow(c, frac, power) + end_value
+
+
+@register("constant_schedule")
+def constant_schedule(value: Any) -> Constant:
+    r"""A schedule that always returns ``value``.
+
+    .. math:: f(t) = v
+
+    Args:
+      value: the constant value (any finite real; traceable).
+
+    Returns:
+      A :class:`Constant` schedule.
+
+    Example:
+      >>> import jaxsched
+      >>> float(jaxsched.constant_schedule(0.1)(1000))
+      0.10000000149011612
+
+    Equivalents:
+      optax: ``constant_schedule(value)`` (optax returns ``value`` itself, so a Python int stays
+      an int; jaxsched always returns a strong float32 array). torch: a constant ``lr``, or
+      ``LambdaLR(lambda k: 1)``. HF: ``constant``.
+    """
+    return Constant(v.real("value", value))
+
+
+@register("polynomial_schedule")
+def polynomial_schedule(
+    init_value: Any,
+    end_value: Any,
+    power: Any,
+    transition_steps: Any,
+    transition_begin: Any = 0,
+) -> Polynomial:
+    r"""Polynomial transition from ``init_value`` to ``end_value``.
+
+    .. math::
+      f(t) = \begin{cases}
+        I, & t < B \\
+        (I - E)\left(\frac{T - (t - B)}{T}\right)^{p} + E, & B \le t < B + T \\
+        E, & t \ge B + T
+      \end{cases}
+
+    The remaining fraction is computed as ``(T - c) / T`` (exact in float32 near the end).
+
+    Args:
+      init_value: value before and at ``transition_begin`` (real; traceable).
+      end_value: value from ``transition_begin + transition_steps`` on (real; traceable).
+      power: exponent ``p >= 0`` (``p = 0`` keeps ``init_value`` throughout, as ``0**0 = 1``).
+      transition_steps: length ``T >= 0`` of the transition in optimizer steps. ``T = 0`` is a
+        step from ``init_value`` to ``end_value`` at ``transition_begin``.
+      transition_begin: step ``B >= 0`` at which the transition starts (default 0).
+
+    Returns:
+      A :class:`Polynomial` schedule.
+
+    Raises:
+      ValueError: a step count is negative or a value is not finite; ``power < 0``.
+      TypeError: an argument is not a real number.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.polynomial_schedule(1.0, 0.0, power=2, transition_steps=5)
+      >>> [round(float(x), 4) for x in s.evaluate(np.arange(7), np)]
+      [1.0, 0.64, 0.36, 0.16, 0.04, 0.0, 0.0]
+
+    Equivalents:
+      optax: ``polynomial_schedule`` (optax silently returns ``init_value`` forever when
+      ``transition_steps <= 0`` and silently clamps a negative ``transition_begin`` to 0;
+      jaxsched treats ``T = 0`` as a step and raises for negative values).
+      torch: ``PolynomialLR(total_iters=T, power=p)`` with ``E = 0`` and the base lr as ``I``.
+      Keras: ``PolynomialDecay(I, T, E, p)``. HF: ``polynomial`` after its warmup.
+    """
+    return Polynomial(
+        v.real("init_value", init_value),
+        v.real("end_value", end_value),
+        v.real("power", power, ge=0),
+        v.steps("transition_steps", transition_steps),
+        v.steps("transition_begin", transition_begin),
+    )
+
+
+@register("linear_schedule")
+def linear_schedule(
+    init_value: Any,
+    end_value: Any,
+    transition_steps: Any,
+    transition_begin: Any = 0,
+) -> Polynomial:
+    r"""Linear transition from ``init_value`` to ``end_value`` over ``transition_steps``.
+
+    .. math:: f(t) = I + (E - I)\,\frac{\mathrm{clip}(t - B, 0, T)}{T}
+
+    Args:
+      init_value: value up to ``transition_begin`` (real; traceable).
+      end_value: value from ``transition_begin + transition_steps`` on (real; traceable).
+      transition_steps: length ``T >= 0`` in optimizer steps (``T = 0``: a step at ``B``).
+      transition_begin: first step ``B >= 0`` of the transition (default 0).
+
+    Returns:
+      A :class:`Polynomial` schedule with ``power=1``.
+
+    Example:
+      >>> import jaxsched
+      >>> float(jaxsched.linear_schedule(0.0, 1.0, transition_steps=4)(1))
+      0.25
+
+    Equivalents:
+      optax: ``linear_schedule`` (same differences as :func:`polynomial_schedule`).
+      torch: ``LinearLR(start_factor=I/lr, end_factor=E/lr, total_iters=T)`` (cannot start at 0).
+    """
+    return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
+
+
+@register("warmup_constant_schedule")
+def warmup_constant_schedule(init_value: Any, peak_value: Any, warmup_steps: Any) -> Polynomial:
+    r"""Linear warmup from ``init_value`` to ``peak_value``, then constant.
+
+    .. math:: f(t) = I + (P - I)\,\min(t, W)/W
+
+    Args:
+      init_value: value at step 0 (real; traceable).
+      peak_value: value from step ``warmup_steps`` on (real; traceable).
+      warmup_steps: warmup length ``W >= 0`` in optimizer steps. ``W = 0`` gives ``peak_value``
+        from step 0.
+
+    Returns:
+      A :class:`Polynomial` schedule.
+
+    Example:
+      >>> import jaxsched
+      >>> [float(jaxsched.warmup_constant_schedule(0.0, 1.0, 0)(k)) for k in (0, 5)]
+      [1.0, 1.0]
+
+    Equivalents:
+      optax: ``warmup_constant_schedule`` (optax is stuck at ``init_value`` forever when
+      ``warmup_steps=0``). HF: ``constant_with_warmup``. DeepSpeed: ``WarmupLR`` with
+      ``warmup_type="linear"`` (which uses the minimum for two updates).
+    """
+    return linear_schedule(init_value, peak_value, v.steps("warmup_steps", warmup_steps))

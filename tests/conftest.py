@@ -1,0 +1,46 @@
+"""Shared fixtures: the array namespaces every formula must run under."""
+
+from __future__ import annotations
+
+import array_api_strict
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+XP_NAMES = ["jax", "numpy", "torch", "array_api_strict"]
+
+
+class Backend:
+    """One namespace to evaluate a schedule with, and how to read its results back."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.xp = {"jax": jnp, "numpy": np, "torch": torch, "array_api_strict": array_api_strict}[
+            name
+        ]
+        # dtype-aware tolerance against a float64 reference (float32: ~1e-7 x scale)
+        self.float64 = name in ("numpy", "array_api_strict")
+
+    def evaluate(self, schedule, counts):
+        counts = np.asarray(counts)
+        if self.name == "jax":
+            out = jax.jit(lambda s, t: s(t))(schedule, jnp.asarray(counts, dtype=jnp.int32))
+        elif self.name == "torch":
+            out = schedule.evaluate(torch.asarray(counts), torch)
+        elif self.name == "array_api_strict":
+            out = schedule.evaluate(array_api_strict.asarray(counts), array_api_strict)
+        else:
+            out = schedule.evaluate(counts, np)
+        return np.asarray(out, dtype=np.float64)
+
+    def tolerance(self, scale: float) -> dict:
+        if self.float64:
+            return dict(rtol=1e-12, atol=1e-12 * max(scale, 1e-30))
+        return dict(rtol=1e-6, atol=1e-7 * max(scale, 1e-30))
+
+
+@pytest.fixture(params=XP_NAMES)
+def backend(request) -> Backend:
+    return Backend(request.param)

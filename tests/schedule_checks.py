@@ -1,0 +1,152 @@
+"""Reusable checks that every schedule family runs (DESIGN sections 1, 2 and 7).
+
+Expected values never come from jaxsched itself: the checks here compare jaxsched against
+jaxsched only for *consistency* (jit vs eager, vmapped vs one-by-one, backends against each
+other, config round trips). Correctness is tested against independent references in the
+family test files.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import array_api_strict
+import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
+
+import jaxsched
+
+COUNTS = np.array([0, 1, 2, 3, 5, 7, 10, 13, 20, 50, 99, 100, 101, 250, 1000, 10**6], dtype=np.int64)
+
+
+def host(s: jaxsched.Schedule, counts: Any = COUNTS) -> np.ndarray:
+    """float64 NumPy evaluation."""
+    return np.asarray(s.evaluate(np.asarray(counts), np), dtype=np.float64)
+
+
+def assert_backends_agree(s: jaxsched.Schedule, counts: Any = COUNTS, scale: float | None = None):
+    """jit(jax.numpy), numpy float64, torch (float32 and float64) and array_api_strict agree."""
+    counts = np.asarray(counts)
+    ref = host(s, counts)
+    assert np.all(np.isfinite(ref)), ref
+    scale = float(np.max(np.abs(ref))) if scale is None else scale
+    scale = max(scale, 1e-30)
+    out_jax = np.asarray(jax.jit(lambda sch, t: sch(t))(s, jnp.asarray(counts, jnp.int32)))
+    assert out_jax.dtype == np.float32
+    np.testing.assert_allclose(out_jax, ref, rtol=2e-6, atol=2e-7 * scale)
+    out_t64 = s.evaluate(torch.asarray(counts), torch)
+    assert isinstance(out_t64, torch.Tensor)
+    np.testing.assert_allclose(
+        s.evaluate(torch.asarray(counts, dtype=torch.float64), torch).numpy(), ref,
+        rtol=1e-12, atol=1e-12 * scale,
+    )
+    np.testing.assert_allclose(out_t64.double().numpy(), ref, rtol=2e-6, atol=2e-7 * scale)
+    out_strict = s.evaluate(array_api_strict.asarray(counts), array_api_strict)
+    np.testing.assert_allclose(np.asarray(out_strict), ref, rtol=1e-12, atol=1e-12 * scale)
+    with jax.numpy_dtype_promotion("strict"):
+        out_strict_jax = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)))
+    np.testing.assert_allclose(out_strict_jax, ref, rtol=2e-6, atol=2e-7 * scale)
+
+
+def assert_strong_float32(s: jaxsched.Schedule):
+    out = jax.jit(s)(jnp.int32(3))
+    assert out.dtype == jnp.float32 and not out.weak_type
+
+
+def assert_vmap_counts(s: jaxsched.Schedule, counts: Any = COUNTS):
+    counts = jnp.asarray(np.asarray(counts), jnp.int32)
+    batched = np.asarray(jax.vmap(s)(counts))
+    single = np.asarray([float(jax.jit(s)(c)) for c in counts])
+    np.testing.assert_allclose(batched, single, rtol=1e-6, atol=1e-7 * max(np.max(np.abs(single)), 1e-30))
+
+
+def assert_traceable(
+    build: Callable[..., jaxsched.Schedule],
+    kwargs: Mapping[str, Any],
+    name: str,
+    values: Sequence[Any],
+    counts: Any = COUNTS,
+    grad: bool | None = None,
+):
+    """``kwargs[name]`` can be traced: vmap over it, jit with it as an argument (no recompile),
+    and (for floats) a finite gradient.
+
+    Args:
+      build: the public constructor.
+      kwargs: a valid configuration.
+      name: the hyperparameter to trace.
+      values: a few valid values of it (>= 2) of one Python type.
+      grad: check ``jax.grad`` with respect to it (default: when ``values`` are floats).
+    """
+    counts = jnp.asarray(np.asarray(counts), jnp.int32)
+    arr = jnp.asarray(values)
+    # vmap over the hyperparameter, constructing inside the trace
+    batched = jax.vmap(lambda h: jax.vmap(build(**{**kwargs, name: h}))(counts))(arr)
+    expect = np.stack([host(build(**{**kwargs, name: v}), np.asarray(counts)) for v in values])
+    scale = max(float(np.max(np.abs(expect))), 1e-30)
+    np.testing.assert_allclose(np.asarray(batched), expect, rtol=3e-6, atol=3e-7 * scale)
+
+    # jit with the hyperparameter as an argument: one compilation for all values
+    f = jax.jit(lambda h, t: build(**{**kwargs, name: h})(t))
+    for v in values:
+        f(jnp.asarray(v, arr.dtype), counts)
+    assert f._cache_size() == 1
+
+    # a jitted function taking the schedule itself: no recompiles as its leaves change
+    g = jax.jit(lambda sch, t: sch(t))
+    for v in values:
+        g(build(**{**kwargs, name: v}), counts)
+    assert g._cache_size() == 1, f"recompiled for {name}"
+
+    if grad is None:
+        grad = all(isinstance(v, float) for v in values)
+    if grad:
+        dfun = jax.jit(
+            jax.vmap(jax.grad(lambda h, t: build(**{**kwargs, name: h})(t)), in_axes=(None, 0))
+        )
+        for v in values:
+            d = np.asarray(dfun(jnp.float32(v), counts))
+            assert np.all(np.isfinite(d)), (name, v, d)
+
+
+def assert_config_roundtrip(s: jaxsched.Schedule):
+    cfg = s.to_config()
+    again = jaxsched.from_config(json.loads(json.dumps(cfg)))
+    assert again == s
+    assert hash(again) == hash(s)
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert type(s).__name__ in repr(s)
+    np.testing.assert_array_equal(host(again), host(s))
+
+
+def assert_properties(
+    s: jaxsched.Schedule,
+    *,
+    lo: float,
+    hi: float,
+    horizon: int | None = None,
+    monotone: str | None = None,
+    counts: Any = None,
+):
+    """Finite, inside [lo, hi], monotone where promised, final value held past ``horizon``."""
+    if counts is None:
+        top = 3 * (horizon or 100) + 10
+        counts = np.unique(np.concatenate([np.arange(0, min(top, 4000)), np.linspace(0, top, 200).astype(int)]))
+    vals = host(s, counts)
+    assert np.all(np.isfinite(vals))
+    tol = 1e-12 * max(abs(lo), abs(hi), 1e-30)
+    assert np.all(vals >= lo - tol) and np.all(vals <= hi + tol), (vals.min(), vals.max(), lo, hi)
+    if monotone == "decreasing":
+        assert np.all(np.diff(vals) <= tol)
+    elif monotone == "increasing":
+        assert np.all(np.diff(vals) >= -tol)
+    if horizon is not None:
+        tail = host(s, np.array([horizon, horizon + 1, 2 * horizon + 7, 10**9]))
+        np.testing.assert_allclose(tail, tail[0], rtol=1e-12, atol=tol)
+    neg = host(s, np.array([-5, -1, 0]))
+    np.testing.assert_array_equal(neg, neg[-1])
