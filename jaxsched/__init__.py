@@ -19,8 +19,10 @@ from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
 from jaxsched.schedules import cyclic as _cyclic
 from jaxsched.schedules import decay as _decay
+from jaxsched.schedules import noise as _noise
 from jaxsched.schedules import range_test as _range_test
 from jaxsched.schedules import restarts as _restarts
+from jaxsched.schedules import swa as _swa
 from jaxsched.schedules import warmup as _warmup
 from jaxsched.schedules import wsd as _wsd
 from jaxsched.schedules.cosine import Cosine as Cosine
@@ -35,6 +37,7 @@ from jaxsched.schedules.exponential import exponential_decay as exponential_deca
 from jaxsched.schedules.exponential import (
     warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
 )
+from jaxsched.schedules.noise import *  # noqa: F401,F403
 from jaxsched.schedules.piecewise import PiecewiseConstant as PiecewiseConstant
 from jaxsched.schedules.piecewise import PiecewiseInterpolate as PiecewiseInterpolate
 from jaxsched.schedules.piecewise import cosine_onecycle_schedule as cosine_onecycle_schedule
@@ -53,6 +56,7 @@ from jaxsched.schedules.polynomial import polynomial_schedule as polynomial_sche
 from jaxsched.schedules.polynomial import warmup_constant_schedule as warmup_constant_schedule
 from jaxsched.schedules.range_test import *  # noqa: F401,F403
 from jaxsched.schedules.restarts import *  # noqa: F401,F403
+from jaxsched.schedules.swa import *  # noqa: F401,F403
 from jaxsched.schedules.warmup import *  # noqa: F401,F403
 from jaxsched.schedules.wsd import *  # noqa: F401,F403
 
@@ -107,6 +111,6 @@ __all__ = [
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
 ]
-for _m in (_compose, _cyclic, _decay, _range_test, _restarts, _warmup, _wsd):
+for _m in (_compose, _cyclic, _decay, _noise, _range_test, _restarts, _swa, _warmup, _wsd):
     __all__ += [n for n in _m.__all__ if n not in __all__]
 del _m
