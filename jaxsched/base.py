@@ -206,6 +206,31 @@ class Schedule:
             params[f.name] = _to_plain(f.name, getattr(self, f.name))
         return {"type": self._config_name, "params": params}
 
+    # ------------------------------------------------------------------ algebra (jaxsched.compose)
+    def __mul__(self, other: Any) -> Any:
+        """``s * other``: ``product([s, other])`` for a schedule, ``scale(s, other)`` for a number."""
+        from jaxsched import compose
+
+        return compose._binary("mul", self, other, reflected=False)
+
+    def __rmul__(self, other: Any) -> Any:
+        """``other * s``: ``product([other, s])`` for a schedule, ``scale(s, other)`` for a number."""
+        from jaxsched import compose
+
+        return compose._binary("mul", self, other, reflected=True)
+
+    def __add__(self, other: Any) -> Any:
+        """``s + other``: ``add([s, other])``; a number is added as a ``constant_schedule``."""
+        from jaxsched import compose
+
+        return compose._binary("add", self, other, reflected=False)
+
+    def __radd__(self, other: Any) -> Any:
+        """``other + s``: ``add([other, s])``; ``0 + s`` is ``s`` (so ``sum(schedules)`` works)."""
+        from jaxsched import compose
+
+        return compose._binary("add", self, other, reflected=True)
+
 
 class _Unhashable(Exception):
     pass
