@@ -11,7 +11,15 @@ from typing import Any
 
 from jaxsched._xp import Count
 
-__all__ = ["safe_pow", "cosine_tail", "safe_den", "lerp"]
+__all__ = [
+    "safe_pow",
+    "cosine_tail",
+    "safe_den",
+    "lerp",
+    "linear_pair",
+    "cosine_pair",
+    "interpolate",
+]
 
 
 def safe_pow(c: Count, base: Any, exponent: Any) -> Any:
@@ -44,3 +52,51 @@ def cosine_tail(c: Count, remaining: Any, total: Any) -> Any:
 def lerp(a: Any, b: Any, w: Any) -> Any:
     """``a + (b - a) * w``."""
     return a + (b - a) * w
+
+
+def linear_pair(c: Count, elapsed: Any, remaining: Any, total: Any) -> tuple[Any, Any]:
+    """``(remaining/total, elapsed/total)``, each exact near its own zero; ``(0, 1)`` if total <= 0.
+
+    ``elapsed`` and ``remaining`` are given separately (both exact in steps) so that neither
+    fraction is computed as ``1 - other``.
+    """
+    xp = c.xp
+    pos = total > 0
+    den = safe_den(c, total)
+    left = xp.where(pos, remaining / den, c.const(0.0))
+    done = xp.where(pos, elapsed / den, c.const(1.0))
+    return left, done
+
+
+def cosine_pair(c: Count, elapsed: Any, remaining: Any, total: Any) -> tuple[Any, Any]:
+    """The half-cosine factor ``C = (1 + cos(pi p))/2`` and ``1 - C``, each accurate near 0.
+
+    ``C = sin(pi/2 * remaining/total)**2`` and ``1 - C = sin(pi/2 * elapsed/total)**2``.
+    """
+    xp = c.xp
+    left, done = linear_pair(c, elapsed, remaining, total)
+    a = xp.sin((math.pi / 2) * left)
+    b = xp.sin((math.pi / 2) * done)
+    return a * a, b * b
+
+
+def interpolate(c: Count, start: Any, end: Any, left: Any, done: Any, power: Any = None) -> Any:
+    """``end + (start - end) * left**power`` computed from whichever end is nearer.
+
+    ``left`` (the fraction of the way still to go, 1 -> 0) and ``done = 1 - left`` must both be
+    accurate near 0 (see :func:`linear_pair`, :func:`cosine_pair`). Near the start the value
+    is formed as ``start + (end - start) * (1 - left**power)`` and near the end as
+    ``end + (start - end) * left**power``, so neither side suffers cancellation in float32
+    (a warmup from 0 keeps relative precision in its first steps, a decay in its tail).
+    ``1 - left**power`` is ``-expm1(power * log1p(-done))`` while ``done <= 1/2``.
+    """
+    xp = c.xp
+    if power is None:
+        left_p, done_p = left, done
+    else:
+        left_p = safe_pow(c, left, power)
+        small = done <= 0.5
+        d = xp.where(small, done, c.const(0.5))
+        done_p = xp.where(small, -xp.expm1(power * xp.log1p(-d)), 1.0 - left_p)
+        done_p = xp.where(power == 1, done, done_p)  # exact for the linear case
+    return xp.where(left_p >= 0.5, start + (end - start) * done_p, end + (start - end) * left_p)

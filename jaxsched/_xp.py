@@ -119,7 +119,8 @@ class Count:
     @classmethod
     def make(cls, count: Any, xp: Any) -> Count:
         float_dtype, int_dtype = _float_dtypes(xp, count)
-        device = _device_of(count)
+        # jax places arrays itself (passing device= fails on vmap tracers in jax 0.10.2)
+        device = None if is_jax_namespace(xp) else _device_of(count)
         if isinstance(count, bool):
             raise TypeError(f"`count` must be a number or an array, got {count!r}")
         if isinstance(count, int) and is_jax_namespace(xp) and int_dtype == xp.int32:

@@ -111,6 +111,7 @@ class Schedule:
     """
 
     _config_name: ClassVar[str | None] = None
+    __array_ufunc__ = None  # NumPy defers to our operators: np.array([2.0, 3.0]) * s
     _data_fields: ClassVar[tuple[str, ...]] = ()
     _meta_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -230,6 +231,34 @@ class Schedule:
         from jaxsched import compose
 
         return compose._binary("add", self, other, reflected=True)
+
+    def __neg__(self) -> Any:
+        """``-s``: ``scale(s, -1)``."""
+        from jaxsched import compose
+
+        return compose.scale(self, -1.0)
+
+    def __sub__(self, other: Any) -> Any:
+        """``s - other``: ``s + (-1) * other``."""
+        if isinstance(other, Schedule):
+            return self + (-other)
+        from jaxsched import compose
+
+        return compose._binary("add", self, -other, reflected=False) if compose._is_number(
+            other
+        ) else NotImplemented
+
+    def __rsub__(self, other: Any) -> Any:
+        """``other - s``: ``other + (-1) * s``."""
+        return (-self).__radd__(other)
+
+    def __truediv__(self, other: Any) -> Any:
+        """``s / c`` for a number ``c``: ``scale(s, 1 / c)``."""
+        from jaxsched import compose
+
+        if not compose._is_number(other):
+            return NotImplemented
+        return compose.scale(self, 1.0 / other)
 
 
 class _Unhashable(Exception):

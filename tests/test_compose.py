@@ -258,14 +258,19 @@ def test_operators_with_tracers():
     assert float(g) == pytest.approx(cos_ref(1.0, 10)(3) + 4.0, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="core: _xp.Count.make passes the count's device to jnp.asarray, which "
-                   "fails for a vmap tracer in jax 0.10.2 (SingleDeviceSharding has no 'spec')")
 def test_vmap_hyperparameter_concrete_jax_count():
     s = js.cosine_decay(1.0, 10)
     out = jax.vmap(lambda a: (a * s)(jnp.arange(12)))(jnp.asarray([0.5, 2.0]))
     np.testing.assert_allclose(np.asarray(out[1]), [2 * cos_ref(1.0, 10)(k) for k in range(12)],
                                rtol=1e-6, atol=1e-6)
+
+
+def test_numpy_array_operand_defers_to_schedule():
+    s = js.constant_schedule(1.0)
+    batched = np.array([2.0, 3.0]) * s  # one schedule with a batched factor, not an object array
+    assert isinstance(batched, js.Schedule)
+    np.testing.assert_allclose(np.asarray(batched.evaluate(0, np)), [2.0, 3.0])
+    assert isinstance(np.float64(2.0) * s, js.Schedule)
 
 
 def test_constant_identities():
@@ -463,3 +468,16 @@ def test_invalid_arguments(fn, exc, match):
 def test_traced_bounds_are_not_checked():
     s = jax.jit(lambda lo, hi: js.clip(S, lo, hi)(jnp.arange(3)))(0.9, 0.2)  # max wins, as numpy
     np.testing.assert_allclose(np.asarray(s), [0.2, 0.2, 0.2])
+
+
+def test_subtraction_negation_division_operators():
+    s = js.cosine_decay(1.0, 10)
+    ref = np.array([cos_ref(1.0, 10)(k) for k in range(12)])
+    counts = np.arange(12)
+    np.testing.assert_allclose(host(1.0 - s, counts), 1.0 - ref, atol=1e-12)
+    np.testing.assert_allclose(host(s - 0.25, counts), ref - 0.25, atol=1e-12)
+    np.testing.assert_allclose(host(-s, counts), -ref, atol=1e-12)
+    np.testing.assert_allclose(host(s / 4, counts), ref / 4, atol=1e-12)
+    np.testing.assert_allclose(host(s - 0.5 * s, counts), 0.5 * ref, atol=1e-12)
+    with pytest.raises(TypeError):
+        s / s

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jaxsched import validate as v
-from jaxsched._math import cosine_tail, safe_pow
+from jaxsched._math import cosine_pair, interpolate
 from jaxsched.base import Schedule, schedule_class, steps_field, value_field
 from jaxsched.config import register
 from jaxsched.join import boundary_list, join_schedules
@@ -33,9 +33,10 @@ class Cosine(Schedule):
     def _formula(self, c, *, init_value, decay_steps, end_value, exponent):
         xp = c.xp
         total = c.as_float(decay_steps)
+        elapsed = xp.minimum(c.t, total)
         remaining = xp.maximum(total - c.t, c.const(0.0))  # exact: D - min(t, D)
-        factor = safe_pow(c, cosine_tail(c, remaining, total), exponent)
-        return end_value + (init_value - end_value) * factor
+        left, done = cosine_pair(c, elapsed, remaining, total)
+        return interpolate(c, init_value, end_value, left, done, exponent)
 
 
 @register("cosine_decay")

@@ -14,7 +14,7 @@ import numpy as np
 
 from jaxsched import _xp
 from jaxsched import validate as v
-from jaxsched._math import cosine_tail, safe_den
+from jaxsched._math import cosine_pair, interpolate, linear_pair
 from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.config import register
 
@@ -70,14 +70,13 @@ class PiecewiseInterpolate(Schedule):
         lo = _xp.take(xp, knots, idx)
         span = c.as_float(_xp.take(xp, knots, nxt) - lo)
         width = xp.maximum(span, c.const(1.0))  # optax's guard against zero-length pieces
-        local = c.shift(lo).t
+        local = xp.minimum(c.shift(lo).t, width)
         remaining = xp.maximum(width - local, c.const(0.0))
         v_lo = _xp.take(xp, values, idx)
         v_hi = _xp.take(xp, values, nxt)
-        if interpolate_type == "linear":
-            pct_left = remaining / safe_den(c, width)
-            return v_hi + (v_lo - v_hi) * pct_left
-        return v_hi + (v_lo - v_hi) * cosine_tail(c, remaining, width)
+        pair = linear_pair if interpolate_type == "linear" else cosine_pair
+        left, done = pair(c, local, remaining, width)
+        return interpolate(c, v_lo, v_hi, left, done)
 
 
 def _split(name: str, boundaries_and_scales: Any) -> tuple[Any, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched import validate as v
-from jaxsched._math import safe_den, safe_pow
+from jaxsched._math import interpolate, linear_pair
 from jaxsched.base import Schedule, schedule_class, steps_field, value_field
 from jaxsched.config import register
 
@@ -43,13 +43,15 @@ class Polynomial(Schedule):
         xp = c.xp
         local = c.shift(transition_begin)
         total = c.as_float(transition_steps)
+        elapsed = xp.minimum(local.t, total)
         remaining = xp.maximum(total - local.t, c.const(0.0))  # exact: T - c
+        left, done = linear_pair(c, elapsed, remaining, total)
+        # T == 0 is a step from I to E at B: before B nothing is done, from B on all of it.
+        before = total <= 0
         started = c.ge(transition_begin)
-        # T == 0 is a step from I to E at B: before B the fraction left is 1, from B on it is 0.
-        frac = xp.where(
-            total > 0, remaining / safe_den(c, total), xp.where(started, c.const(0.0), c.const(1.0))
-        )
-        return (init_value - end_value) * safe_pow(c, frac, power) + end_value
+        left = xp.where(before & ~started, c.const(1.0), left)
+        done = xp.where(before & ~started, c.const(0.0), done)
+        return interpolate(c, init_value, end_value, left, done, power)
 
 
 @register("constant_schedule")
