@@ -1,3 +1,239 @@
-"""(placeholder: filled in by the catalog work)"""
+"""Warmup-stable-decay (WSD, "trapezoidal"): warmup, a constant peak, then a decay to a floor."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from jaxsched import _xp
+from jaxsched import validate as v
+from jaxsched._math import cosine_tail, safe_den, safe_pow
+from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.config import register
+from jaxsched.schedules.warmup import WARMUP_SHAPES, ramp, until
+
+__all__ = ["WarmupStableDecay", "warmup_stable_decay"]
+
+DECAY_SHAPES = ("linear", "cosine", "1-sqrt", "exponential", "polynomial")
+_DECAY_SPECS = ("decay_steps", "decay_start", "decay_fraction")
+
+
+def _window(c: _xp.Count, total: Any, decay_steps: Any, decay_start: Any, fraction: Any) -> tuple:
+    """``(S, D)``: the decay's first step and its length (integer arrays when exact)."""
+    xp = c.xp
+
+    def both_int(a: Any, b: Any) -> bool:
+        return bool(xp.isdtype(a.dtype, "integral") and xp.isdtype(b.dtype, "integral"))
+
+    if decay_steps is not None:
+        if both_int(total, decay_steps):
+            return total - decay_steps, decay_steps
+        return c.as_float(total) - c.as_float(decay_steps), c.as_float(decay_steps)
+    if decay_start is not None:
+        if both_int(total, decay_start):
+            return decay_start, total - decay_start
+        return c.as_float(decay_start), c.as_float(total) - c.as_float(decay_start)
+    n = c.as_float(total)
+    d = xp.floor(fraction * n + c.const(0.5))  # f * N rounded to the nearest step
+    return n - d, d
+
+
+@schedule_class("warmup_stable_decay")
+class WarmupStableDecay(Schedule):
+    """Warmup to ``peak_value``, hold it, decay to ``end_value`` by ``total_steps``, hold.
+
+    See :func:`warmup_stable_decay`.
+    """
+
+    peak_value: Any = value_field()
+    total_steps: Any = steps_field()
+    warmup_steps: Any = steps_field()
+    decay_steps: Any = steps_field()
+    decay_start: Any = steps_field()
+    decay_fraction: Any = value_field()
+    init_value: Any = value_field()
+    end_value: Any = value_field()
+    warmup_shape: str = static_field()
+    decay_shape: str = static_field()
+    power: Any = value_field()
+    skip_zero: bool = static_field()
+
+    def _formula(self, c, *, peak_value, total_steps, warmup_steps, decay_steps, decay_start,
+                 decay_fraction, init_value, end_value, warmup_shape, decay_shape, power, skip_zero):
+        xp = c.xp
+        zero, one = c.const(0.0), c.const(1.0)
+        start, length = _window(c, total_steps, decay_steps, decay_start, decay_fraction)
+        d = xp.maximum(c.as_float(length), zero)
+        den = safe_den(c, d)
+        # 1 - q (steps left / D) and q (steps done / D), each from an exact step difference.
+        left = xp.minimum(until(c, total_steps), d) / den
+        done = xp.minimum(c.shift(start).t, d) / den
+        left = xp.minimum(xp.maximum(left, zero), one)
+        done = xp.minimum(xp.maximum(done, zero), one)
+        if decay_shape == "linear":
+            factor = left
+        elif decay_shape == "cosine":
+            factor = cosine_tail(c, left, one)
+        elif decay_shape == "1-sqrt":
+            pos = done > 0
+            root = xp.where(pos, xp.sqrt(xp.where(pos, done, one)), zero)
+            factor = left / (one + root)  # 1 - sqrt(q) without cancellation near q = 1
+        elif decay_shape == "polynomial":
+            factor = safe_pow(c, left, power)
+        else:  # exponential: E (P/E)^(1-q), geometric from P to E
+            ratio = xp.maximum(peak_value / safe_den(c, end_value), zero)
+            factor = None
+            decayed = end_value * safe_pow(c, ratio, left)
+        if factor is not None:
+            decayed = end_value + (peak_value - end_value) * factor
+        out = xp.where(c.ge(start), decayed, peak_value + xp.zeros_like(c.t))
+        warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero)
+        return xp.where(c.ge(warmup_steps), out, warm)
+
+
+def _concrete(*xs: Any) -> bool:
+    return not any(v.is_traced(x) for x in xs)
+
+
+def _le(a: Any, b: Any) -> bool:
+    return bool(np.all(np.asarray(a) <= np.asarray(b)))
+
+
+@register("warmup_stable_decay")
+def warmup_stable_decay(
+    peak_value: Any,
+    total_steps: Any,
+    warmup_steps: Any = 0,
+    *,
+    decay_steps: Any = None,
+    decay_start: Any = None,
+    decay_fraction: Any = None,
+    init_value: Any = 0.0,
+    end_value: Any = 0.0,
+    warmup_shape: str = "linear",
+    decay_shape: str = "linear",
+    power: Any = 2.0,
+    skip_zero: bool = False,
+) -> WarmupStableDecay:
+    r"""Warmup-stable-decay: ramp up, hold the peak, decay to a floor by ``total_steps``.
+
+    The decay ends at ``N = total_steps`` and lasts ``D`` steps, given in exactly one way:
+    ``decay_steps=D``, ``decay_start=S`` (``D = N - S``) or ``decay_fraction=f`` (the last
+    fraction of the run: ``D = round(f N)``, half up). Each phase counts locally and the value
+    at a boundary belongs to the next phase; ``end_value`` is held from ``N`` on.
+
+    .. math::
+      f(t) = \begin{cases}
+        I + (P - I)\,u(t), & t < W \quad(\text{the ramp of } \texttt{warmup}) \\
+        P, & W \le t < S = N - D \\
+        E + (P - E)\,g\!\left(q\right),\; q = \frac{t - S}{D}, & S \le t < N \\
+        E, & t \ge N
+      \end{cases}
+
+    with the decay shapes ``linear`` :math:`g = 1 - q`; ``cosine``
+    :math:`g = \tfrac12(1 + \cos\pi q)`; ``1-sqrt`` :math:`g = 1 - \sqrt q` (Hägele et al.
+    2024); ``polynomial`` :math:`g = (1 - q)^{p}`; ``exponential`` is geometric,
+    :math:`P\,(E/P)^{q}` (needs ``E > 0``; a half-life ``h`` is ``D = h \log_2(P/E)``). The
+    tails are computed from the steps left (``N - t``), so they keep relative precision.
+
+    Degenerate configurations: ``W = 0`` starts at the peak; ``D = 0`` holds the peak until
+    ``N`` and drops to ``E`` there; ``W = N`` (then ``D = 0``) ramps and drops to ``E`` at
+    ``N``; ``N = 0`` is ``E`` throughout. If traced values make the warmup overlap the decay
+    (``W > S``, not checkable at construction), the warmup wins and the decay is entered at
+    ``t = W`` part-way down.
+
+    Args:
+      peak_value: the stable value ``P`` (real; traceable).
+      total_steps: ``N >= 0``, the step at which the decay ends (traceable).
+      warmup_steps: ``0 <= W <= N`` steps of warmup (traceable; default 0).
+      decay_steps: ``0 <= D <= N - W``, the decay length in optimizer steps (traceable).
+      decay_start: ``W <= S <= N``, the first step of the decay (traceable).
+      decay_fraction: ``f`` in ``[0, 1]``, the fraction of ``N`` spent decaying, with
+        ``W + round(f N) <= N`` (traceable). Exactly one of the three decay arguments.
+      init_value: ``I``, value at step 0 (real; traceable; default 0; ``> 0`` for an
+        exponential warmup).
+      end_value: ``E``, the floor reached at ``N`` and held (real; traceable; default 0;
+        ``> 0`` for an exponential decay).
+      warmup_shape: ``"linear"`` (default), ``"cosine"``, ``"exponential"``, ``"log"``,
+        ``"1-sqrt"``: see :func:`jaxsched.warmup` (static).
+      decay_shape: ``"linear"`` (default), ``"cosine"``, ``"1-sqrt"``, ``"exponential"``,
+        ``"polynomial"`` (static).
+      power: ``p > 0`` for ``decay_shape="polynomial"`` (traceable; default 2; unused
+        otherwise).
+      skip_zero: start the warmup one step in (see :func:`jaxsched.warmup`; static).
+
+    Returns:
+      A :class:`WarmupStableDecay` schedule.
+
+    Raises:
+      ValueError: not exactly one of ``decay_steps``/``decay_start``/``decay_fraction``;
+        phases that do not fit in ``total_steps``; negative or non-finite values; unknown
+        shapes; a non-positive ``init_value``/``end_value``/``peak_value`` for an exponential
+        shape; ``power <= 0``.
+      TypeError: a non-numeric value, a non-string shape, a non-bool ``skip_zero``.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.warmup_stable_decay(1.0, 10, 2, decay_steps=4, init_value=0.1,
+      ...                                  end_value=0.1, decay_shape="1-sqrt")
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(12), np)]
+      [0.1, 0.55, 1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 0.363604, 0.220577, 0.1, 0.1]
+
+    Equivalents:
+      HF: ``get_wsd_schedule(opt, W, D, N, warmup_type, decay_type, min_lr_ratio=m)`` with base
+      lr ``lr`` is ``warmup_stable_decay(lr, N, W, decay_steps=D, init_value=m*lr,
+      end_value=m*lr, warmup_shape=warmup_type, decay_shape=decay_type)`` (HF's warmup starts at
+      ``m``, not 0; with ``num_stable_steps=S`` use ``N = W + S + D``; ``num_cycles`` other than
+      0.5 has no equivalent). optimus-dl ``wsd``: ``init_value=lr/init_div_factor``,
+      ``end_value=final_lr_factor*lr``, ``decay_steps=int(fract_decay*N)`` (it truncates;
+      ``decay_fraction`` rounds), ``decay_type`` ``linear``/``cosine``/``sqrt``
+      (``sqrt_power=0.5``: ``"1-sqrt"``)/``exp`` (``"exponential"``); its
+      ``cooldown_start_lr_factor != 1`` has no equivalent. MiniCPM: exponential decay with a
+      half-life. optax: ``join_schedules([linear_schedule(I, P, W), constant_schedule(P),
+      linear_schedule(P, E, D)], [W, N - D])``. torch: ``SequentialLR`` of ``LinearLR``,
+      ``ConstantLR(factor=1)`` and ``LinearLR``/``CosineAnnealingLR``.
+    """
+    given = [name for name, x in zip(_DECAY_SPECS, (decay_steps, decay_start, decay_fraction))
+             if x is not None]
+    if len(given) != 1:
+        raise ValueError(
+            "exactly one of `decay_steps`, `decay_start`, `decay_fraction` must be given, got "
+            f"{', '.join(f'`{g}`' for g in given) if given else 'none'}: decay_steps=D (its length "
+            "in steps), decay_start=S (its first step) or decay_fraction=0.1 (the last 10%)"
+        )
+    warmup_shape = v.choice("warmup_shape", warmup_shape, WARMUP_SHAPES)
+    decay_shape = v.choice("decay_shape", decay_shape, DECAY_SHAPES)
+    skip = v.boolean("skip_zero", skip_zero)
+    exp_warm, exp_decay = warmup_shape == "exponential", decay_shape == "exponential"
+    geo = " (an exponential shape is geometric and needs positive values)"
+    peak = v.real("peak_value", peak_value, gt=0 if exp_warm or exp_decay else None, hint=geo)
+    init = v.real("init_value", init_value, gt=0 if exp_warm else None, hint=geo)
+    end = v.real("end_value", end_value, gt=0 if exp_decay else None, hint=geo)
+    p = v.real("power", power, gt=0)
+    n = v.steps("total_steps", total_steps)
+    w = v.steps("warmup_steps", warmup_steps)
+    if _concrete(n, w) and not _le(w, n):
+        raise ValueError(f"`warmup_steps` must be <= `total_steps` ({n!r}), got {w!r}")
+    d = v.steps("decay_steps", decay_steps, allow_none=True)
+    s = v.steps("decay_start", decay_start, allow_none=True)
+    f = v.real("decay_fraction", decay_fraction, ge=0, le=1, allow_none=True)
+    fits = " (the warmup comes first and the decay ends at `total_steps`)"
+    if d is not None and _concrete(n, w, d) and not _le(np.asarray(w) + d, n):
+        raise ValueError(
+            f"`decay_steps` must be <= `total_steps` - `warmup_steps` = {n - w!r}, got {d!r}{fits}"
+        )
+    if s is not None and _concrete(n, w, s) and not (_le(w, s) and _le(s, n)):
+        raise ValueError(
+            f"`decay_start` must be between `warmup_steps` ({w!r}) and `total_steps` ({n!r}), "
+            f"got {s!r}{fits}"
+        )
+    if f is not None and _concrete(n, w, f):
+        steps = np.floor(np.asarray(f, dtype=np.float64) * n + 0.5)
+        steps = float(steps) if steps.ndim == 0 else steps
+        if not _le(np.asarray(w) + steps, n):
+            raise ValueError(
+                f"`decay_fraction` must leave room for the warmup: round({f!r} * {n!r}) = "
+                f"{steps!r} decay steps + {w!r} warmup steps > `total_steps` {n!r}{fits}"
+            )
+    return WarmupStableDecay(peak, n, w, d, s, f, init, end, warmup_shape, decay_shape, p, skip)
