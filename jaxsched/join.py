@@ -192,7 +192,7 @@ def _flatten(schedules: list, boundaries: Any) -> tuple[list, Any]:
     return out_s, v.sorted_steps("boundaries", out_b)
 
 
-@register("join_schedules", "sequence")
+@register("join_schedules")
 def join_schedules(schedules: SequenceABC[Callable], boundaries: SequenceABC[Any]) -> Schedule:
     r"""Join schedules at step boundaries, each child on its local time.
 

@@ -136,7 +136,8 @@ def assert_properties(
     """Finite, inside [lo, hi], monotone where promised, final value held past ``horizon``."""
     if counts is None:
         top = 3 * (horizon or 100) + 10
-        counts = np.unique(np.concatenate([np.arange(0, min(top, 4000)), np.linspace(0, top, 200).astype(int)]))
+        dense = np.arange(0, min(top, 4000))
+        counts = np.unique(np.concatenate([dense, np.linspace(0, top, 200).astype(int)]))
     vals = host(s, counts)
     assert np.all(np.isfinite(vals))
     tol = 1e-12 * max(abs(lo), abs(hi), 1e-30)

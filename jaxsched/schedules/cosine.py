@@ -182,7 +182,7 @@ def warmup_cosine_decay_schedule(
         end = jnp.where(jnp.asarray(peak) == 0, 0.0, end)
     elif peak == 0:
         end = 0.0
-    warm = linear_schedule(init_value, peak, w)
+    warm = linear_schedule(v.real("init_value", init_value), peak, w)
     decay = cosine_decay(peak, d - w, end, exponent)
     return join_schedules([warm, decay], boundary_list(w))
 

@@ -144,7 +144,8 @@ def warmup_exponential_decay_schedule(
       :func:`exponential_decay`). torch: ``SequentialLR([LinearLR, ExponentialLR], [W])``.
     """
     w = v.steps("warmup_steps", warmup_steps)
-    warm = linear_schedule(init_value, peak_value, w)
+    peak_value = v.real("peak_value", peak_value)
+    warm = linear_schedule(v.real("init_value", init_value), peak_value, w)
     decay = exponential_decay(
         peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value
     )

@@ -192,4 +192,8 @@ def warmup_constant_schedule(init_value: Any, peak_value: Any, warmup_steps: Any
       ``warmup_steps=0``). HF: ``constant_with_warmup``. DeepSpeed: ``WarmupLR`` with
       ``warmup_type="linear"`` (which uses the minimum for two updates).
     """
-    return linear_schedule(init_value, peak_value, v.steps("warmup_steps", warmup_steps))
+    return linear_schedule(
+        v.real("init_value", init_value),
+        v.real("peak_value", peak_value),
+        v.steps("warmup_steps", warmup_steps),
+    )
