@@ -10,6 +10,7 @@ Importing ``jaxsched`` never imports torch.
 
 # Families of the full catalog: each module declares its public names in ``__all__``.
 from jaxsched import compose as _compose
+from jaxsched import ecosystem as _ecosystem  # noqa: E402,F401  (registers ecosystem names)
 from jaxsched.base import Schedule as Schedule
 from jaxsched.compose import *  # noqa: F401,F403
 from jaxsched.config import from_config as from_config

@@ -54,12 +54,17 @@ def _build_param(x: Any) -> Any:
     return x
 
 
-def from_config(cfg: Mapping[str, Any] | str | os.PathLike) -> Any:
+def from_config(cfg: Mapping[str, Any] | str | os.PathLike, hyperparam: str = "lr") -> Any:
     """Build a schedule from ``{"type": NAME, "params": {...}}`` or a JSON file holding one.
 
     Args:
       cfg: a mapping with ``"type"`` (a jaxsched constructor name, e.g. ``"cosine_decay"`` or
-        ``"warmup_cosine_decay_schedule"``) and optional ``"params"``; or a path to a JSON file.
+        ``"warmup_cosine_decay_schedule"``, or an ecosystem name such as ``"torch.OneCycleLR"``
+        or ``"deepspeed.WarmupDecayLR"`` with that library's parameter names) and optional
+        ``"params"``; or a path to a JSON file.
+      hyperparam: ``"lr"`` (default) for the learning rate, or ``"momentum"`` for the coupled
+        momentum schedule of schedulers that cycle it (torch ``CyclicLR`` and ``OneCycleLR``,
+        DeepSpeed ``OneCycle``).
 
     Returns:
       The schedule, equal to the one whose ``to_config()`` produced ``cfg``.
@@ -98,7 +103,9 @@ def from_config(cfg: Mapping[str, Any] | str | os.PathLike) -> Any:
         raise TypeError(f"'params' of {name!r} must be a mapping, got {type(params).__name__}")
     fn = _REGISTRY[name]
     sig = inspect.signature(fn)
-    accepted = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    accepted = [
+        p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD and p.name != "hyperparam"
+    ]
     names = [p.name for p in accepted]
     extra = [k for k in params if k not in names]
     if extra and not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
@@ -112,4 +119,14 @@ def from_config(cfg: Mapping[str, Any] | str | os.PathLike) -> Any:
     if missing:
         raise ValueError(f"missing parameter(s) {missing} for {name!r}; valid parameters are: {names}")
     built = {k: _build_param(v) for k, v in params.items()}
+    if "hyperparam" in sig.parameters:
+        if "hyperparam" in params:
+            raise ValueError(f"pass `hyperparam` to from_config, not inside the params of {name!r}")
+        return fn(**built, hyperparam=hyperparam)
+    if hyperparam != "lr":
+        able = [n for n, f in _REGISTRY.items() if "hyperparam" in inspect.signature(f).parameters]
+        raise ValueError(
+            f"`hyperparam` must be 'lr' for {name!r}, got {hyperparam!r}; schedules with a coupled "
+            f"momentum schedule are: {', '.join(sorted(able))}"
+        )
     return fn(**built)
