@@ -1,0 +1,165 @@
+"""Inverse time and inverse square root decays (Keras, Cerebras, HF).
+
+Re-exported by :mod:`jaxsched.schedules.decay`. The staircase floor of inverse time decay and
+the local time after the warmup of inverse square root decay are integer arithmetic for integer
+counts, exact up to ``2**31 - 1``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxsched import validate as v
+from jaxsched._math import safe_den, safe_pow
+from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.config import register
+
+__all__ = ["InverseTimeDecay", "InverseSqrtDecay", "inverse_time_decay", "inverse_sqrt_decay"]
+
+_HF_DEFAULT_TIMESCALE = 10000.0
+
+
+@schedule_class("inverse_time_decay")
+class InverseTimeDecay(Schedule):
+    """``I / (1 + r q)``, ``q = t^k / T`` (floored if ``staircase``). See :func:`inverse_time_decay`."""
+
+    init_value: Any = value_field()
+    decay_steps: Any = steps_field()
+    decay_rate: Any = value_field()
+    staircase: bool = static_field()
+    step_exponent: Any = value_field()
+
+    def _formula(self, c, *, init_value, decay_steps, decay_rate, staircase, step_exponent):
+        xp = c.xp
+        q = safe_pow(c, c.t, step_exponent) / safe_den(c, c.as_float(decay_steps))
+        if staircase:  # k == 1 floors with integer arithmetic (exact up to 2**31 - 1)
+            q = xp.where(step_exponent == 1, c.floordiv(decay_steps), xp.floor(q))
+        return init_value / (c.const(1.0) + decay_rate * q)
+
+
+@schedule_class("inverse_sqrt_decay")
+class InverseSqrtDecay(Schedule):
+    """Linear warmup, then ``I sqrt(tau / (t - W + tau))``. See :func:`inverse_sqrt_decay`."""
+
+    init_value: Any = value_field()
+    timescale: Any = value_field()
+    warmup_steps: Any = steps_field()
+    warmup_init_value: Any = value_field()
+
+    def _formula(self, c, *, init_value, timescale, warmup_steps, warmup_init_value):
+        xp = c.xp
+        w = c.as_float(warmup_steps)
+        if timescale is None:  # HF: the warmup length, or 10000 without warmup
+            timescale = xp.where(w > 0, w, c.const(_HF_DEFAULT_TIMESCALE))
+        tau = safe_den(c, timescale)
+        decay = init_value * xp.sqrt(tau / (c.shift(warmup_steps).t + tau))
+        warm = warmup_init_value + (init_value - warmup_init_value) * (c.t / safe_den(c, w))
+        return xp.where(c.ge(warmup_steps), decay, warm)
+
+
+@register("inverse_time_decay")
+def inverse_time_decay(
+    init_value: Any,
+    decay_steps: Any,
+    decay_rate: Any,
+    staircase: bool = False,
+    step_exponent: Any = 1.0,
+) -> InverseTimeDecay:
+    r"""Inverse time decay: ``init_value / (1 + decay_rate * t**k / decay_steps)``.
+
+    .. math::
+      f(t) = \frac{I}{1 + r\, q(t)}, \qquad
+      q(t) = \frac{t^k}{T} \quad \left(\left\lfloor \frac{t^k}{T} \right\rfloor
+      \text{ when staircase}\right)
+
+    With ``k = 1`` the staircase floor is integer arithmetic (exact up to ``2**31 - 1``).
+
+    Args:
+      init_value: value at step 0 (real; traceable).
+      decay_steps: ``T > 0`` optimizer steps per unit of ``q`` (traceable).
+      decay_rate: ``r >= 0`` (``r = 0`` is a constant; traceable).
+      staircase: floor ``q``, so that the value changes only when ``t**k`` crosses a multiple
+        of ``T`` (static; default False).
+      step_exponent: ``k > 0``, the power of the step count (default 1; traceable).
+
+    Returns:
+      An :class:`InverseTimeDecay` schedule.
+
+    Raises:
+      ValueError: ``decay_steps <= 0``, ``decay_rate < 0``, ``step_exponent <= 0`` or a
+        non-finite value.
+      TypeError: a non-numeric argument, or a non-bool ``staircase``.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.inverse_time_decay(1.0, 2, 0.5, staircase=True)
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(5), np)]
+      [1.0, 1.0, 0.666667, 0.666667, 0.5]
+
+    Equivalents:
+      Keras: ``InverseTimeDecay(I, T, r, staircase)`` (``k = 1``). Cerebras:
+      ``InverseExponentialTimeDecayLR(I, step_exponent=k, total_iters=T, decay_rate=r,
+      staircase)`` (it floors the same inner term ``t**k / T``).
+    """
+    return InverseTimeDecay(
+        v.real("init_value", init_value),
+        v.steps("decay_steps", decay_steps, positive=True),
+        v.real("decay_rate", decay_rate, ge=0),
+        v.boolean("staircase", staircase),
+        v.real("step_exponent", step_exponent, gt=0),
+    )
+
+
+@register("inverse_sqrt_decay")
+def inverse_sqrt_decay(
+    init_value: Any,
+    timescale: Any = None,
+    warmup_steps: Any = 0,
+    warmup_init_value: Any = 0.0,
+) -> InverseSqrtDecay:
+    r"""Linear warmup to ``init_value``, then decay as the inverse square root of the step.
+
+    .. math::
+      f(t) = \begin{cases}
+        w_0 + (I - w_0)\, t / W, & t < W \\
+        I \sqrt{\dfrac{\tau}{t - W + \tau}}, & t \ge W
+      \end{cases}
+
+    With ``tau = W`` the decay is ``I sqrt(W / t)``. Setting ``warmup_init_value =
+    init_value`` holds the value flat during the warmup instead of ramping (Cerebras' form).
+
+    Args:
+      init_value: ``I``, the value at the end of the warmup (real; traceable).
+      timescale: ``tau > 0`` in optimizer steps: the value halves ``3 tau`` steps after the
+        warmup (traceable). Default ``None``: ``W``, or 10000 when ``W = 0`` (HF's rule).
+      warmup_steps: ``W >= 0`` optimizer steps of linear warmup (default 0; traceable).
+      warmup_init_value: ``w_0``, the value at step 0 when ``W > 0`` (default 0; traceable).
+
+    Returns:
+      An :class:`InverseSqrtDecay` schedule.
+
+    Raises:
+      ValueError: ``timescale <= 0``, ``warmup_steps < 0`` or a non-finite value.
+      TypeError: a non-numeric argument.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.inverse_sqrt_decay(1.0, warmup_steps=2)
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(6), np)]
+      [0.0, 0.5, 1.0, 0.816497, 0.707107, 0.632456]
+
+    Equivalents:
+      HF: ``inverse_sqrt`` / ``get_inverse_sqrt_schedule(W, timescale)`` is
+      ``inverse_sqrt_decay(lr, timescale, W)`` (``timescale`` cannot be passed through HF's
+      ``get_scheduler``, so there it is always the default). Cerebras:
+      ``InverseSquareRootDecayLR(I, scale, warmup_steps=W)``, ``I scale / sqrt(max(W, t))``,
+      is ``inverse_sqrt_decay(P, W, W, warmup_init_value=P)`` with ``P = I scale / sqrt(W)``
+      for ``W > 0`` (float ``W`` allowed). With ``W = 0`` Cerebras divides by zero at step 0
+      (``inf``); ``W = 1`` gives its values from step 1 on.
+    """
+    return InverseSqrtDecay(
+        v.real("init_value", init_value),
+        v.real("timescale", timescale, gt=0, allow_none=True),
+        v.steps("warmup_steps", warmup_steps),
+        v.real("warmup_init_value", warmup_init_value),
+    )
