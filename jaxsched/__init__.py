@@ -15,6 +15,9 @@ from jaxsched.base import Schedule as Schedule
 from jaxsched.compose import *  # noqa: F401,F403
 from jaxsched.config import from_config as from_config
 from jaxsched.config import registered_names as registered_names
+from jaxsched.hyperparams import current_hyperparams as current_hyperparams
+from jaxsched.hyperparams import per_group as per_group
+from jaxsched.hyperparams import scheduled_optimizer as scheduled_optimizer
 from jaxsched.join import Function as Function
 from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
@@ -66,6 +69,9 @@ __version__ = "0.1.0"
 #: The 14 optax schedule constructors, same names, arguments and defaults.
 OPTAX_NAMES = (
     "constant_schedule",
+    "current_hyperparams",
+    "per_group",
+    "scheduled_optimizer",
     "polynomial_schedule",
     "linear_schedule",
     "piecewise_constant_schedule",
