@@ -130,11 +130,13 @@ class Count:
             raise ValueError(f"`count` must be finite, got {count!r}")
         arr = xp.asarray(count, device=device) if device is not None else xp.asarray(count)
         if _is_integer_dtype(xp, arr.dtype) or xp.isdtype(arr.dtype, "bool"):
-            n = xp.maximum(xp.astype(arr, int_dtype), xp.asarray(0, dtype=int_dtype, device=device))
+            n = xp.astype(arr, int_dtype)
+            n = xp.maximum(n, xp.zeros_like(n))
             t = xp.astype(n, float_dtype)
         else:
             n = None
-            t = xp.maximum(xp.astype(arr, float_dtype), xp.asarray(0.0, dtype=float_dtype, device=device))
+            t = xp.astype(arr, float_dtype)
+            t = xp.maximum(t, xp.zeros_like(t))
         return cls(xp, t, n, float_dtype, int_dtype, device)
 
     # ------------------------------------------------------------------ conversions
@@ -143,9 +145,13 @@ class Count:
         xp = self.xp
         if x is None:
             return None
-        if _is_array(x) and not isinstance(x, np.ndarray) and not is_jax_namespace(xp):
-            x = np.asarray(x)  # a jax leaf evaluated with another namespace
-        return xp.asarray(x, dtype=self.dtype, device=self.device)
+        if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+            return _full(xp, float(x), self.dtype, self.device)
+        if _owned(xp, x):
+            return xp.astype(x, self.dtype) if x.dtype != self.dtype else x
+        if isinstance(x, np.ndarray):
+            return _table(xp, x, self.dtype, self.device)
+        return xp.asarray(np.asarray(x), dtype=self.dtype, device=self.device)
 
     def steps(self, x: Any) -> Any:
         """A step hyperparameter: an int array when it is integral and fits, else a float array."""
@@ -156,14 +162,19 @@ class Count:
             if isinstance(x, (int, np.integer)) or isinstance(x, np.ndarray):
                 hi = int(np.max(np.abs(np.asarray(x)))) if np.size(x) else 0
                 limit = _INT32_MAX if self.int_dtype == getattr(xp, "int32", None) else 2**62
-                if hi <= limit:
-                    return xp.asarray(np.asarray(x) if isinstance(x, np.ndarray) else x,
-                                      dtype=self.int_dtype, device=self.device)
-                return self.value(x)
-            if _is_array(x) and is_jax_namespace(xp):
+                if hi > limit:
+                    return self.value(x)
+                if isinstance(x, np.ndarray):
+                    return _table(xp, x, self.int_dtype, self.device)
+                return _full(xp, int(x), self.int_dtype, self.device)
+            if _owned(xp, x) or (_is_array(x) and is_jax_namespace(xp)):
                 return xp.astype(x, self.int_dtype)
             return xp.asarray(np.asarray(x), dtype=self.int_dtype, device=self.device)
         return self.value(x)
+
+    def table(self, x: np.ndarray, integer: bool = False) -> Any:
+        """A static NumPy table as an array of this namespace (cached per device)."""
+        return _table(self.xp, x, self.int_dtype if integer else self.dtype, self.device)
 
     def is_int(self, b: Any) -> bool:
         return self.n is not None and _is_integer_dtype(self.xp, b.dtype)
@@ -175,14 +186,15 @@ class Count:
         return b
 
     def const(self, v: float) -> Any:
-        return self.xp.asarray(v, dtype=self.dtype, device=self.device)
+        return _full(self.xp, v, self.dtype, self.device)
 
     # ------------------------------------------------------------------ exact step operations
     def shift(self, b: Any) -> Count:
         """Local time ``max(count - b, 0)`` (exact when both are integers)."""
         xp = self.xp
         if self.is_int(b):
-            n = xp.maximum(self.n - b, xp.asarray(0, dtype=self.int_dtype, device=self.device))
+            n = self.n - b
+            n = xp.maximum(n, xp.zeros_like(n))
             return dataclasses.replace(self, n=n, t=xp.astype(n, self.dtype))
         t = xp.maximum(self.t - self.as_float(b), self.const(0.0))
         return dataclasses.replace(self, n=None, t=t)
@@ -211,6 +223,42 @@ class Count:
         return xp.searchsorted(self.as_float(boundaries), self.t, side="right")
 
 
+def _full(xp: Any, v: Any, dtype: Any, device: Any) -> Any:
+    if device is None:
+        return xp.full((), v, dtype=dtype)
+    return xp.full((), v, dtype=dtype, device=device)
+
+
+def _owned(xp: Any, x: Any) -> bool:
+    """True when ``x`` is already an array of namespace ``xp`` (no conversion needed)."""
+    if not _is_array(x) or isinstance(x, np.generic):
+        return False
+    import array_api_compat
+
+    try:
+        return array_api_compat.array_namespace(x) is xp
+    except TypeError:
+        return False
+
+
+_TABLES: dict = {}
+
+
+def _table(xp: Any, x: np.ndarray, dtype: Any, device: Any) -> Any:
+    """``xp.asarray(x)`` for a static table; cached for torch accelerators (no per-step copy)."""
+    on_accelerator = device is not None and str(device) not in ("cpu", "CPU_DEVICE")
+    if not on_accelerator or getattr(xp, "__name__", "") != "array_api_compat.torch":
+        return xp.asarray(x, dtype=dtype, device=device) if device is not None else (
+            xp.asarray(x, dtype=dtype))
+    key = (x.tobytes(), x.shape, str(x.dtype), str(dtype), str(device))
+    hit = _TABLES.get(key)
+    if hit is None:
+        if len(_TABLES) > 4096:
+            _TABLES.clear()
+        hit = _TABLES[key] = xp.asarray(x, dtype=dtype, device=device)
+    return hit
+
+
 def _integral_leaf(x: Any) -> bool:
     if isinstance(x, bool):
         return False
@@ -219,6 +267,9 @@ def _integral_leaf(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         return False
+    if getattr(dtype, "is_floating_point", None) is not None:  # a torch dtype
+        return not dtype.is_floating_point and not dtype.is_complex and dtype != getattr(
+            dtype, "bool", None) and str(dtype) != "torch.bool"
     try:
         return bool(np.issubdtype(np.dtype(dtype), np.integer))
     except TypeError:

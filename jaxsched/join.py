@@ -74,7 +74,8 @@ class Sequence(Schedule):
         if len(children) == 1:
             return children[0]._eval(c)
         piece = c.searchsorted(bounds)  # index of the active child
-        zero = xp.zeros((1,), dtype=bounds.dtype, device=c.device)
+        zero = xp.zeros((1,), dtype=bounds.dtype, device=c.device) if c.device is not None else (
+            xp.zeros((1,), dtype=bounds.dtype))
         starts = xp.concat([zero, bounds])
         local = c.shift(_xp.take(xp, starts, piece))
         groups = _groups(children)
@@ -83,8 +84,7 @@ class Sequence(Schedule):
         gid = np.zeros(len(children), dtype=np.int64)
         for g, members in enumerate(groups):
             gid[members] = g
-        which = _xp.take(xp, xp.asarray(gid, device=c.device) if c.device is not None
-                         else xp.asarray(gid), piece)
+        which = _xp.take(xp, c.table(gid, integer=True), piece)
         out = None
         for g, members in enumerate(groups):
             val = _eval_group(c, local, children, members, piece)
@@ -145,8 +145,7 @@ def _eval_group(c, local, children, members, piece):
         return out
     pos = np.zeros(len(children), dtype=np.int64)
     pos[members] = np.arange(len(members))
-    j = _xp.take(xp, xp.asarray(pos, device=c.device) if c.device is not None
-                 else xp.asarray(pos), piece)
+    j = _xp.take(xp, c.table(pos, integer=True), piece)
     kinds = _leaf_kinds(children[members[0]])
     gathered = [_xp.take(xp, _stack(c, col, kind), j) for col, kind in zip(columns, kinds)]
     template = jax.tree_util.tree_unflatten(treedef, gathered)

@@ -81,8 +81,7 @@ def step_index(c: Count) -> Any:
     """The step as an integer array in ``[0, 2**31 - 1]`` (floored for float counts)."""
     xp = c.xp
     if c.n is not None:
-        top = xp.asarray(_INT31, dtype=c.int_dtype, device=c.device)
-        return xp.minimum(c.n, top)
+        return xp.minimum(c.n, xp.full_like(c.n, _INT31))
     # 2**31 - 128 is exactly representable in float32, so the cast never overflows int32.
     t = xp.minimum(xp.floor(c.t), c.const(float(2**31 - 128)))
     return xp.astype(t, c.int_dtype)

@@ -30,7 +30,12 @@ __all__ = [
 ]
 
 
-def _cumulative_values(c: _xp.Count, init_value: Any, scales: Any) -> Any:
+def _cumulative_values(c: _xp.Count, init_value: Any, scales: Any, raw: tuple) -> Any:
+    """``cumprod([init, *scales])``: on the host in float64 when concrete (no constant folding
+    of a long product at compile time), else with the namespace's cumulative product."""
+    raw_init, raw_scales = raw
+    if isinstance(raw_init, (int, float)) and isinstance(raw_scales, np.ndarray):
+        return c.value(np.cumprod(np.concatenate([[float(raw_init)], raw_scales.astype(np.float64)])))
     xp = c.xp
     head = xp.reshape(init_value, (1,))
     return xp.cumulative_prod(xp.concat([head, scales]))
@@ -45,7 +50,7 @@ class PiecewiseConstant(Schedule):
     scales: Any = value_field()
 
     def _formula(self, c, *, init_value, boundaries, scales):
-        values = _cumulative_values(c, init_value, scales)
+        values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         return _xp.take(c.xp, values, c.searchsorted(boundaries))
 
 
@@ -60,7 +65,7 @@ class PiecewiseInterpolate(Schedule):
 
     def _formula(self, c, *, interpolate_type, init_value, boundaries, scales):
         xp = c.xp
-        values = _cumulative_values(c, init_value, scales)
+        values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         n = int(boundaries.shape[0])
         if n == 0:
             return init_value + xp.zeros_like(c.t)

@@ -38,8 +38,8 @@ def until(c: _xp.Count, end: Any) -> Any:
     """``max(end - count, 0)`` as a float array (exact for an integer count and ``end``)."""
     xp = c.xp
     if c.is_int(end):
-        zero = xp.asarray(0, dtype=c.int_dtype, device=c.device)
-        return xp.astype(xp.maximum(end - c.n, zero), c.dtype)
+        left = end - c.n
+        return xp.astype(xp.maximum(left, xp.zeros_like(left)), c.dtype)
     return xp.maximum(c.as_float(end) - c.t, c.const(0.0))
 
 
