@@ -25,7 +25,6 @@ from jaxsched.schedules import cosine_wave as _cosine_wave
 from jaxsched.schedules import cyclic as _cyclic
 from jaxsched.schedules import decay as _decay
 from jaxsched.schedules import noise as _noise
-from jaxsched.schedules import periodic as _periodic
 from jaxsched.schedules import range_test as _range_test
 from jaxsched.schedules import restarts as _restarts
 from jaxsched.schedules import swa as _swa
@@ -45,7 +44,6 @@ from jaxsched.schedules.exponential import (
     warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
 )
 from jaxsched.schedules.noise import *  # noqa: F401,F403
-from jaxsched.schedules.periodic import *  # noqa: F401,F403
 from jaxsched.schedules.piecewise import PiecewiseConstant as PiecewiseConstant
 from jaxsched.schedules.piecewise import PiecewiseInterpolate as PiecewiseInterpolate
 from jaxsched.schedules.piecewise import cosine_onecycle_schedule as cosine_onecycle_schedule
@@ -122,7 +120,7 @@ __all__ = [
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
 ]
-for _m in (_compose, _cosine_wave, _cyclic, _decay, _noise, _periodic, _range_test, _restarts, _swa,
-           _warmup, _wsd):
+for _m in (_compose, _cosine_wave, _cyclic, _decay, _noise, _range_test, _restarts, _swa, _warmup,
+           _wsd):
     __all__ += [n for n in _m.__all__ if n not in __all__]
 del _m

@@ -163,6 +163,12 @@ def test_deepspeed_parity(lr, mom, first, second, stairs, decay_step_size):
     np.testing.assert_allclose(got32, np.clip(want, 0.0, 1.0), rtol=1e-6, atol=1e-7)
     assert np.all(got < 1.0) and np.all(got32 < 1.0) and np.all(got >= 0.0)
     assert mom_ref[0] == mom[0] and float(host(m, np.array([0]))[0]) == mom[1]
+    # first_value=cycle_min_mom reproduces update 0 as well
+    m0 = jaxsched.one_cycle_with_decay_momentum(*mom, *shape, first_value=mom[0])
+    np.testing.assert_allclose(host(m0, k), np.clip(mom_ref, 0.0, BELOW_ONE_F64), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_allclose(np.asarray(_jit_eval(m0, jnp.arange(PAD)))[:steps],
+                               np.clip(mom_ref, 0.0, 1.0), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("first,second,n1,n2", [(4, 4, 2, None), (4, 6, 3, 0), (5, 0, 2, None),
@@ -188,6 +194,20 @@ def test_momentum_never_reaches_one():
     assert got64[3] == BELOW_ONE_F64 and np.all(got64[3:] == BELOW_ONE_F64)
     assert np.all(got32[3:] == BELOW_ONE_F32)
     np.testing.assert_allclose(got64[:3], [0.9, 0.8, 0.9], rtol=1e-15)
+
+
+def test_first_value():
+    m = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, cycle_first_step_size=4, first_value=0.7)
+    plain = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, cycle_first_step_size=4)
+    k = np.array([-3, 0, 1, 2, 4, 8, 50])
+    want = [0.7, 0.7, 0.875, 0.85, 0.8, 0.9, 0.9]
+    np.testing.assert_allclose(host(m, k), want, rtol=1e-15)
+    np.testing.assert_allclose(host(plain, k)[2:], want[2:], rtol=1e-15)
+    # float counts: update 0 is every count below 1
+    np.testing.assert_allclose(host(m, np.array([0.0, 0.5, 0.999, 1.0, 2.0])),
+                               [0.7, 0.7, 0.7, 0.875, 0.85], rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(jax.jit(m)(jnp.asarray(k, jnp.int32))), want, rtol=1e-6)
+    assert plain.first_value is None and m != plain
 
 
 def test_stairs_exact_under_int32_overflow_risk():
@@ -223,6 +243,9 @@ SCHEDULES = {  # name: (builder, lower bound, upper bound, horizon or None)
     "momentum_decay": (lambda: jaxsched.one_cycle_with_decay_momentum(0.85, 0.95, 0.01, 20,
                                                                       decay_step_size=10),
                        0.85, 1.0, None),
+    "momentum_first": (lambda: jaxsched.one_cycle_with_decay_momentum(0.85, 0.95, 0.0, 20, 10, 4,
+                                                                      first_value=0.85),
+                       0.85, 0.95, 30),
 }
 
 
@@ -253,6 +276,10 @@ TRACE = [
           decay_step_size=5),
      {"cycle_min_mom": [0.0, 0.8], "cycle_max_mom": [0.9, 0.95], "decay_mom_rate": [-0.5, 0.0, 0.2],
       "cycle_first_step_size": [2, 10], "decay_step_size": [0, 5]}),
+    (jaxsched.one_cycle_with_decay_momentum,
+     dict(cycle_min_mom=0.8, cycle_max_mom=0.9, decay_mom_rate=0.2, cycle_first_step_size=10,
+          decay_step_size=5, first_value=0.8),
+     {"first_value": [0.0, 0.5, 0.8]}),
 ]
 
 
@@ -273,6 +300,9 @@ def test_config():
     assert jaxsched.from_config(s.to_config()) == s
     m = jaxsched.from_config({"type": "one_cycle_with_decay_momentum", "params": {}})
     assert m == jaxsched.one_cycle_with_decay_momentum()
+    assert m.to_config()["params"]["first_value"] is None
+    m = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, first_value=0.8)
+    assert jaxsched.from_config(m.to_config()) == m
 
 
 # ----------------------------------------------------------------------------- invalid arguments
@@ -303,6 +333,12 @@ INVALID = [
      "decay_mom_rate"),
     (jaxsched.one_cycle_with_decay_momentum, dict(cycle_first_step_size=0), ValueError,
      "cycle_first_step_size"),
+    (jaxsched.one_cycle_with_decay_momentum, dict(first_value=1.0), ValueError, "first_value"),
+    (jaxsched.one_cycle_with_decay_momentum, dict(first_value=-0.1), ValueError, "first_value"),
+    (jaxsched.one_cycle_with_decay_momentum, dict(first_value=math.nan), ValueError, "first_value"),
+    (jaxsched.one_cycle_with_decay_momentum, dict(first_value="0.8"), TypeError, "first_value"),
+    (jaxsched.one_cycle_with_decay, dict(LR, cycle_first_stair_count=-1), ValueError,
+     "DeepSpeed's CLI default -1"),
 ]
 
 

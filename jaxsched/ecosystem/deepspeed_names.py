@@ -42,11 +42,10 @@ from typing import Any
 
 from jaxsched import validate as v
 from jaxsched.base import Schedule
-from jaxsched.compose import add, offset, product, scale
+from jaxsched.compose import offset, product, scale
 from jaxsched.config import register
 from jaxsched.join import boundary_list, join_schedules
 from jaxsched.schedules.cosine import cosine_decay
-from jaxsched.schedules.decay import piecewise_constant_values
 from jaxsched.schedules.onecycle_decay import one_cycle_with_decay, one_cycle_with_decay_momentum
 from jaxsched.schedules.polynomial import linear_schedule
 from jaxsched.schedules.range_test import lr_range_test
@@ -178,12 +177,13 @@ def one_cycle_ds(
     offset): a triangle ``min -> max -> min`` over ``S1 + S2`` steps (stairs as in DeepSpeed
     >= 0.19.4; a stair count ``<= 0``, such as the CLI's -1, is continuous, as in DeepSpeed),
     then ``min / (1 + decay_lr_rate * d / decay_step_size)``. With ``hyperparam="momentum"``
-    it is the ``betas[0]`` DeepSpeed writes: ``cycle_min_mom`` at update 0 (construction), then
-    :func:`jaxsched.one_cycle_with_decay_momentum` (``max -> min -> max``, then
-    ``max (1 + decay_mom_rate d / decay_step_size)``). DeepSpeed lets that product pass 1 (an
-    invalid beta1, e.g. 1.08); jaxsched equals it wherever it is below 1 and is clamped to the
-    largest float below 1 elsewhere. Not reproduced: DeepSpeed also overwrites ``betas[1]`` with
-    0.99, and cycles nothing for optimizers without ``betas`` (SGD: use the lr only).
+    it is the ``betas[0]`` DeepSpeed writes, :func:`jaxsched.one_cycle_with_decay_momentum`
+    with ``first_value=cycle_min_mom``: ``cycle_min_mom`` at update 0 (construction), then
+    ``max -> min -> max`` and ``max (1 + decay_mom_rate d / decay_step_size)``. DeepSpeed lets
+    that product pass 1 (an invalid beta1, e.g. 1.08); jaxsched equals it wherever it is below 1
+    and is clamped to the largest float below 1 elsewhere. Not reproduced: DeepSpeed also
+    overwrites ``betas[1]`` with 0.99, and cycles nothing for optimizers without ``betas`` (SGD:
+    use the lr only).
     ``cycle_momentum=False`` has no momentum schedule (``hyperparam="momentum"`` raises).
 
     Example:
@@ -218,10 +218,8 @@ def one_cycle_ds(
             "the optimizer's betas alone, so there is no momentum schedule"
         )
     lo, hi = single("cycle_min_mom", cycle_min_mom), single("cycle_max_mom", cycle_max_mom)
-    mom = one_cycle_with_decay_momentum(lo, hi, decay_mom_rate, **shape)
     # update 0 uses what the constructor wrote, cycle_min_mom (the formula gives cycle_max_mom)
-    first = piecewise_constant_values([1], [mom.cycle_min_mom - mom.cycle_max_mom, 0.0])
-    return add([mom, first])
+    return one_cycle_with_decay_momentum(lo, hi, decay_mom_rate, **shape, first_value=lo)
 
 
 @register("deepspeed.WarmupLR", "WarmupLR")

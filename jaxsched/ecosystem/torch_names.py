@@ -33,13 +33,13 @@ from jaxsched import validate as v
 from jaxsched.base import Schedule
 from jaxsched.compose import scale
 from jaxsched.config import register
+from jaxsched.schedules.cosine_wave import cosine_annealing
 from jaxsched.schedules.decay import (
     multiplicative_decay,
     multistep_decay,
     piecewise_constant_values,
     step_decay,
 )
-from jaxsched.schedules.periodic import cosine_annealing
 from jaxsched.schedules.polynomial import linear_schedule, polynomial_schedule
 from jaxsched.schedules.restarts import cosine_restarts
 from jaxsched.schedules.swa import swa_schedule

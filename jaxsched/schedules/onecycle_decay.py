@@ -96,16 +96,19 @@ class OneCycleWithDecayMomentum(Schedule):
     cycle_first_stair_count: Any = steps_field()
     cycle_second_stair_count: Any = steps_field()
     decay_step_size: Any = steps_field()
+    first_value: Any = value_field(default=None)
 
     def _formula(self, c, *, cycle_min_mom, cycle_max_mom, decay_mom_rate, cycle_first_step_size,
                  cycle_second_step_size, cycle_first_stair_count, cycle_second_stair_count,
-                 decay_step_size):
+                 decay_step_size, first_value):
         xp = c.xp
         inside, h, progress = _phases(c, cycle_first_step_size, cycle_second_step_size,
                                       cycle_first_stair_count, cycle_second_stair_count,
                                       decay_step_size)
         m = xp.where(inside, cycle_max_mom - (cycle_max_mom - cycle_min_mom) * h,
                      cycle_max_mom * (1.0 + decay_mom_rate * progress))
+        if first_value is not None:  # update 0 (counts below 1) uses first_value
+            m = xp.where(c.t < 1.0, first_value, m)
         below_one = 1.0 - float(xp.finfo(c.dtype).eps) / 2  # the largest float < 1 of the dtype
         return xp.minimum(xp.maximum(m, c.const(0.0)), c.const(below_one))
 
@@ -113,7 +116,8 @@ class OneCycleWithDecayMomentum(Schedule):
 def _shape_args(first, second, first_stairs, second_stairs, decay_step_size):
     s1 = v.integer("cycle_first_step_size", first, gt=0)
     s2 = s1 if second is None else v.integer("cycle_second_step_size", second, ge=0)
-    hint = " (the number of stairs of a half cycle; 0 keeps it continuous)"
+    hint = (" (the number of stairs of a half cycle; 0 keeps it continuous; DeepSpeed's CLI "
+            "default -1, continuous there too, is 0 here)")
     n1 = v.integer("cycle_first_stair_count", first_stairs, ge=0, hint=hint)
     n2 = n1 if second_stairs is None else v.integer("cycle_second_stair_count", second_stairs,
                                                       ge=0, hint=hint)
@@ -173,8 +177,10 @@ def one_cycle_with_decay(
       cycle_first_step_size, cycle_second_step_size, cycle_first_stair_count,
       cycle_second_stair_count, decay_step_size)``: ``f(k)`` is the lr of update ``k`` (after
       ``k`` calls of ``step()``), no offset. Stairs as in DeepSpeed >= 0.19.4 (older versions
-      ignore the stair counts: pass 0). DeepSpeed's CLI default ``-1`` for a stair count means
-      0 here. Momentum: :func:`one_cycle_with_decay_momentum`.
+      ignore the stair counts: pass 0). DeepSpeed treats a stair count ``<= 0`` (its CLI
+      default is ``-1``) as continuous; here the stair counts must be ``>= 0``: pass 0 for
+      DeepSpeed's ``-1`` (the ``"deepspeed.OneCycle"`` config name maps ``<= 0`` to 0 itself).
+      Momentum: :func:`one_cycle_with_decay_momentum`.
     """
     s1, s2, n1, n2, d = _shape_args(cycle_first_step_size, cycle_second_step_size,
                                     cycle_first_stair_count, cycle_second_stair_count,
@@ -197,6 +203,7 @@ def one_cycle_with_decay_momentum(
     cycle_first_stair_count: Any = 0,
     cycle_second_stair_count: Any = None,
     decay_step_size: Any = 0,
+    first_value: Any = None,
 ) -> OneCycleWithDecayMomentum:
     r"""DeepSpeed's one-cycle momentum: ``max -> min -> max``, then ``max (1 + r d/D)``, kept < 1.
 
@@ -209,7 +216,8 @@ def one_cycle_with_decay_momentum(
     where ``1^-`` is the largest float below 1 of the evaluation dtype (``1 - 2**-24`` in
     float32, ``1 - 2**-53`` in float64). DeepSpeed lets the momentum grow past 1 in the decay
     phase (an invalid Adam beta1); jaxsched equals DeepSpeed wherever DeepSpeed's value is in
-    ``[0, 1)`` and never returns a momentum ``>= 1``.
+    ``[0, 1)`` and never returns a momentum ``>= 1``. With ``first_value`` set, update 0 (counts
+    below 1) uses ``first_value`` instead of ``m(0) = M_m``.
 
     Args:
       cycle_min_mom: ``m_m`` in ``[0, 1)``, the momentum at the lr peak (traceable; 0.8).
@@ -218,6 +226,8 @@ def one_cycle_with_decay_momentum(
         negative rate lowers it, held at 0).
       cycle_first_step_size, cycle_second_step_size, cycle_first_stair_count,
         cycle_second_stair_count, decay_step_size: as in :func:`one_cycle_with_decay`.
+      first_value: the momentum of update 0 in ``[0, 1)``, or ``None`` (default) for the
+        formula's ``M_m``. DeepSpeed's value is ``cycle_min_mom`` (traceable).
 
     Returns:
       A :class:`OneCycleWithDecayMomentum` schedule.
@@ -234,13 +244,18 @@ def one_cycle_with_decay_momentum(
       [0.9, 0.85, 0.8, 0.85, 0.9, 0.945, 0.99]
       >>> float(m(7)) < 1.0  # DeepSpeed: 0.9 * 1.15 = 1.035
       True
+      >>> ds = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, cycle_first_step_size=2,
+      ...                                             first_value=0.8)
+      >>> [round(float(x), 6) for x in ds.evaluate(np.arange(5), np)]
+      [0.8, 0.85, 0.8, 0.85, 0.9]
 
     Equivalents:
       DeepSpeed: the ``betas[0]`` that ``OneCycle(..., cycle_momentum=True, cycle_min_mom,
       cycle_max_mom, decay_mom_rate)`` writes after ``k`` calls of ``step()``, for ``k >= 1``.
       At construction (update 0) DeepSpeed writes ``cycle_min_mom``, not the formula's
-      ``cycle_max_mom``, and it always sets ``betas[1] = 0.99``; it cycles nothing for
-      optimizers without ``betas`` (SGD).
+      ``cycle_max_mom``: pass ``first_value=cycle_min_mom`` to reproduce every update (the
+      ``"deepspeed.OneCycle"`` config name does). DeepSpeed also always sets
+      ``betas[1] = 0.99``, and cycles nothing for optimizers without ``betas`` (SGD).
     """
     s1, s2, n1, n2, d = _shape_args(cycle_first_step_size, cycle_second_step_size,
                                     cycle_first_stair_count, cycle_second_stair_count,
@@ -251,4 +266,5 @@ def one_cycle_with_decay_momentum(
         v.real("cycle_max_mom", cycle_max_mom, ge=0, lt=1, hint=hint),
         v.real("decay_mom_rate", decay_mom_rate),
         s1, s2, n1, n2, d,
+        v.real("first_value", first_value, ge=0, lt=1, allow_none=True, hint=hint),
     )
