@@ -11,6 +11,7 @@ Importing ``jaxsched`` never imports torch.
 # Families of the full catalog: each module declares its public names in ``__all__``.
 from jaxsched import compose as _compose
 from jaxsched import ecosystem as _ecosystem  # noqa: E402,F401  (registers ecosystem names)
+from jaxsched import plateau as _plateau
 from jaxsched.base import Schedule as Schedule
 from jaxsched.compose import *  # noqa: F401,F403
 from jaxsched.config import from_config as from_config
@@ -21,6 +22,7 @@ from jaxsched.hyperparams import scheduled_optimizer as scheduled_optimizer
 from jaxsched.join import Function as Function
 from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
+from jaxsched.plateau import *  # noqa: F401,F403
 from jaxsched.schedules import cosine_wave as _cosine_wave
 from jaxsched.schedules import cyclic as _cyclic
 from jaxsched.schedules import decay as _decay
@@ -122,7 +124,7 @@ __all__ = [
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
 ]
-for _m in (_compose, _cosine_wave, _cyclic, _decay, _noise, _periodic, _range_test, _restarts, _swa,
-           _warmup, _wsd):
+for _m in (_plateau, _compose, _cosine_wave, _cyclic, _decay, _noise, _periodic, _range_test,
+           _restarts, _swa, _warmup, _wsd):
     __all__ += [n for n in _m.__all__ if n not in __all__]
 del _m

@@ -154,9 +154,7 @@ def _eval_group(c, local, children, members, piece):
 
 def _stack(c: _xp.Count, col: tuple, kind: str) -> Any:
     xp = c.xp
-    if not any(v.is_traced(x) for x in col) and all(
-        isinstance(x, (int, float, np.integer, np.floating)) or hasattr(x, "shape") for x in col
-    ):
+    if all(isinstance(x, (int, float, np.integer, np.floating, np.ndarray)) for x in col):
         arr = np.asarray([np.asarray(x) for x in col])
         return c.steps(arr) if kind == "steps" else c.value(arr)
     items = [c.steps(x) if kind == "steps" else c.value(x) for x in col]

@@ -22,7 +22,6 @@ Importing ``jaxsched`` never imports this module or torch.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -150,9 +149,10 @@ class Scheduler(LRScheduler):
 
             for i, g in enumerate(groups):
                 if "betas" not in g and "momentum" not in g:
+                    keys = sorted(k for k in g if k != "params")
                     raise ValueError(
                         f"`momentum` was given but param group {i} of {type(optimizer).__name__} has "
-                        f"neither 'momentum' nor 'betas' (its keys: {sorted(k for k in g if k != 'params')})"
+                        f"neither 'momentum' nor 'betas' (its keys: {keys})"
                     )
                 _check_values("momentum", self._mom[i], lo=0.0, hi=1.0, hi_open=True)
         if self._wd is not None:
@@ -199,9 +199,7 @@ class Scheduler(LRScheduler):
     def _plateau_factor(self) -> float:
         if self._plateau_state is None:
             return 1.0
-        from jaxsched.plateau import plateau_scale
-
-        return float(plateau_scale(self._plateau_state))
+        return float(self._plateau_state.scale)
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current step (closed form; never reads ``group["lr"]``)."""
@@ -209,6 +207,11 @@ class Scheduler(LRScheduler):
         return [x * a * f for x, a in zip(self._host_values("lr", self.last_epoch), self.scales)]
 
     _get_closed_form_lr = get_lr
+
+    def get_last_lr(self) -> list[Any]:
+        """The learning rates of the current step: a new list each call (floats in host mode;
+        tensor clones in device mode, never the live tensors)."""
+        return list(self._last_lr)
 
     def current_values(self) -> list[dict[str, float]]:
         """Every scheduled value per group, as Python floats (snapshots; valid before stepping).
@@ -234,7 +237,7 @@ class Scheduler(LRScheduler):
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
-        self._write(self.last_epoch + 1)
+        self._write(self.last_epoch + 1, advance=True)
 
     def step_to(self, k: int) -> None:
         """Jump to step ``k`` (e.g. a known optimizer step count) and write its values."""
@@ -253,10 +256,11 @@ class Scheduler(LRScheduler):
         if self.last_epoch >= 0:
             self._write(self.last_epoch)
 
-    def _write(self, k: int) -> None:
+    def _write(self, k: int, advance: bool = False) -> None:
+        first = self.last_epoch < 0
         self.last_epoch = k
         if self.mode == "device":
-            self._write_device(k)
+            self._write_device(k, advance and not first)
             self._last_lr = [t.clone() for t in self._device_lr]
             return
         lrs = self.get_lr()
@@ -282,10 +286,10 @@ class Scheduler(LRScheduler):
 
         setup_device(self)
 
-    def _write_device(self, k: int) -> None:
+    def _write_device(self, k: int, advance: bool) -> None:
         from jaxsched.torch_device import write_device
 
-        write_device(self, k)
+        write_device(self, k, advance)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -325,8 +329,6 @@ class Scheduler(LRScheduler):
                 **{k: np.asarray(x, dtype=np.asarray(getattr(self._plateau_state, k)).dtype)
                    for k, x in state_dict["plateau"].items()})
         self._chunks = {}
-        if self.mode == "device":
-            self._device_step.fill_(int(state_dict["last_epoch"]))
         self._write(int(state_dict["last_epoch"]))
 
     # ------------------------------------------------------------------ factories
@@ -374,5 +376,3 @@ def _set_momentum(group: dict, m: float) -> None:
     else:
         group["momentum"] = m
 
-
-_ = math
