@@ -22,6 +22,7 @@ from jaxsched.hyperparams import scheduled_optimizer as scheduled_optimizer
 from jaxsched.join import Function as Function
 from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
+from jaxsched.join import lambda_schedule as lambda_schedule
 from jaxsched.plateau import *  # noqa: F401,F403
 from jaxsched.schedules import cosine_wave as _cosine_wave
 from jaxsched.schedules import cyclic as _cyclic
@@ -75,9 +76,6 @@ __version__ = "0.1.0"
 #: The 14 optax schedule constructors, same names, arguments and defaults.
 OPTAX_NAMES = (
     "constant_schedule",
-    "current_hyperparams",
-    "per_group",
-    "scheduled_optimizer",
     "polynomial_schedule",
     "linear_schedule",
     "piecewise_constant_schedule",
@@ -95,6 +93,9 @@ OPTAX_NAMES = (
 
 __all__ = [
     "OPTAX_NAMES",
+    "current_hyperparams",
+    "per_group",
+    "scheduled_optimizer",
     "Constant",
     "Cosine",
     "Exponential",
@@ -111,6 +112,7 @@ __all__ = [
     "exponential_decay",
     "from_config",
     "join_schedules",
+    "lambda_schedule",
     "linear_onecycle_schedule",
     "linear_schedule",
     "piecewise_constant",
