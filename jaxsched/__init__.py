@@ -11,6 +11,7 @@ Importing ``jaxsched`` never imports torch.
 # Families of the full catalog: each module declares its public names in ``__all__``.
 from jaxsched import compose as _compose
 from jaxsched import ecosystem as _ecosystem  # noqa: E402,F401  (registers ecosystem names)
+from jaxsched import plateau as _plateau
 from jaxsched.base import Schedule as Schedule
 from jaxsched.compose import *  # noqa: F401,F403
 from jaxsched.config import from_config as from_config
@@ -21,10 +22,13 @@ from jaxsched.hyperparams import scheduled_optimizer as scheduled_optimizer
 from jaxsched.join import Function as Function
 from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
+from jaxsched.join import lambda_schedule as lambda_schedule
+from jaxsched.plateau import *  # noqa: F401,F403
 from jaxsched.schedules import cosine_wave as _cosine_wave
 from jaxsched.schedules import cyclic as _cyclic
 from jaxsched.schedules import decay as _decay
 from jaxsched.schedules import noise as _noise
+from jaxsched.schedules import polynomial_k as _polynomial_k
 from jaxsched.schedules import range_test as _range_test
 from jaxsched.schedules import restarts as _restarts
 from jaxsched.schedules import swa as _swa
@@ -60,6 +64,7 @@ from jaxsched.schedules.polynomial import constant_schedule as constant_schedule
 from jaxsched.schedules.polynomial import linear_schedule as linear_schedule
 from jaxsched.schedules.polynomial import polynomial_schedule as polynomial_schedule
 from jaxsched.schedules.polynomial import warmup_constant_schedule as warmup_constant_schedule
+from jaxsched.schedules.polynomial_k import *  # noqa: F401,F403
 from jaxsched.schedules.range_test import *  # noqa: F401,F403
 from jaxsched.schedules.restarts import *  # noqa: F401,F403
 from jaxsched.schedules.swa import *  # noqa: F401,F403
@@ -71,9 +76,6 @@ __version__ = "0.1.0"
 #: The 14 optax schedule constructors, same names, arguments and defaults.
 OPTAX_NAMES = (
     "constant_schedule",
-    "current_hyperparams",
-    "per_group",
-    "scheduled_optimizer",
     "polynomial_schedule",
     "linear_schedule",
     "piecewise_constant_schedule",
@@ -91,6 +93,9 @@ OPTAX_NAMES = (
 
 __all__ = [
     "OPTAX_NAMES",
+    "current_hyperparams",
+    "per_group",
+    "scheduled_optimizer",
     "Constant",
     "Cosine",
     "Exponential",
@@ -107,6 +112,7 @@ __all__ = [
     "exponential_decay",
     "from_config",
     "join_schedules",
+    "lambda_schedule",
     "linear_onecycle_schedule",
     "linear_schedule",
     "piecewise_constant",
@@ -120,7 +126,7 @@ __all__ = [
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
 ]
-for _m in (_compose, _cosine_wave, _cyclic, _decay, _noise, _range_test, _restarts, _swa, _warmup,
-           _wsd):
+for _m in (_plateau, _compose, _cosine_wave, _cyclic, _decay, _noise, _polynomial_k, _range_test,
+           _restarts, _swa, _warmup, _wsd):
     __all__ += [n for n in _m.__all__ if n not in __all__]
 del _m

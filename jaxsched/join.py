@@ -19,7 +19,7 @@ from jaxsched import validate as v
 from jaxsched.base import Schedule, child_field, function_field, schedule_class, steps_field
 from jaxsched.config import register
 
-__all__ = ["Sequence", "Function", "join_schedules", "boundary_list"]
+__all__ = ["Sequence", "Function", "join_schedules", "boundary_list", "lambda_schedule"]
 
 
 def boundary_list(*xs: Any) -> Any:
@@ -49,6 +49,33 @@ class Function(Schedule):
         return xp.asarray(out, dtype=c.dtype, device=c.device) if c.device is not None else (
             xp.asarray(out, dtype=c.dtype)
         )
+
+
+def lambda_schedule(fn: Callable[[Any], Any]) -> Function:
+    r"""A schedule over your own function of the step, ``f(t) = fn(t)``.
+
+    ``fn`` receives the (clamped at 0) integer count and must be written with ``jax.numpy`` to
+    be jit-able (under ``evaluate(count, np)`` it receives NumPy arrays and may use ``jnp`` or
+    ``np``). It composes with every other schedule, but is not serialisable (``to_config``
+    raises) and does not pickle if ``fn`` is a lambda.
+
+    Args:
+      fn: a callable ``count -> value``.
+
+    Returns:
+      A :class:`Function` schedule.
+
+    Example:
+      >>> import jaxsched, jax.numpy as jnp
+      >>> s = jaxsched.lambda_schedule(lambda k: 0.1 * 0.95 ** k)
+      >>> round(float(s(2)), 6)
+      0.09025
+
+    Equivalents:
+      torch: ``LambdaLR(opt, lr_lambda)`` (with the base lr folded into ``fn``). Cerebras:
+      ``LambdaLR``. optax: any callable is a schedule.
+    """
+    return Function(v.callable_("fn", fn))
 
 
 def _owned(xp: Any, x: Any) -> bool:
@@ -154,9 +181,7 @@ def _eval_group(c, local, children, members, piece):
 
 def _stack(c: _xp.Count, col: tuple, kind: str) -> Any:
     xp = c.xp
-    if not any(v.is_traced(x) for x in col) and all(
-        isinstance(x, (int, float, np.integer, np.floating)) or hasattr(x, "shape") for x in col
-    ):
+    if all(isinstance(x, (int, float, np.integer, np.floating, np.ndarray)) for x in col):
         arr = np.asarray([np.asarray(x) for x in col])
         return c.steps(arr) if kind == "steps" else c.value(arr)
     items = [c.steps(x) if kind == "steps" else c.value(x) for x in col]

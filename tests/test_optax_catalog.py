@@ -133,6 +133,16 @@ def _build(name):
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_namespace_agrees_with_float64(name, backend):
+    """The xp fixture: jax.numpy (jit), numpy, torch and array_api_strict, dtype-aware."""
+    kwargs, _ = CATALOG[name]
+    s = getattr(jaxsched, name)(**kwargs)
+    ref = sc.host(s)
+    np.testing.assert_allclose(backend.evaluate(s, sc.COUNTS), ref,
+                               **backend.tolerance(float(np.max(np.abs(ref)))))
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
 def test_backends_vmap_config(name):
     kwargs, _ = CATALOG[name]
     s = getattr(jaxsched, name)(**kwargs)
