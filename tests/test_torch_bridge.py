@@ -433,3 +433,30 @@ def test_compiled_step_with_device_mode_never_recompiles():
     assert counter.frame_count == 1, counter.frame_count  # compiled once, never again
     host = jaxsched.warmup_cosine_decay_schedule(0.0, 0.01, 20, 200).evaluate(np.arange(1, 201), np)
     np.testing.assert_allclose(seen, host, rtol=1e-6, atol=1e-10)
+
+
+@SETTINGS
+@given(st.sampled_from([0.05, 0.1, 0.5]), st.integers(1, 20), st.sampled_from([0.9, 0.99]))
+def test_chainedscheduler(factor, total_iters, gamma):
+    opt_t = _two_groups(momentum=0.9)
+    chain = L.ChainedScheduler([L.ConstantLR(opt_t, factor=factor, total_iters=total_iters),
+                                L.ExponentialLR(opt_t, gamma=gamma)])
+    theirs = _record(opt_t, chain, 300)
+    opt_j = _two_groups(momentum=0.9)
+    cfg = {"type": "torch.ChainedScheduler", "params": {"schedulers": [
+        {"type": "torch.ConstantLR", "params": {"factor": factor, "total_iters": total_iters}},
+        {"type": "torch.ExponentialLR", "params": {"gamma": gamma}}]}}
+    ours = _record(opt_j, _relative(opt_j, cfg), 300)
+    _assert_same(ours[0], theirs[0])
+
+
+@SETTINGS
+@given(st.sampled_from([0.001, 0.01]), st.integers(0, 50), st.sampled_from(["cos", "linear"]))
+def test_swalr(swa_lr, anneal_epochs, strategy):
+    opt_t = _two_groups(momentum=0.9)
+    theirs = _record(opt_t, torch.optim.swa_utils.SWALR(
+        opt_t, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy), 300)
+    opt_j = _two_groups(momentum=0.9)
+    ours = _record(opt_j, Scheduler.from_config(opt_j, {"type": "torch.SWALR", "params": dict(
+        swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy)}), 300)
+    _assert_same(ours[0], theirs[0])
