@@ -86,7 +86,8 @@ class Scheduler(LRScheduler):
       scale_key: the group key holding a multiplier (``"lr_scale"`` as timm; Cerebras'
         ``"adjust_learning_rate"`` works too).
       mode: ``"host"`` or ``"device"`` (see the module docstring).
-      chunk_size: host mode: steps evaluated ahead per chunk (default 512).
+      chunk_size: host mode: steps evaluated ahead per chunk (default 2048: a few tens of KiB
+        per param group).
       plateau: optional ``jaxsched.plateau_config(...)`` / ``plateau_from_torch(...)``: a
         metric-driven factor (the same state machine as the JAX transformation), multiplied into
         the learning rate; report metrics with ``step(metric)`` or ``report(metric)``.
@@ -123,7 +124,7 @@ class Scheduler(LRScheduler):
         scales: Sequence[float] | None = None,
         scale_key: str = "lr_scale",
         mode: str = "host",
-        chunk_size: int = 512,
+        chunk_size: int = 2048,
         plateau: Any = None,
         last_epoch: int = -1,
     ) -> None:
@@ -168,6 +169,7 @@ class Scheduler(LRScheduler):
         if self.mode == "device":
             self._setup_device()
         self._chunks: dict[str, tuple[int, list]] = {}
+        self._rows: tuple | None = None  # host mode: (start, lr rows, momentum rows, wd rows)
         self.base_lrs = [float(s.evaluate(0, np)) * a for s, a in zip(self._lr, self.scales)]
         self._step_count = 0
         if last_epoch != -1:
@@ -253,6 +255,7 @@ class Scheduler(LRScheduler):
             metric = float(metric.detach().cpu())
         self._plateau_state = plateau_update(self.plateau, self._plateau_state,
                                              np.float64(metric), xp=np)
+        self._rows = None
         if self.last_epoch >= 0:
             self._write(self.last_epoch)
 
@@ -263,22 +266,44 @@ class Scheduler(LRScheduler):
             self._write_device(k, advance and not first)
             self._last_lr = [t.clone() for t in self._device_lr]
             return
-        lrs = self.get_lr()
-        for g, lr in zip(self.optimizer.param_groups, lrs):
+        rows = self._rows
+        if rows is None or not 0 <= k - rows[0] < len(rows[1]):
+            rows = self._rows = self._build_rows(k)
+        i = k - rows[0]
+        lrs = rows[1][i]
+        groups = self.optimizer.param_groups
+        for g, lr in zip(groups, lrs):
             if isinstance(g["lr"], torch.Tensor):
                 g["lr"].fill_(lr)
             else:
                 g["lr"] = lr
-        if self._mom is not None:
-            for g, m in zip(self.optimizer.param_groups, self._host_values("momentum", k)):
+        if rows[2] is not None:
+            for g, m in zip(groups, rows[2][i]):
                 _set_momentum(g, m)
-        if self._wd is not None:
-            for g, w in zip(self.optimizer.param_groups, self._host_values("weight_decay", k)):
+        if rows[3] is not None:
+            for g, w in zip(groups, rows[3][i]):
                 if isinstance(g["weight_decay"], torch.Tensor):
                     g["weight_decay"].fill_(w)
                 else:
                     g["weight_decay"] = w
         self._last_lr = list(lrs)
+
+    def _build_rows(self, k: int) -> tuple:
+        """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
+        that a ``step()`` is an index and a few dict writes."""
+        f = self._plateau_factor()
+        out: list = [k]
+        for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is None:
+                out.append(None)
+                continue
+            self._chunks.pop(kind, None)
+            self._host_values(kind, k)  # evaluates the chunk that starts at k
+            table = self._chunks[kind][1]
+            if kind == "lr":
+                table = [[x * a * f for x in col] for col, a in zip(table, self.scales)]
+            out.append(list(zip(*table)))
+        return tuple(out)
 
     # ------------------------------------------------------------------ device mode
     def _setup_device(self) -> None:
@@ -329,6 +354,7 @@ class Scheduler(LRScheduler):
                 **{k: np.asarray(x, dtype=np.asarray(getattr(self._plateau_state, k)).dtype)
                    for k, x in state_dict["plateau"].items()})
         self._chunks = {}
+        self._rows = None
         self._write(int(state_dict["last_epoch"]))
 
     # ------------------------------------------------------------------ factories
