@@ -239,7 +239,23 @@ class Scheduler(LRScheduler):
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
-        self._write(self.last_epoch + 1, advance=True)
+        k = self.last_epoch + 1
+        rows = self._rows
+        if rows is not None and 0 <= k - rows[0] < len(rows[1]) and self.mode == "host":
+            # the fast path: values were computed with the chunk; index and write
+            self.last_epoch = k
+            i = k - rows[0]
+            lrs = rows[1][i]
+            for g, lr in zip(self.optimizer.param_groups, lrs):
+                if isinstance(g["lr"], torch.Tensor):
+                    g["lr"].fill_(lr)
+                else:
+                    g["lr"] = lr
+            if rows[2] is not None or rows[3] is not None:
+                self._write_extras(rows, i)
+            self._last_lr = lrs
+            return
+        self._write(k, advance=True)
 
     def step_to(self, k: int) -> None:
         """Jump to step ``k`` (e.g. a known optimizer step count) and write its values."""
@@ -277,6 +293,11 @@ class Scheduler(LRScheduler):
                 g["lr"].fill_(lr)
             else:
                 g["lr"] = lr
+        self._write_extras(rows, i)
+        self._last_lr = lrs
+
+    def _write_extras(self, rows: tuple, i: int) -> None:
+        groups = self.optimizer.param_groups
         if rows[2] is not None:
             for g, m in zip(groups, rows[2][i]):
                 _set_momentum(g, m)
@@ -286,7 +307,6 @@ class Scheduler(LRScheduler):
                     g["weight_decay"].fill_(w)
                 else:
                     g["weight_decay"] = w
-        self._last_lr = list(lrs)
 
     def _build_rows(self, k: int) -> tuple:
         """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
