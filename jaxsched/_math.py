@@ -75,9 +75,12 @@ def cosine_pair(c: Count, elapsed: Any, remaining: Any, total: Any) -> tuple[Any
     """
     xp = c.xp
     left, done = linear_pair(c, elapsed, remaining, total)
-    a = xp.sin((math.pi / 2) * left)
-    b = xp.sin((math.pi / 2) * done)
-    return a * a, b * b
+    # one sine, on the side nearer its zero; the other factor is >= 1/2, so 1 - s**2 is exact
+    near_end = left <= done
+    s = xp.sin((math.pi / 2) * xp.where(near_end, left, done))
+    sq = s * s
+    one = c.const(1.0)
+    return xp.where(near_end, sq, one - sq), xp.where(near_end, one - sq, sq)
 
 
 def interpolate(c: Count, start: Any, end: Any, left: Any, done: Any, power: Any = None) -> Any:

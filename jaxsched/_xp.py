@@ -216,11 +216,18 @@ class Count:
         return xp.floor(self.t / safe)
 
     def searchsorted(self, boundaries: Any) -> Any:
-        """Number of ``boundaries`` (sorted, 1-D) that are ``<= count``."""
+        """Number of ``boundaries`` (sorted, 1-D) that are ``<= count``.
+
+        Under JAX a short table (a static length <= 16) is searched by comparing against every
+        entry (no loop: faster to compile and to run); longer ones by binary search, so the
+        graph stays the same size whatever the number of boundaries.
+        """
         xp = self.xp
-        if self.is_int(boundaries):
-            return xp.searchsorted(boundaries, self.n, side="right")
-        return xp.searchsorted(self.as_float(boundaries), self.t, side="right")
+        table, x = (boundaries, self.n) if self.is_int(boundaries) else (
+            self.as_float(boundaries), self.t)
+        if is_jax_namespace(xp) and table.shape[-1] <= 16:
+            return xp.searchsorted(table, x, side="right", method="compare_all")
+        return xp.searchsorted(table, x, side="right")
 
 
 def _full(xp: Any, v: Any, dtype: Any, device: Any) -> Any:

@@ -43,7 +43,8 @@ def _compare(name, args, kwargs, horizon, huge=True):
     2. jaxsched's float32 path against optax's float64 values within the issue's tolerance,
        atol 1e-7 x peak + rtol 1e-6 (our own float32 error).
     3. float32 against float32: two float32 implementations of one formula differ by rounding
-       of the last operations, up to 2 ulp of the peak (2.4e-7 x peak).
+       of the last operations, up to 2 ulp of the peak (2.4e-7 x peak), wherever optax's own
+       float32 value is accurate (it is not always: e.g. ``(1 - c/T)**p`` with a tiny power).
     """
     counts = np.arange(0, horizon + 11)
     if huge:
@@ -59,7 +60,9 @@ def _compare(name, args, kwargs, horizon, huge=True):
     ours32 = _eval_ours(ours, counts)
     np.testing.assert_allclose(ours32, ref64, rtol=1e-6, atol=1e-7 * peak, err_msg=f"{name} f32")
     ref32 = _optax(name, args, kwargs, counts, jnp.int32)
-    np.testing.assert_allclose(ours32, ref32, rtol=1e-6, atol=2.4e-7 * peak, err_msg=f"{name} f32/f32")
+    accurate = np.abs(ref32 - ref64) <= 1e-7 * peak + 1e-6 * np.abs(ref64)
+    np.testing.assert_allclose(ours32[accurate], ref32[accurate], rtol=1e-6, atol=2.4e-7 * peak,
+                               err_msg=f"{name} f32/f32")
 
 
 @SETTINGS
