@@ -86,7 +86,7 @@ def assert_traceable(
     counts = jnp.asarray(np.asarray(counts), jnp.int32)
     arr = jnp.asarray(values)
     # vmap over the hyperparameter, constructing inside the trace
-    batched = jax.vmap(lambda h: jax.vmap(build(**{**kwargs, name: h}))(counts))(arr)
+    batched = jax.jit(jax.vmap(lambda h: jax.vmap(build(**{**kwargs, name: h}))(counts)))(arr)
     expect = np.stack([host(build(**{**kwargs, name: v}), np.asarray(counts)) for v in values])
     scale = max(float(np.max(np.abs(expect))), 1e-30)
     np.testing.assert_allclose(np.asarray(batched), expect, rtol=3e-6, atol=3e-7 * scale)
