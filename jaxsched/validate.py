@@ -12,7 +12,6 @@ serialise cleanly); concrete arrays are checked elementwise and kept as arrays.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -42,12 +41,8 @@ def is_traced(x: Any) -> bool:
 
 def _describe(x: Any) -> str:
     if isinstance(x, np.ndarray) and x.size > 1:
-        return f"an array containing {x.flat[_worst_index(x)]!r}"
+        return f"an array containing {x.flat[0]!r}"
     return repr(x)
-
-
-def _worst_index(x: np.ndarray) -> int:
-    return 0
 
 
 def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
@@ -240,9 +235,3 @@ def sorted_steps(
         return np.asarray(vals, dtype=np.int64).reshape(-1)
     return np.asarray(vals, dtype=np.float64).reshape(-1)
 
-
-def finite_number_or_array(x: Any) -> bool:  # pragma: no cover - tiny helper kept for clarity
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
