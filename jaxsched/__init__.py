@@ -24,6 +24,7 @@ from jaxsched.join import Sequence as Sequence
 from jaxsched.join import join_schedules as join_schedules
 from jaxsched.join import lambda_schedule as lambda_schedule
 from jaxsched.plateau import *  # noqa: F401,F403
+from jaxsched.plotting import plot as plot
 from jaxsched.schedules import cosine_wave as _cosine_wave
 from jaxsched.schedules import cyclic as _cyclic
 from jaxsched.schedules import decay as _decay
@@ -112,6 +113,9 @@ __all__ = [
     "exponential_decay",
     "from_config",
     "join_schedules",
+    "LRFindResult",  # noqa: F405  (lazy, see __getattr__)
+    "lr_find",  # noqa: F405
+    "plot",
     "lambda_schedule",
     "linear_onecycle_schedule",
     "linear_schedule",
@@ -130,3 +134,11 @@ for _m in (_plateau, _compose, _cosine_wave, _cyclic, _decay, _noise, _polynomia
            _restarts, _swa, _warmup, _wsd):
     __all__ += [n for n in _m.__all__ if n not in __all__]
 del _m
+
+
+def __getattr__(name: str):  # lazy: `jaxsched list` and `import jaxsched` stay light
+    if name in ("lr_find", "LRFindResult"):
+        from jaxsched import lr_finder
+
+        return getattr(lr_finder, name)
+    raise AttributeError(f"module 'jaxsched' has no attribute {name!r}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from jaxsched._xp import Count
 
 __all__ = [
@@ -47,6 +49,20 @@ def cosine_tail(c: Count, remaining: Any, total: Any) -> Any:
     frac = xp.where(total > 0, remaining / safe_den(c, total), c.const(0.0))
     s = xp.sin((math.pi / 2) * frac)
     return s * s
+
+
+def known_to_equal(x: Any, value: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element equals ``value``.
+
+    Lets a formula skip work that a known hyperparameter makes unnecessary (a linear
+    ``power == 1``); traced values always take the general path, so the result is the same.
+    """
+    if x is None or type(x).__module__.startswith("jax") and "Tracer" in type(x).__name__:
+        return False
+    try:
+        return bool(np.all(np.asarray(x) == value))
+    except Exception:  # a tracer, or a tensor on another device: take the general path
+        return False
 
 
 def lerp(a: Any, b: Any, w: Any) -> Any:

@@ -33,7 +33,7 @@ from jaxsched import validate as v
 from jaxsched.base import Schedule
 from jaxsched.config import from_config as _from_config
 
-__all__ = ["Scheduler"]
+__all__ = ["Scheduler", "lr_find"]
 
 _STATE_VERSION = 1
 
@@ -422,3 +422,6 @@ def _set_momentum(group: dict, m: float) -> None:
     else:
         group["momentum"] = m
 
+
+
+from jaxsched.torch_lr_finder import lr_find as lr_find  # noqa: E402  (imports Scheduler lazily)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched import validate as v
-from jaxsched._math import interpolate, linear_pair
+from jaxsched._math import interpolate, known_to_equal, linear_pair
 from jaxsched.base import Schedule, schedule_class, steps_field, value_field
 from jaxsched.config import register
 
@@ -51,7 +51,8 @@ class Polynomial(Schedule):
         started = c.ge(transition_begin)
         left = xp.where(before & ~started, c.const(1.0), left)
         done = xp.where(before & ~started, c.const(0.0), done)
-        return interpolate(c, init_value, end_value, left, done, power)
+        linear = known_to_equal(self.power, 1.0)  # concrete power 1: no pow, same values
+        return interpolate(c, init_value, end_value, left, done, None if linear else power)
 
 
 @register("constant_schedule")
