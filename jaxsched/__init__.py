@@ -9,12 +9,14 @@ Importing ``jaxsched`` never imports torch.
 """
 
 # Families of the full catalog: each module declares its public names in ``__all__``.
+from jaxsched import args as args
 from jaxsched import compose as _compose
 from jaxsched import ecosystem as _ecosystem  # noqa: E402,F401  (registers ecosystem names)
 from jaxsched import plateau as _plateau
 from jaxsched.base import Schedule as Schedule
 from jaxsched.compose import *  # noqa: F401,F403
 from jaxsched.config import from_config as from_config
+from jaxsched.config import load_config as load_config
 from jaxsched.config import registered_names as registered_names
 from jaxsched.hyperparams import current_hyperparams as current_hyperparams
 from jaxsched.hyperparams import per_group as per_group
@@ -71,6 +73,7 @@ from jaxsched.schedules.restarts import *  # noqa: F401,F403
 from jaxsched.schedules.swa import *  # noqa: F401,F403
 from jaxsched.schedules.warmup import *  # noqa: F401,F403
 from jaxsched.schedules.wsd import *  # noqa: F401,F403
+from jaxsched.units import Timeline as Timeline
 
 __version__ = "0.1.0"
 
@@ -112,6 +115,8 @@ __all__ = [
     "cosine_onecycle_schedule",
     "exponential_decay",
     "from_config",
+    "load_config",
+    "Timeline",
     "join_schedules",
     "LRFindResult",  # noqa: F405  (lazy, see __getattr__)
     "lr_find",  # noqa: F405

@@ -22,6 +22,7 @@ Importing ``jaxsched`` never imports this module or torch.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -379,9 +380,10 @@ class Scheduler(LRScheduler):
 
     # ------------------------------------------------------------------ factories
     @classmethod
-    def from_config(cls, optimizer: torch.optim.Optimizer, cfg: Mapping[str, Any],
+    def from_config(cls, optimizer: torch.optim.Optimizer, cfg: Mapping[str, Any] | str | os.PathLike,
                     **kwargs: Any) -> Scheduler:
-        """Build from any config name ``jaxsched.from_config`` accepts.
+        """Build from any config ``jaxsched.from_config`` accepts (a dict, a JSON/YAML file, a whole
+        DeepSpeed config file).
 
         Names relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ``timm.*``, a
         DeepSpeed ``WarmupCosineLR`` ...) get each group's own learning rate as ``lr`` when the
@@ -391,10 +393,9 @@ class Scheduler(LRScheduler):
         """
         import inspect
 
-        from jaxsched.config import _REGISTRY
+        from jaxsched.config import _REGISTRY, load_config
 
-        if not isinstance(cfg, Mapping) or "type" not in cfg:
-            raise TypeError("`cfg` must be a mapping with a 'type' key")
+        cfg = load_config(cfg)  # a dict, a JSON/YAML file, or a whole DeepSpeed config
         fn = _REGISTRY.get(cfg["type"])
         params = dict(cfg.get("params") or {})
         relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
