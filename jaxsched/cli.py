@@ -22,6 +22,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from jaxsched._cli_types import integer, positive_float
+
 __all__ = ["main", "build_parser"]
 
 _USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError)
@@ -75,40 +77,20 @@ examples:
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
 def _add_config_arguments(p: argparse.ArgumentParser, many: bool) -> None:
     p.add_argument("config", nargs="+", metavar="CONFIG",
                    help="schedule config(s): file, inline JSON, or NAME KEY=VALUE ..." if many
                    else "the schedule config: file, inline JSON, or NAME KEY=VALUE ...")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of a NAME config (repeatable; one NAME only)")
-    p.add_argument("--num-steps", type=_positive_int, metavar="N",
+    p.add_argument("--num-steps", type=integer(), metavar="N",
                    help="optimizer updates 0..N-1 (default: inferred from the phases)")
     units = p.add_argument_group("time units in step parameters (\"2 epochs\", \"10%%\")")
-    units.add_argument("--steps-per-epoch", type=_positive_int, metavar="N")
-    units.add_argument("--epochs", type=_positive_float, metavar="E")
-    units.add_argument("--total-steps", type=_positive_int, metavar="N",
+    units.add_argument("--steps-per-epoch", type=integer(), metavar="N")
+    units.add_argument("--epochs", type=positive_float(), metavar="E")
+    units.add_argument("--total-steps", type=integer(), metavar="N",
                        help="steps in the run (also the default --num-steps)")
-    units.add_argument("--grad-accum", type=_positive_int, metavar="A",
+    units.add_argument("--grad-accum", type=integer(), metavar="A",
                        help="gradient accumulation steps (micro-batches per update)")
 
 
@@ -156,7 +138,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--title", help="the plot title")
     p.add_argument("--no-momentum", action="store_true", help="do not draw momentum curves")
     p.add_argument("--no-phases", action="store_true", help="do not mark phase boundaries")
-    p.add_argument("--dpi", type=_positive_int, default=100, help="PNG resolution (default 100)")
+    p.add_argument("--dpi", type=integer(), default=100, help="PNG resolution (default 100)")
     p.set_defaults(_func=cmd_plot)
 
     for name, help_text in (("lr-find", "LR range test on the demo model; prints and plots the "

@@ -181,7 +181,7 @@ def test_show_user_errors(capsys, tmp_path):
     (tmp_path / "bad.json").write_text('{"type": "cosine_decay", "params": {')
     assert_user_error(*run(capsys, "show", str(tmp_path / "bad.json")), "bad.json")
     assert_user_error(*run(capsys, "show", *WARMUP, "--steps", "0,x"), "'x'", "0,10,100")
-    assert_user_error(*run(capsys, "show", *WARMUP, "--num-steps", "0"), "--num-steps", "positive")
+    assert_user_error(*run(capsys, "show", *WARMUP, "--num-steps", "0"), "--num-steps", ">= 1")
     assert_user_error(*run(capsys, "show", *WARMUP, "--bogus"), "--bogus", "--steps", "--num-steps")
     assert_user_error(*run(capsys, "show", "init_value=1"), "does not follow a schedule NAME")
     assert_user_error(*run(capsys, "show", "constant_schedule", "value=1"), "--num-steps")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
+from jaxsched._cli_types import integer, positive_float
 from jaxsched.demo.schedules import SCHEDULE_NAMES
 
 __all__ = ["DEFAULTS", "QUICK", "add_cli_arguments", "run_cli"]
@@ -20,42 +20,6 @@ __all__ = ["DEFAULTS", "QUICK", "add_cli_arguments", "run_cli"]
 DEFAULTS = {"epochs": 20, "batch_size": 32, "max_lr": 0.1}
 #: ``--quick``: a few seconds, for CI (epochs and batch size unless given explicitly).
 QUICK = {"epochs": 2, "batch_size": 64}
-
-
-def _positive_int(flag: str) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be an integer >= 1, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{flag} must be an integer >= 1, got {text!r}")
-        return value
-
-    return parse
-
-
-def _positive_float(flag: str) -> Any:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be a number > 0, got {text!r}") from None
-        if not value > 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{flag} must be a finite number > 0, got {text!r}")
-        return value
-
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0, got {text!r}")
-    return value
 
 
 def add_cli_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -77,19 +41,19 @@ def add_cli_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
         '{"type": NAME, "params": {...}} (jaxsched.from_config; replaces --schedule and --max-lr)',
     )
     parser.add_argument(
-        "--epochs", type=_positive_int("--epochs"), default=None, metavar="N",
+        "--epochs", type=integer(), default=None, metavar="N",
         help=f"passes over the training set (default {DEFAULTS['epochs']}; --quick: {QUICK['epochs']})",
     )
     parser.add_argument(
-        "--max-lr", "--lr", dest="max_lr", type=_positive_float("--max-lr"), default=None, metavar="LR",
+        "--max-lr", "--lr", dest="max_lr", type=positive_float(), default=None, metavar="LR",
         help=f"peak learning rate of every schedule (default {DEFAULTS['max_lr']})",
     )
     parser.add_argument(
-        "--batch-size", type=_positive_int("--batch-size"), default=None, metavar="N",
+        "--batch-size", type=integer(), default=None, metavar="N",
         help=f"mini-batch size (default {DEFAULTS['batch_size']}; --quick: {QUICK['batch_size']})",
     )
     parser.add_argument(
-        "--seed", type=_seed, default=0, metavar="N",
+        "--seed", type=integer(minimum=0), default=0, metavar="N",
         help="data split, initial weights and batch order (default 0)",
     )
     parser.add_argument(
