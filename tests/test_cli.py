@@ -278,3 +278,33 @@ def test_entry_point_delegated_help_and_lazy_imports():
             "if m in sys.modules]; assert not bad, bad")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def _entry(*args, **kw):
+    """The installed console script when there is one, else ``python -m jaxsched.cli``."""
+    exe = shutil.which("jaxsched")
+    cmd = [exe] if exe else [sys.executable, "-m", "jaxsched.cli"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_entry_point_lr_find_runs_and_writes_plot(tmp_path):
+    proc = _entry("lr-find", "--num-steps", "40", "--min-lr", "1e-3", "--max-lr", "100", "-o", "lr.png",
+                  cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = dict(re.findall(r"^(steepest descent|minimum loss / 10):\s+([0-9.e+-]+)", proc.stdout, re.M))
+    assert set(found) == {"steepest descent", "minimum loss / 10"}, proc.stdout
+    # SGD with momentum 0.9 on the demo MLP cannot survive lr = 100: the sweep must stop early,
+    # and both suggestions lie inside the swept range, below the divergence
+    assert "stopped early" in proc.stdout
+    assert all(1e-3 <= float(v) < 100 for v in found.values()), found
+    assert png_size(tmp_path / "lr.png")[0] > 100
+    bad = _entry("lr-find", "--min-lr", "1", "--max-lr", "0.1", cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "min" in bad.stderr
+
+
+def test_entry_point_demo_quick(tmp_path):
+    proc = _entry("demo", "--quick", "--schedule", "wsd", "--no-progress", "-o", "demo.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    row = [r for r in table_rows(proc.stdout) if r and r[0] == "wsd"]
+    assert len(row) == 1 and float(row[0][2]) > 0.5, proc.stdout  # test accuracy far above chance
+    assert png_size(tmp_path / "demo.png")[0] > 100
