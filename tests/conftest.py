@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 import array_api_strict
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
+
+# CI explores the same examples on every run (no flaky failures from a fresh random draw);
+# `HYPOTHESIS_PROFILE=explore pytest` draws new examples, as development should now and then.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 XP_NAMES = ["jax", "numpy", "torch", "array_api_strict"]
 

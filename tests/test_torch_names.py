@@ -19,7 +19,7 @@ import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from schedule_checks import assert_config_roundtrip, assert_traceable
+from schedule_checks import assert_config_roundtrip, assert_float32_accurate, assert_traceable
 
 import jaxsched
 from jaxsched.ecosystem.torch_names import BUILDERS
@@ -91,7 +91,7 @@ def assert_matches(s, ref: np.ndarray):
     got = np.asarray(s.evaluate(np.arange(n), np), np.float64)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15 * peak)
     got32 = np.asarray(_jit_eval(s, COUNTS), np.float64)[:n]
-    np.testing.assert_allclose(got32, ref, rtol=1e-6, atol=1e-7 * peak)
+    assert_float32_accurate(s, np.arange(n), got32)
 
 
 def check(c: dict, n: int, momentum: bool = False):
