@@ -116,7 +116,7 @@ def _starts(s: Any, limit: float) -> list[tuple[int, str]]:
 
 # --------------------------------------------------------------------------- rules per class
 def _sequence(s: Any, limit: float) -> list[tuple[int, str]]:
-    bounds = [0, *(int(b) for b in _nums(s.boundaries))]
+    bounds = [0, *(_first_after(b) for b in _nums(s.boundaries))]
     out: list[tuple[int, str]] = []
     for i, child in enumerate(s.schedules):
         end = bounds[i + 1] if i + 1 < len(bounds) else limit
