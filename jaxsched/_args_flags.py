@@ -86,7 +86,14 @@ def parse_bool(text: Any) -> bool:
 
 
 def literal(text: str) -> Any:
-    """A JSON literal when ``text`` parses as one (``True``/``False``/``None`` too), else ``text``."""
+    """A JSON literal when ``text`` parses as one (``True``/``False``/``None`` too), else ``text``.
+
+    The VALUE of every ``KEY=VALUE`` on the command line (``--schedule-param``, ``jaxsched show``).
+
+    Example:
+      >>> [literal(t) for t in ["0.1", "1e-3", "[30, 60]", "true", "False", "None", "cos"]]
+      [0.1, 0.001, [30, 60], True, False, None, 'cos']
+    """
     try:
         return json.loads(text)
     except ValueError:

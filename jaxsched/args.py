@@ -110,6 +110,11 @@ def add_schedule_arguments(
       >>> ns = add_schedule_arguments(argparse.ArgumentParser()).parse_args([])
       >>> ns.lr_schedule, ns.warmup_num_steps, ns.cycle_second_step_size, ns.lr_range_test_staircase
       (None, 1000, -1, False)
+
+    Equivalents:
+      DeepSpeed: ``deepspeed.runtime.lr_schedules.add_tuning_arguments(parser)`` (same flag
+      names and defaults; its ``type=bool`` flags and forwarded ``-1`` defaults are not copied).
+      torch, optax, HF, timm have no argparse helper for schedules.
     """
     group = parser.add_argument_group(
         "learning-rate schedule (jaxsched)",
@@ -259,6 +264,19 @@ def schedule_from_args(
     Raises:
       ValueError: no schedule chosen, forms mixed, a bad name or value, each naming the flag and
         the valid choices. TypeError: a value of the wrong type, naming the flag.
+
+    Example:
+      >>> import argparse
+      >>> p = add_schedule_arguments(argparse.ArgumentParser())
+      >>> ns = p.parse_args(["--schedule", "cosine_decay", "--schedule-param", "init_value=0.1",
+      ...                    "--schedule-param", "decay_steps=2 epochs", "--steps-per-epoch", "50"])
+      >>> s = schedule_from_args(ns)
+      >>> s.decay_steps, round(float(s.evaluate(50)), 6)  # half-way: 0.1 * (1 + cos(pi/2)) / 2
+      (100, 0.05)
+
+    Equivalents:
+      DeepSpeed: ``get_config_from_args(args)`` followed by building the scheduler from that
+      config (``schedule_from_args`` does both, and accepts every jaxsched name besides).
     """
     from jaxsched.config import from_config
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import os
 from typing import Any
 
-__all__ = ["CliConfig", "parse_configs", "parse_value", "build", "parse_steps", "nice_steps"]
+from jaxsched._args_flags import literal
+
+__all__ = ["CliConfig", "parse_configs", "build", "parse_steps", "nice_steps"]
 
 _FILE_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -34,21 +35,6 @@ class CliConfig:
     label: str
     source: str
     config: dict
-
-
-def parse_value(text: str) -> Any:
-    """The Python value of the VALUE in ``KEY=VALUE``.
-
-    Example:
-      >>> [parse_value(t) for t in ["0.1", "1e-3", "[30, 60]", "true", "False", "cos"]]
-      [0.1, 0.001, [30, 60], True, False, 'cos']
-    """
-    if text in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[text]
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _close(name: str, choices: list[str]) -> str:
@@ -102,7 +88,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
                     "... (a file or an inline JSON config carries its own params)"
                 )
             key, _, value = token.partition("=")
-            out[-1].config["params"][key.strip()] = parse_value(value)
+            out[-1].config["params"][key.strip()] = literal(value)
         elif token in names:
             out.append(CliConfig(token, token, {"type": token, "params": {}}))
             named = True
@@ -121,7 +107,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
                 raise ValueError(f"-p/--param takes KEY=VALUE, got {item!r}")
-            out[0].config["params"][key.strip()] = parse_value(value)
+            out[0].config["params"][key.strip()] = literal(value)
     labels = [c.label for c in out]
     for i, c in enumerate(out):
         if labels.count(c.label) > 1:

@@ -53,6 +53,11 @@ def sweep_schedule(min_lr: float, max_lr: float, num_steps: int, mode: str = "ex
       >>> s = sweep_schedule(1e-3, 1.0, 4)
       >>> [round(float(x), 6) for x in s.evaluate(np.arange(4), np)]
       [0.001, 0.01, 0.1, 1.0]
+
+    Equivalents:
+      DeepSpeed ``LRRangeTest`` (``lr_range_test_step_rate`` sets the growth per step instead of
+      the end value); torch-lr-finder / Lightning / fastai sweep ``min_lr * (max_lr /
+      min_lr)**(k / (N-1))`` in their exponential mode, the same values.
     """
     mode = v.choice("mode", "exp" if mode == "exponential" else mode, _MODES)
     lo = float(v.real("min_lr", min_lr, gt=0))
@@ -326,6 +331,15 @@ def lr_find(
       >>> r = lr_find(loss, jnp.ones(2), [None], min_lr=1e-3, max_lr=10.0, num_steps=60)
       >>> r.stopped_early, 0.05 / 4 <= r.suggestion_steepest <= 2 / 4
       (True, True)
+
+    Equivalents:
+      PyTorch Lightning ``Tuner.lr_find`` (exponential or linear sweep, early stop at
+      ``early_stop_threshold`` x best, steepest-gradient suggestion); fastai ``Learner.lr_find``
+      (its ``minimum`` suggestion is the minimum / 10, ``steep`` the steepest slope);
+      torch-lr-finder ``LRFinder.range_test`` (``step_mode`` exp/linear, ``smooth_f``,
+      ``diverge_th``, ``reset()`` to restore the state); DeepSpeed ``LRRangeTest`` provides the
+      sweep schedule only. Differences: the smoothing weight here is the EMA's decay (0.98, i.e.
+      torch-lr-finder's ``smooth_f=0.02``), and the state is restored without a call.
     """
     import jax
     import jax.numpy as jnp

@@ -118,6 +118,15 @@ def lr_find(
       (True, True)
       >>> opt.param_groups[0]["lr"]
       0.1
+
+    Equivalents:
+      PyTorch Lightning ``Tuner.lr_find`` (exponential or linear sweep, early stop at
+      ``early_stop_threshold`` x best, steepest-gradient suggestion); fastai ``Learner.lr_find``
+      (its ``minimum`` suggestion is the minimum / 10, ``steep`` the steepest slope);
+      torch-lr-finder ``LRFinder.range_test`` (``step_mode`` exp/linear, ``smooth_f``,
+      ``diverge_th``, ``reset()`` to restore the state); DeepSpeed ``LRRangeTest`` provides the
+      sweep schedule only. Differences: the smoothing weight here is the EMA's decay (0.98, i.e.
+      torch-lr-finder's ``smooth_f=0.02``), and the state is restored without a call.
     """
     from jaxsched.torch import Scheduler
 
