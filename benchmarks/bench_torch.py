@@ -103,7 +103,7 @@ def build_config(name: str, opt: Any, n: int, **kw: Any) -> Any:
         return Scheduler.from_config(opt, {"type": "torch.OneCycleLR",
                                            "params": {"max_lr": MAX_LR, "total_steps": n}}, **kw)
     # SequentialLR has no `lr` of its own: its children are relative to each group's lr, so
-    # one config per group (as tests/test_torch_bridge.py does)
+    # one config per group (as tests/torch/test_torch_bridge.py does)
     import jaxsched
 
     w = _warmup_steps(n)
@@ -422,7 +422,7 @@ def _run(ctx: Context) -> list[Row]:
                 device=device))
             if s._mom is not None:
                 row.note = ("the peak is the constructor's one-time range check of the momentum "
-                            "schedule (jaxsched.hyperparams._check_values evaluates it at "
+                            "schedule (jaxsched.training.hyperparams._check_values evaluates it at "
                             "20,401 counts), not the chunk tables")
 
     # 3. recompiles of a compiled optimizer step

@@ -5,75 +5,199 @@ Every schedule is a :class:`Schedule`: a frozen dataclass registered as a JAX py
 ``jax.jit``, ``jax.vmap`` and ``jax.grad`` reach them, and the same formula evaluates with NumPy
 (float64, host), torch, ``jax.numpy`` or any array-API namespace via ``schedule.evaluate``.
 
-Importing ``jaxsched`` never imports torch.
+The package is built in floors, each importing only from the floors below it (see
+``docs/ARCHITECTURE.md``): ``core`` -> ``schedules`` -> ``compose`` -> ``training`` -> ``config``
+-> the adapters (``torch``, ``plotting``, ``phases``) -> ``cli``. This module lists the public
+names, grouped by floor. Importing ``jaxsched`` never imports torch, matplotlib or YAML;
+``jaxsched.torch`` is imported on first use.
 """
 
-# Families of the full catalog: each module declares its public names in ``__all__``.
-from jaxsched import args as args
-from jaxsched import compose as _compose
-from jaxsched import ecosystem as _ecosystem  # noqa: E402,F401  (registers ecosystem names)
-from jaxsched import plateau as _plateau
-from jaxsched.base import Schedule as Schedule
-from jaxsched.compose import *  # noqa: F401,F403
-from jaxsched.config import from_config as from_config
-from jaxsched.config import load_config as load_config
-from jaxsched.config import registered_names as registered_names
-from jaxsched.hyperparams import current_hyperparams as current_hyperparams
-from jaxsched.hyperparams import per_group as per_group
-from jaxsched.hyperparams import scheduled_optimizer as scheduled_optimizer
-from jaxsched.join import Function as Function
-from jaxsched.join import Sequence as Sequence
-from jaxsched.join import join_schedules as join_schedules
-from jaxsched.join import lambda_schedule as lambda_schedule
-from jaxsched.plateau import *  # noqa: F401,F403
-from jaxsched.plotting import plot as plot
-from jaxsched.schedules import cosine_wave as _cosine_wave
-from jaxsched.schedules import cyclic as _cyclic
-from jaxsched.schedules import decay as _decay
-from jaxsched.schedules import noise as _noise
-from jaxsched.schedules import polynomial_k as _polynomial_k
-from jaxsched.schedules import range_test as _range_test
-from jaxsched.schedules import restarts as _restarts
-from jaxsched.schedules import swa as _swa
-from jaxsched.schedules import warmup as _warmup
-from jaxsched.schedules import wsd as _wsd
-from jaxsched.schedules.cosine import Cosine as Cosine
-from jaxsched.schedules.cosine import cosine_decay as cosine_decay
-from jaxsched.schedules.cosine import cosine_decay_schedule as cosine_decay_schedule
-from jaxsched.schedules.cosine import sgdr_schedule as sgdr_schedule
-from jaxsched.schedules.cosine import warmup_cosine_decay_schedule as warmup_cosine_decay_schedule
-from jaxsched.schedules.cosine_wave import *  # noqa: F401,F403
-from jaxsched.schedules.cyclic import *  # noqa: F401,F403
-from jaxsched.schedules.decay import *  # noqa: F401,F403
-from jaxsched.schedules.exponential import Exponential as Exponential
-from jaxsched.schedules.exponential import exponential_decay as exponential_decay
+# isort: skip_file
+from typing import Any
+
+# Floor 0, core: the Schedule base and sequences
+from jaxsched.core.schedule import (
+    Schedule,
+)
+from jaxsched.core.sequence import (
+    Function,
+    Sequence,
+    join_schedules,
+    lambda_schedule,
+)
+
+# Floor 1, schedule families
+from jaxsched.schedules.annealing import (
+    PolynomialDecay,
+    TanhDecay,
+    polynomial_decay,
+    tanh_decay,
+)
+from jaxsched.schedules.cosine import (
+    Cosine,
+    cosine_decay,
+    cosine_decay_schedule,
+    sgdr_schedule,
+    warmup_cosine_decay_schedule,
+)
+from jaxsched.schedules.cosine_wave import (
+    CosineWave,
+    cosine_annealing,
+    cosine_wave,
+)
+from jaxsched.schedules.cyclic import (
+    Cyclic,
+    CyclicMomentum,
+    cyclic_momentum,
+    cyclic_schedule,
+    exponential_cyclic_schedule,
+)
+from jaxsched.schedules.decay import (
+    MultiplicativeDecay,
+    MultiStepDecay,
+    PiecewiseValues,
+    StepDecay,
+    multiplicative_decay,
+    multistep_decay,
+    piecewise_constant_values,
+    step_decay,
+)
 from jaxsched.schedules.exponential import (
-    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
+    Exponential,
+    exponential_decay,
+    warmup_exponential_decay_schedule,
 )
-from jaxsched.schedules.noise import *  # noqa: F401,F403
-from jaxsched.schedules.piecewise import PiecewiseConstant as PiecewiseConstant
-from jaxsched.schedules.piecewise import PiecewiseInterpolate as PiecewiseInterpolate
-from jaxsched.schedules.piecewise import cosine_onecycle_schedule as cosine_onecycle_schedule
-from jaxsched.schedules.piecewise import linear_onecycle_schedule as linear_onecycle_schedule
-from jaxsched.schedules.piecewise import piecewise_constant as piecewise_constant
-from jaxsched.schedules.piecewise import piecewise_constant_schedule as piecewise_constant_schedule
-from jaxsched.schedules.piecewise import piecewise_interpolate as piecewise_interpolate
+from jaxsched.schedules.inverse import (
+    InverseSqrtDecay,
+    InverseTimeDecay,
+    inverse_sqrt_decay,
+    inverse_time_decay,
+)
+from jaxsched.schedules.noise import (
+    Noise,
+    with_noise,
+)
+from jaxsched.schedules.onecycle import (
+    OneCycle,
+    OneCycleMomentum,
+    one_cycle,
+    one_cycle_momentum,
+)
+from jaxsched.schedules.onecycle_decay import (
+    OneCycleWithDecay,
+    OneCycleWithDecayMomentum,
+    one_cycle_with_decay,
+    one_cycle_with_decay_momentum,
+)
 from jaxsched.schedules.piecewise import (
-    piecewise_interpolate_schedule as piecewise_interpolate_schedule,
+    PiecewiseConstant,
+    PiecewiseInterpolate,
+    cosine_onecycle_schedule,
+    linear_onecycle_schedule,
+    piecewise_constant,
+    piecewise_constant_schedule,
+    piecewise_interpolate,
+    piecewise_interpolate_schedule,
 )
-from jaxsched.schedules.polynomial import Constant as Constant
-from jaxsched.schedules.polynomial import Polynomial as Polynomial
-from jaxsched.schedules.polynomial import constant_schedule as constant_schedule
-from jaxsched.schedules.polynomial import linear_schedule as linear_schedule
-from jaxsched.schedules.polynomial import polynomial_schedule as polynomial_schedule
-from jaxsched.schedules.polynomial import warmup_constant_schedule as warmup_constant_schedule
-from jaxsched.schedules.polynomial_k import *  # noqa: F401,F403
-from jaxsched.schedules.range_test import *  # noqa: F401,F403
-from jaxsched.schedules.restarts import *  # noqa: F401,F403
-from jaxsched.schedules.swa import *  # noqa: F401,F403
-from jaxsched.schedules.warmup import *  # noqa: F401,F403
-from jaxsched.schedules.wsd import *  # noqa: F401,F403
-from jaxsched.units import Timeline as Timeline
+from jaxsched.schedules.polynomial import (
+    Constant,
+    Polynomial,
+    constant_schedule,
+    linear_schedule,
+    polynomial_schedule,
+    warmup_constant_schedule,
+)
+from jaxsched.schedules.polynomial_k import (
+    PolynomialKDecay,
+    polynomial_k_decay,
+)
+from jaxsched.schedules.range_test import (
+    RangeTest,
+    lr_range_test,
+)
+from jaxsched.schedules.restarts import (
+    CosineHardRestarts,
+    CosineRestarts,
+    cosine_hard_restarts,
+    cosine_restarts,
+)
+from jaxsched.schedules.swa import (
+    SWAAnneal,
+    swa_schedule,
+)
+from jaxsched.schedules.wsd import (
+    WarmupStableDecay,
+    warmup_stable_decay,
+)
+
+# Floor 2, composition
+from jaxsched.compose.algebra import (
+    Product,
+    Sum,
+    add,
+    product,
+)
+from jaxsched.compose.transforms import (
+    Clip,
+    Offset,
+    Scale,
+    clip,
+    floor,
+    offset,
+    scale,
+)
+from jaxsched.compose.warmup import (
+    Warmup,
+    warmup,
+)
+from jaxsched.compose.repeat import (
+    Repeat,
+    repeat,
+)
+
+# Floor 3, training with optax
+from jaxsched.training.hyperparams import (
+    current_hyperparams,
+    per_group,
+    scheduled_optimizer,
+)
+from jaxsched.training.plateau import (
+    plateau_config,
+    plateau_from_optax,
+    plateau_from_torch,
+    plateau_scale,
+    plateau_transform,
+    reduce_on_plateau,
+)
+from jaxsched.training.plateau_rule import (
+    PlateauConfig,
+    PlateauState,
+    plateau_init,
+    plateau_update,
+)
+from jaxsched.training.lr_finder import (
+    LRFindResult,
+    lr_find,
+)
+
+# Floor 4, configuration
+from jaxsched.config.loader import (
+    from_config,
+    load_config,
+    registered_names,
+)
+from jaxsched.config.units import (
+    Timeline,
+)
+
+# Floor 5, adapters (jaxsched.torch is imported on first use, see __getattr__)
+from jaxsched.plotting import (
+    plot,
+)
+
+from jaxsched import args as args  # public modules
+from jaxsched import phases as phases
+from jaxsched import units as units
 
 __version__ = "0.1.0"
 
@@ -97,53 +221,127 @@ OPTAX_NAMES = (
 
 __all__ = [
     "OPTAX_NAMES",
-    "current_hyperparams",
-    "per_group",
-    "scheduled_optimizer",
-    "Constant",
-    "Cosine",
-    "Exponential",
-    "Function",
-    "PiecewiseConstant",
-    "PiecewiseInterpolate",
-    "Polynomial",
+    # Floor 0, core: the Schedule base and sequences
     "Schedule",
+    "Function",
     "Sequence",
-    "constant_schedule",
+    "join_schedules",
+    "lambda_schedule",
+    # Floor 1, schedule families
+    "PolynomialDecay",
+    "TanhDecay",
+    "polynomial_decay",
+    "tanh_decay",
+    "Cosine",
     "cosine_decay",
     "cosine_decay_schedule",
-    "cosine_onecycle_schedule",
+    "sgdr_schedule",
+    "warmup_cosine_decay_schedule",
+    "CosineWave",
+    "cosine_annealing",
+    "cosine_wave",
+    "Cyclic",
+    "CyclicMomentum",
+    "cyclic_momentum",
+    "cyclic_schedule",
+    "exponential_cyclic_schedule",
+    "MultiStepDecay",
+    "MultiplicativeDecay",
+    "PiecewiseValues",
+    "StepDecay",
+    "multiplicative_decay",
+    "multistep_decay",
+    "piecewise_constant_values",
+    "step_decay",
+    "Exponential",
     "exponential_decay",
-    "from_config",
-    "load_config",
-    "Timeline",
-    "join_schedules",
-    "LRFindResult",  # noqa: F405  (lazy, see __getattr__)
-    "lr_find",  # noqa: F405
-    "plot",
-    "lambda_schedule",
+    "warmup_exponential_decay_schedule",
+    "InverseSqrtDecay",
+    "InverseTimeDecay",
+    "inverse_sqrt_decay",
+    "inverse_time_decay",
+    "Noise",
+    "with_noise",
+    "OneCycle",
+    "OneCycleMomentum",
+    "one_cycle",
+    "one_cycle_momentum",
+    "OneCycleWithDecay",
+    "OneCycleWithDecayMomentum",
+    "one_cycle_with_decay",
+    "one_cycle_with_decay_momentum",
+    "PiecewiseConstant",
+    "PiecewiseInterpolate",
+    "cosine_onecycle_schedule",
     "linear_onecycle_schedule",
-    "linear_schedule",
     "piecewise_constant",
     "piecewise_constant_schedule",
     "piecewise_interpolate",
     "piecewise_interpolate_schedule",
+    "Constant",
+    "Polynomial",
+    "constant_schedule",
+    "linear_schedule",
     "polynomial_schedule",
-    "registered_names",
-    "sgdr_schedule",
     "warmup_constant_schedule",
-    "warmup_cosine_decay_schedule",
-    "warmup_exponential_decay_schedule",
+    "PolynomialKDecay",
+    "polynomial_k_decay",
+    "RangeTest",
+    "lr_range_test",
+    "CosineHardRestarts",
+    "CosineRestarts",
+    "cosine_hard_restarts",
+    "cosine_restarts",
+    "SWAAnneal",
+    "swa_schedule",
+    "WarmupStableDecay",
+    "warmup_stable_decay",
+    # Floor 2, composition
+    "Product",
+    "Sum",
+    "add",
+    "product",
+    "Clip",
+    "Offset",
+    "Scale",
+    "clip",
+    "floor",
+    "offset",
+    "scale",
+    "Warmup",
+    "warmup",
+    "Repeat",
+    "repeat",
+    # Floor 3, training with optax
+    "current_hyperparams",
+    "per_group",
+    "scheduled_optimizer",
+    "plateau_config",
+    "plateau_from_optax",
+    "plateau_from_torch",
+    "plateau_scale",
+    "plateau_transform",
+    "reduce_on_plateau",
+    "PlateauConfig",
+    "PlateauState",
+    "plateau_init",
+    "plateau_update",
+    "LRFindResult",
+    "lr_find",
+    # Floor 4, configuration
+    "from_config",
+    "load_config",
+    "registered_names",
+    "Timeline",
+    # Floor 5, adapters
+    "plot",
 ]
-for _m in (_plateau, _compose, _cosine_wave, _cyclic, _decay, _noise, _polynomial_k, _range_test,
-           _restarts, _swa, _warmup, _wsd):
-    __all__ += [n for n in _m.__all__ if n not in __all__]
-del _m
 
 
-def __getattr__(name: str):  # lazy: `jaxsched list` and `import jaxsched` stay light
-    if name in ("lr_find", "LRFindResult"):
-        from jaxsched import lr_finder
+def __getattr__(name: str) -> Any:
+    """``jaxsched.torch``: the torch bridge, imported (with torch) on first use."""
+    if name == "torch":
+        import importlib
 
-        return getattr(lr_finder, name)
+        return importlib.import_module("jaxsched.torch")
     raise AttributeError(f"module 'jaxsched' has no attribute {name!r}")

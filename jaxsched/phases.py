@@ -55,7 +55,7 @@ def phases(schedule: Any, num_steps: int | None = None) -> list[Phase]:
       >>> [(p.start, p.end, p.label) for p in phases(s, 120)]
       [(0, 10, 'linear warmup'), (10, 100, 'cosine decay'), (100, 120, 'end value')]
     """
-    from jaxsched.base import Schedule
+    from jaxsched.core.schedule import Schedule
 
     if not isinstance(schedule, Schedule):
         raise TypeError(f"`schedule` must be a jaxsched Schedule, got {type(schedule).__name__}")

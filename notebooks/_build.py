@@ -9,7 +9,7 @@ Usage, from the repository root::
 Each ``_nb_<name>.py`` module defines ``cells() -> list[tuple[str, str]]`` of ``("md" | "code",
 source)``. Executed notebooks are written with their outputs (small, low-dpi PNGs), without
 per-cell timings, so that rebuilding an unchanged notebook gives an almost unchanged file.
-Not part of the package; ``tests/test_notebooks.py`` executes the stored notebooks.
+Not part of the package; ``tests/docs/test_notebooks.py`` executes the stored notebooks.
 """
 
 from __future__ import annotations

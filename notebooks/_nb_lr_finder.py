@@ -27,8 +27,8 @@ import numpy as np
 import optax
 
 import jaxsched
-from jaxsched.demo.data import batches, load_digits, steps_per_epoch
-from jaxsched.demo.model_jax import evaluate, init_mlp, make_train_step
+from jaxsched.cli.demo.data import batches, load_digits, steps_per_epoch
+from jaxsched.cli.demo.model_jax import evaluate, init_mlp, make_train_step
 
 plt.rcParams.update({"figure.dpi": 60, "font.size": 8, "legend.fontsize": 7})
 """

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 import jaxsched
-from jaxsched.demo.data import batches, load_digits, steps_per_epoch
+from jaxsched.cli.demo.data import batches, load_digits, steps_per_epoch
 from jaxsched.torch import Scheduler
 
 plt.rcParams.update({"figure.dpi": 60, "font.size": 8, "legend.fontsize": 7})

@@ -53,3 +53,11 @@ class Backend:
 @pytest.fixture(params=XP_NAMES)
 def backend(request) -> Backend:
     return Backend(request.param)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_compiled_code():
+    """Drop JAX's compiled executables after each test module: a worker runs thousands of
+    small compilations, and keeping them all grows its memory past 4 GB."""
+    yield
+    jax.clear_caches()

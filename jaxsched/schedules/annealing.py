@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched import validate as v
-from jaxsched._math import safe_den, safe_pow
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.schedules.polynomial import polynomial_schedule
 
 __all__ = ["PolynomialDecay", "TanhDecay", "polynomial_decay", "tanh_decay"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import cosine_pair, interpolate
-from jaxsched.base import Schedule, schedule_class, steps_field, value_field
-from jaxsched.config import register
-from jaxsched.join import boundary_list, join_schedules
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import cosine_pair, interpolate
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.sequence import boundary_list, join_schedules
 from jaxsched.schedules.polynomial import linear_schedule
 
 __all__ = [

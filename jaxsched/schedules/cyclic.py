@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import safe_den, safe_pow
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 
 __all__ = [
     "Cyclic",
@@ -268,12 +268,3 @@ def exponential_cyclic_schedule(
     """
     s = v.steps("step_size", step_size, positive=True)
     return cyclic_schedule(base_value, max_value, s, s, "exp_range", gamma, scale_mode)
-
-
-# The one-cycle family, re-exported so that ``jaxsched.<name>`` reaches it through this module.
-from jaxsched.schedules import onecycle as _onecycle  # noqa: E402
-from jaxsched.schedules import onecycle_decay as _onecycle_decay  # noqa: E402
-from jaxsched.schedules.onecycle import *  # noqa: E402,F401,F403
-from jaxsched.schedules.onecycle_decay import *  # noqa: E402,F401,F403
-
-__all__ += [n for n in _onecycle.__all__ + _onecycle_decay.__all__ if n not in __all__]

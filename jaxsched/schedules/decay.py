@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched import _xp
-from jaxsched import validate as v
-from jaxsched._math import safe_pow
-from jaxsched.base import Schedule, schedule_class, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import arrays as _xp
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.schedules.annealing import PolynomialDecay, TanhDecay, polynomial_decay, tanh_decay
 from jaxsched.schedules.inverse import (
     InverseSqrtDecay,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import safe_pow
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
-from jaxsched.join import boundary_list, join_schedules
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.sequence import boundary_list, join_schedules
 from jaxsched.schedules.polynomial import linear_schedule
 
 __all__ = ["Exponential", "exponential_decay", "warmup_exponential_decay_schedule"]

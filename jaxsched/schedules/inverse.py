@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import safe_den, safe_pow
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 
 __all__ = ["InverseTimeDecay", "InverseSqrtDecay", "inverse_time_decay", "inverse_sqrt_decay"]
 

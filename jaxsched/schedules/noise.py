@@ -6,11 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched import _xp
-from jaxsched import validate as v
-from jaxsched.base import Schedule, child_field, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
-from jaxsched.schedules import _noise_rng as rng
+from jaxsched.core import arrays as _xp
+from jaxsched.core import validate as v
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import (
+    Schedule,
+    child_field,
+    schedule_class,
+    static_field,
+    steps_field,
+    value_field,
+)
+from jaxsched.schedules import noise_rng as rng
 
 __all__ = ["Noise", "with_noise"]
 
@@ -72,7 +79,7 @@ def with_noise(
     the same noise in ``jax.numpy`` (under ``jit``, int32), NumPy, torch and ``array_api_strict``
     (the integer draws are identical bit for bit; the floats agree to the dtype's precision).
     The normal noise is drawn by inverse CDF (no redraw loop). See
-    :mod:`jaxsched.schedules._noise_rng` for the exact algorithm. Outside the range the child's
+    :mod:`jaxsched.schedules.noise_rng` for the exact algorithm. Outside the range the child's
     value is returned untouched. Float counts use the noise of ``floor(t)``; counts past
     ``2**31 - 1`` reuse the noise of step ``2**31 - 1``.
 
@@ -116,7 +123,7 @@ def with_noise(
       ``seed + t``, which no other backend reproduces. timm's factory gives the range as
       fractions of ``t_initial``: pass ``S = round(frac * t_initial)``.
     """
-    from jaxsched.join import Function
+    from jaxsched.core.sequence import Function
 
     v.callable_("schedule", schedule)
     child = schedule if isinstance(schedule, Schedule) else Function(schedule)

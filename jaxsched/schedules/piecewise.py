@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched import _xp
-from jaxsched import validate as v
-from jaxsched._math import cosine_pair, interpolate, linear_pair
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import arrays as _xp
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import cosine_pair, interpolate, linear_pair
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 
 __all__ = [
     "PiecewiseConstant",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import interpolate, known_to_equal, linear_pair
-from jaxsched.base import Schedule, schedule_class, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import interpolate, known_to_equal, linear_pair
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 
 __all__ = [
     "Constant",

@@ -3,17 +3,17 @@
 ``polynomial_k_decay`` is the one curve of the timm catalog that no other native covers: the
 polynomial of the *warped* progress ``(t/T)**k`` (k-decay, Zhang et al. 2020). Its cycles, decay
 and warmup come from :func:`jaxsched.repeat` and the warmup/offset compositions, as for timm's
-other schedulers (see :mod:`jaxsched.ecosystem.timm_names`).
+other schedulers (see :mod:`jaxsched.config.ecosystem.timm_names`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from jaxsched import validate as v
-from jaxsched._math import safe_pow
-from jaxsched.base import Schedule, schedule_class, steps_field, value_field
-from jaxsched.config import register
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 
 __all__ = ["PolynomialKDecay", "polynomial_k_decay"]
 

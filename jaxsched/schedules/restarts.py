@@ -1,42 +1,25 @@
-"""Restarts: repeat any schedule periodically; cosine with warm restarts (SGDR); HF hard restarts.
+"""Cosine with warm restarts (SGDR) and equal hard cosine restarts (HF's schedule).
 
 Cycle ``i`` lasts ``T_i = P m^i`` steps and starts at ``S_i = P (m^i - 1)/(m - 1)``. The cycle
-index is computed exactly (see :mod:`jaxsched.schedules._cycles`): integer periods and
+index is computed exactly (see :mod:`jaxsched.schedules.cycles`): integer periods and
 multipliers restart exactly on the integer boundaries for integer counts up to ``2**31 - 1``.
+Restarting any schedule is :func:`jaxsched.repeat`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from jaxsched import validate as v
-from jaxsched._math import safe_pow
-from jaxsched.base import (
-    Schedule,
-    child_field,
-    schedule_class,
-    static_field,
-    steps_field,
-    value_field,
-)
-from jaxsched.config import register
-from jaxsched.join import Function
-from jaxsched.schedules._cycles import locate
-from jaxsched.schedules._hard_restarts import CosineHardRestarts, cosine_hard_restarts
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.schedules.cycles import locate
 
-__all__ = [
-    "Repeat",
-    "CosineRestarts",
-    "CosineHardRestarts",
-    "repeat",
-    "cosine_restarts",
-    "cosine_hard_restarts",
-]
+__all__ = ["CosineRestarts", "CosineHardRestarts", "cosine_restarts", "cosine_hard_restarts"]
 
 
 def _cycle_args(period: Any, period_mult: Any, decay: Any, cycle_limit: Any) -> tuple:
@@ -49,140 +32,6 @@ def _cycle_args(period: Any, period_mult: Any, decay: Any, cycle_limit: Any) -> 
             hint=" (None repeats forever; for a constant use constant_schedule)",
         ),
     )
-
-
-@schedule_class("repeat")
-class Repeat(Schedule):
-    """A schedule restarted every cycle, with growing cycles and decaying amplitude. See :func:`repeat`."""
-
-    schedule: Schedule = child_field()
-    period: Any = steps_field()
-    period_mult: Any = steps_field()
-    decay: Any = value_field()
-    cycle_limit: Any = steps_field()
-    floor: Any = value_field()
-    peak: Any = value_field()
-    end_value: Any = value_field()
-    stretch: bool = static_field()
-
-    def _eval(self, c):
-        xp = c.xp
-        cyc = locate(c, c.steps(self.period), c.steps(self.period_mult), c.steps(self.cycle_limit))
-        local = cyc.local
-        if self.stretch:
-            local = dataclasses.replace(c, n=None, t=local.t / cyc.scale)
-        val = self.schedule._eval(local)
-        floor = c.value(self.floor)
-        g = safe_pow(c, c.value(self.decay), cyc.index)
-        if self.peak is None:
-            factor = g
-        else:
-            peak = c.value(self.peak)
-            den = peak - floor
-            ok = den != 0
-            factor = xp.where(ok, (g * peak - floor) / xp.where(ok, den, xp.ones_like(den)), g)
-        out = floor + factor * (val - floor)
-        if self.end_value is not None and cyc.held is not None:
-            out = xp.where(cyc.held, c.value(self.end_value), out)
-        return out
-
-
-@register("repeat")
-def repeat(
-    schedule: Callable,
-    period: Any,
-    period_mult: Any = 1,
-    decay: Any = 1.0,
-    cycle_limit: Any = None,
-    floor: Any = 0.0,
-    peak: Any = None,
-    end_value: Any = None,
-    stretch: bool = False,
-) -> Repeat:
-    r"""Restart any schedule periodically, with growing cycles and decaying amplitude.
-
-    Cycle :math:`i` lasts :math:`T_i = P m^i` steps from :math:`S_i = P(m^i - 1)/(m - 1)`
-    (:math:`S_i = iP` for :math:`m = 1`); in it the child runs on its local time
-    :math:`\tau = t - S_i` (or :math:`\tau / m^i` with ``stretch``, so every cycle shows the
-    child's first :math:`P` steps, stretched to :math:`T_i`), and its distance to ``floor`` is
-    decayed:
-
-    .. math::
-      f(t) = F + a_i\,\bigl(s(\tau) - F\bigr), \qquad
-      a_i = \begin{cases} d^{\,i} & \text{peak} = \text{None (amplitude decay)} \\
-      \dfrac{d^{\,i} Q - F}{Q - F} & \text{peak} = Q \text{ (peak decay)} \end{cases}
-
-    Amplitude decay (the default) scales the child's distance to ``floor``, so the floor is
-    kept and everything above it shrinks by :math:`d^i` (Keras ``m_mul`` with ``floor = alpha *
-    I``). Peak decay maps the value ``peak`` to :math:`d^i Q` and keeps ``floor`` fixed, the
-    rest linearly (timm ``cycle_decay``, which scales ``lr_max`` but not ``lr_min``). With
-    ``floor = 0`` and no ``peak`` the cycle is simply scaled by :math:`d^i`.
-
-    After ``cycle_limit`` cycles the value is held: at ``end_value`` when given, else at the end
-    of the last cycle (the child at local time :math:`T_{L-1}`, decayed by :math:`d^{L-1}`),
-    so a cosine child holds its end value, as timm holds ``lr_min``.
-
-    Args:
-      schedule: the child schedule (a jaxsched Schedule, or a callable ``count -> value``
-        written with ``jax.numpy``). With ``period_mult > 1`` and no ``stretch`` the child
-        holds its final value for the rest of each longer cycle.
-      period: ``P > 0``, length of the first cycle in optimizer steps (traceable).
-      period_mult: ``m >= 1``, growth factor of the cycle length (default 1; traceable).
-        Integers (with an integer ``period``) restart exactly on the integer boundaries for
-        counts up to ``2**31 - 1``; an integral float such as ``2.0`` gives the same
-        boundaries, exact up to ``2**24`` in float32; a fraction follows timm's continuous
-        formula ``T_i = P m^i`` (no truncation per restart, unlike Composer).
-      decay: ``d >= 0``, decay per cycle (default 1; traceable).
-      cycle_limit: ``L >= 1`` cycles before holding, or ``None`` (default) to repeat forever.
-      floor: ``F``, the value that amplitude decay keeps (default 0; traceable).
-      peak: ``Q != F`` for peak decay, or ``None`` (default) for amplitude decay (traceable).
-      end_value: value held after ``cycle_limit`` cycles (needs ``cycle_limit``); ``None``
-        (default) holds the end of the last cycle.
-      stretch: evaluate the child at :math:`\tau / m^i` (a fractional local time) so that each
-        cycle replays the child's first ``period`` steps at a slower pace (default False).
-
-    Returns:
-      A :class:`Repeat` schedule.
-
-    Raises:
-      ValueError: ``period <= 0``, ``period_mult < 1``, ``decay < 0``, ``cycle_limit < 1``,
-        ``peak == floor``, ``end_value`` without ``cycle_limit``, a non-finite value.
-      TypeError: ``schedule`` is not callable, a number has the wrong type, ``stretch`` is not
-        a bool.
-
-    Example:
-      >>> import jaxsched, numpy as np
-      >>> s = jaxsched.repeat(jaxsched.linear_schedule(1.0, 0.0, 4), period=4, decay=0.5)
-      >>> [round(float(x), 6) for x in s.evaluate(np.arange(10), np)]
-      [1.0, 0.75, 0.5, 0.25, 0.5, 0.375, 0.25, 0.125, 0.25, 0.1875]
-
-    Equivalents:
-      No peer restarts an arbitrary schedule. timm's tanh and poly schedulers with cycles are
-      ``repeat(child, t_initial, cycle_mul, cycle_decay, cycle_limit, floor=lr_min,
-      peak=lr, end_value=lr_min, stretch=True)`` with the tanh (or polynomial) child from
-      ``lr`` to ``lr_min`` over ``t_initial``. Keras ``PolynomialDecay(cycle=True)`` differs
-      (it stretches the decay to the next multiple of ``decay_steps``). For cosine cycles use
-      :func:`cosine_restarts`.
-    """
-    v.callable_("schedule", schedule)
-    child = schedule if isinstance(schedule, Schedule) else Function(schedule)
-    period, period_mult, decay, cycle_limit = _cycle_args(period, period_mult, decay, cycle_limit)
-    floor = v.real("floor", floor)
-    peak = v.real("peak", peak, allow_none=True)
-    if peak is not None and not v.is_traced(peak) and not v.is_traced(floor):
-        if np.any(np.asarray(peak) == np.asarray(floor)):
-            raise ValueError(
-                f"`peak` must differ from `floor` ({floor!r}), got {peak!r}; use peak=None for "
-                "amplitude decay"
-            )
-    end_value = v.real("end_value", end_value, allow_none=True)
-    if end_value is not None and cycle_limit is None:
-        raise ValueError(
-            f"`end_value` needs `cycle_limit`, got end_value={end_value!r} and cycle_limit=None "
-            "(a schedule repeated forever never ends)"
-        )
-    stretch = v.boolean("stretch", stretch)
-    return Repeat(child, period, period_mult, decay, cycle_limit, floor, peak, end_value, stretch)
 
 
 @schedule_class("cosine_restarts")
@@ -291,4 +140,129 @@ def cosine_restarts(
         cycle_limit,
         v.real("k_decay", k_decay, gt=0),
         v.choice("decay_mode", decay_mode, ("amplitude", "peak")),
+    )
+
+
+@schedule_class("cosine_hard_restarts")
+class CosineHardRestarts(Schedule):
+    """Warmup from 0, then ``num_cycles`` equal cosine cycles, then ``end_value``.
+
+    See :func:`cosine_hard_restarts`.
+    """
+
+    init_value: Any = value_field()
+    total_steps: Any = steps_field()
+    num_cycles: Any = steps_field()
+    warmup_steps: Any = steps_field()
+    end_value: Any = value_field()
+
+    def _formula(self, c, *, init_value, total_steps, num_cycles, warmup_steps, end_value):
+        xp = c.xp
+        zero = c.const(0.0)
+        w = c.as_float(warmup_steps)
+        warm = init_value * c.t / safe_den(c, w)
+        in_warmup = xp.logical_not(c.ge(warmup_steps))
+        done = c.ge(total_steps)
+        local = c.shift(warmup_steps)
+        if c.is_int(total_steps) and c.is_int(warmup_steps) and c.is_int(num_cycles):
+            span = xp.maximum(total_steps - warmup_steps, xp.zeros_like(total_steps))
+            rem = _remaining_int(c, local.n, span, num_cycles)
+        else:
+            span = xp.maximum(c.as_float(total_steps) - w, zero)
+            rem = _remaining_float(c, local.t, span, c.as_float(num_cycles))
+        span_f = c.as_float(span)
+        out = end_value + (init_value - end_value) * cosine_tail(c, rem, span_f)
+        out = xp.where(done, end_value + xp.zeros_like(out), out)
+        return xp.where(in_warmup, warm, out)
+
+
+def _remaining_float(c, tau, span, cycles):
+    """Steps left in the current cycle, in units where a cycle lasts ``span`` (float path)."""
+    xp = c.xp
+    zero = c.const(0.0)
+    s = safe_den(c, span)
+    x = xp.minimum(tau, s) * cycles  # phase * span
+    r = x - xp.floor(x / s) * s
+    return xp.minimum(xp.maximum(s - r, zero), s)
+
+
+def _remaining_int(c, n, span, cycles):
+    """Exact ``span - (tau * cycles mod span)`` while ``span * cycles`` fits, else the float form."""
+    xp = c.xp
+    one = xp.ones_like(span)
+    s = xp.where(span > 0, span, one)
+    k = xp.where(cycles > 0, cycles, xp.ones_like(cycles))
+    top = int(xp.iinfo(c.int_dtype).max)
+    fits = s <= top // k
+    tau = xp.minimum(n, s)
+    x = xp.where(fits, tau, xp.zeros_like(tau)) * xp.where(fits, k, xp.ones_like(k))
+    exact = c.as_float(s - x % s)
+    approx = _remaining_float(c, c.as_float(tau), c.as_float(s), c.as_float(k))
+    return xp.where(fits, exact, approx)
+
+
+@register("cosine_hard_restarts")
+def cosine_hard_restarts(
+    init_value: Any,
+    total_steps: Any,
+    num_cycles: Any = 1,
+    warmup_steps: Any = 0,
+    end_value: Any = 0.0,
+) -> CosineHardRestarts:
+    r"""Linear warmup from 0, then ``num_cycles`` equal hard cosine restarts up to ``total_steps``.
+
+    With :math:`D = N - W` and the phase :math:`\phi = (c\,(t - W)/D) \bmod 1`:
+
+    .. math::
+      f(t) = \begin{cases}
+        I\, t / W, & t < W \\
+        E + (I - E)\,\tfrac12\bigl(1 + \cos \pi\phi\bigr), & W \le t < N \\
+        E, & t \ge N
+      \end{cases}
+
+    The phase is exact for integer counts while :math:`D \cdot c < 2^{31}` (integer arithmetic),
+    and the factor is computed from the steps left in the cycle (float32 tails keep precision).
+
+    Args:
+      init_value: ``I``, the peak at the start of every cycle (traceable).
+      total_steps: ``N >= W``, the horizon in optimizer steps; ``end_value`` from ``N`` on.
+      num_cycles: ``c > 0`` equal cycles between ``W`` and ``N`` (default 1; fractions allowed,
+        as in HF; traceable).
+      warmup_steps: ``W >= 0`` steps of linear warmup from 0 to ``I`` (default 0).
+      end_value: ``E``, the value each cycle anneals to and the value after ``N`` (default 0).
+
+    Returns:
+      A :class:`CosineHardRestarts` schedule.
+
+    Raises:
+      ValueError: ``total_steps < warmup_steps``, ``num_cycles <= 0``, a negative step count, a
+        non-finite value.
+      TypeError: a number of the wrong type (bool, string).
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.cosine_hard_restarts(1.0, total_steps=10, num_cycles=2, warmup_steps=2)
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(12), np)]
+      [0.0, 0.5, 1.0, 0.853553, 0.5, 0.146447, 1.0, 0.853553, 0.5, 0.146447, 0.0, 0.0]
+
+    Equivalents:
+      HF: ``get_cosine_with_hard_restarts_schedule_with_warmup(opt, W, N, num_cycles=c)``
+      (``cosine_with_restarts``; ``I`` is the optimizer's lr, ``E = 0``). Update ``s`` uses
+      ``lr * lambda(s)`` there as here. HF's only difference: with ``N = W`` it gives ``I`` for
+      one step at ``W`` before 0; jaxsched gives ``E`` from ``W`` on. For restarts that go on
+      past a horizon, with growing periods, see :func:`cosine_restarts`.
+    """
+    w = v.steps("warmup_steps", warmup_steps)
+    n = v.steps("total_steps", total_steps)
+    if not v.is_traced(w) and not v.is_traced(n) and np.any(np.asarray(n) < np.asarray(w)):
+        raise ValueError(
+            f"`total_steps` must be >= `warmup_steps` ({w!r}), got {n!r}; total_steps includes "
+            "the warmup"
+        )
+    return CosineHardRestarts(
+        v.real("init_value", init_value),
+        n,
+        v.real("num_cycles", num_cycles, gt=0),
+        w,
+        v.real("end_value", end_value),
     )

@@ -6,12 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched import _xp
-from jaxsched import validate as v
-from jaxsched._math import cosine_tail, safe_den, safe_pow
-from jaxsched.base import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.config import register
-from jaxsched.schedules.warmup import WARMUP_SHAPES, ramp, until
+from jaxsched.core import arrays as _xp
+from jaxsched.core import validate as v
+from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
+from jaxsched.core.registry import register
+from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.schedules.ramps import WARMUP_SHAPES, ramp, until
 
 __all__ = ["WarmupStableDecay", "warmup_stable_decay"]
 

@@ -1,7 +1,7 @@
 """Shared helpers for the golden-vector generators in this folder.
 
 Not part of the jaxsched package and never imported by the tests: the tests only read the
-JSON files these scripts write under tests/golden/.
+JSON files these scripts write under tests/config/golden/.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN_DIR = REPO / "tests" / "golden"
+GOLDEN_DIR = REPO / "tests" / "config" / "golden"
 
 CONVENTION = ("values[k] is the value the library's own training loop applies to optimizer update k "
               "(0-based)")
@@ -93,7 +93,7 @@ def _dumps(obj) -> str:
 
 def write_golden(filename: str, header: dict, cases: list[dict],
                  rejected: list[dict] | None = None) -> Path:
-    """Write tests/golden/<filename>: header keys one per line, then one case per line."""
+    """Write tests/config/golden/<filename>: header keys one per line, then one case per line."""
     ids = [c["id"] for c in cases]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:

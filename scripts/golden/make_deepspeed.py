@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (case tables: one case per line reads better than wrapped)
-"""Golden vectors from DeepSpeed's own `deepspeed/runtime/lr_schedules.py` -> tests/golden/deepspeed.json.
+"""Golden vectors from DeepSpeed's own `deepspeed/runtime/lr_schedules.py` -> tests/config/golden/deepspeed.json.
 
 DeepSpeed cannot be installed in CI (it pulls CUDA builds of torch), so this script loads only the
 scheduler source file from the released distribution (`pip download --no-deps`), with the one

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (case tables: one case per line reads better than wrapped)
-"""Golden vectors from HuggingFace transformers' schedulers -> tests/golden/hf.json.
+"""Golden vectors from HuggingFace transformers' schedulers -> tests/config/golden/hf.json.
 
 Runs the real `transformers.get_scheduler` (transformers installed without torch extras, on the
 installed CPU torch). Training-loop emulation, as the Trainer does it (`lr_scheduler.step()` after

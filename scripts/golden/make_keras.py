@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (case tables: one case per line reads better than wrapped)
-"""Golden vectors from Keras 3's learning-rate schedules -> tests/golden/keras.json.
+"""Golden vectors from Keras 3's learning-rate schedules -> tests/config/golden/keras.json.
 
 Runs the real `keras.optimizers.schedules.*` classes (keras installed with pip, jax backend).
 A Keras optimizer calls `schedule(iterations)` and increments `iterations` after applying the

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (case tables: one case per line reads better than wrapped)
-"""Golden vectors from timm's own `timm/scheduler/*.py` -> tests/golden/timm.json.
+"""Golden vectors from timm's own `timm/scheduler/*.py` -> tests/config/golden/timm.json.
 
 timm cannot be installed in CI with its dependencies (torchvision), so this script extracts only
 `timm/scheduler/*.py` (and `timm/version.py`) from the released wheel (`pip download --no-deps`)

@@ -1,0 +1,7 @@
+"""``python -m jaxsched.cli``: the ``jaxsched`` command."""
+
+import sys
+
+from jaxsched.cli.app import main
+
+sys.exit(main())

@@ -1,0 +1,242 @@
+"""The ``list``, ``show`` and ``plot`` subcommands of the ``jaxsched`` command."""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from jaxsched.cli.configs import CliConfig, build, nice_steps, parse_configs, parse_steps
+
+__all__ = ["FAMILIES", "family_of", "signature_text", "table", "cmd_list", "cmd_show", "cmd_plot"]
+
+#: ``--family`` choices of ``jaxsched list``: jaxsched's own names and each ecosystem's.
+FAMILIES = ("native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax")
+
+
+def family_of(name: str, fn: Any) -> str:
+    """The family of a registered name: its ecosystem prefix, ``deepspeed`` or ``native``.
+
+    Example:
+      >>> family_of("torch.OneCycleLR", None), family_of("cosine_decay", None)
+      ('torch', 'native')
+    """
+    prefix = name.split(".", 1)[0] if "." in name else ""
+    if prefix in FAMILIES:
+        return prefix
+    module = getattr(fn, "__module__", "") or ""
+    for fam in FAMILIES[1:]:
+        if module.startswith(f"jaxsched.config.ecosystem.{fam}"):
+            return fam
+    return "native"
+
+
+def signature_text(fn: Any) -> str:
+    """The config parameters of a registered constructor, with their defaults.
+
+    Example:
+      >>> import jaxsched
+      >>> signature_text(jaxsched.cosine_decay)
+      'init_value, decay_steps, end_value=0.0, exponent=1.0'
+    """
+    parts = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.name == "hyperparam":
+            continue
+        if p.kind == p.VAR_POSITIONAL:
+            parts.append(f"*{p.name}")
+        elif p.kind == p.VAR_KEYWORD:
+            parts.append(f"**{p.name}")
+        elif p.default is inspect.Parameter.empty:
+            parts.append(p.name)
+        else:
+            parts.append(f"{p.name}={p.default!r}")
+    return ", ".join(parts)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool] = ()) -> str:
+    """A markdown-style table with aligned columns (``numeric`` columns right-aligned).
+
+    Example:
+      >>> print(table(["step", "lr"], [[0, "0"], [10, "0.5"]], numeric=[True, True]))
+      | step |  lr |
+      | ---: | --: |
+      |    0 |   0 |
+      |   10 | 0.5 |
+    """
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(3, *(len(r[i]) for r in cells)) for i in range(len(headers))]
+    right = list(numeric) + [False] * (len(headers) - len(numeric))
+
+    ragged = not right[-1]  # a left-aligned last column is not padded (no trailing blanks)
+
+    def fmt(row: list[str]) -> str:
+        text = " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right))
+        return f"| {text.rstrip()}" if ragged else f"| {text} |"
+
+    rule = fmt([("-" * (w - 1) + ":") if r else "-" * w for w, r in zip(widths, right)])
+    return "\n".join([fmt(cells[0]), rule] + [fmt(r) for r in cells[1:]])
+
+
+def _num(v: float) -> str:
+    return f"{float(v):.6g}"
+
+
+# ---------------------------------------------------------------------------------------- list
+def cmd_list(args: Any) -> int:
+    """``jaxsched list [PATTERN ...] [--family F] [--names-only] [--long]``."""
+    from jaxsched.config.loader import _REGISTRY, registered_names
+
+    rows = []
+    for name in registered_names():
+        fn = _REGISTRY[name]
+        fam = family_of(name, fn)
+        if args.family and fam != args.family:
+            continue
+        if args.patterns and not any(_matches(name, pat) for pat in args.patterns):
+            continue
+        momentum = "hyperparam" in inspect.signature(fn).parameters
+        doc = (inspect.getdoc(fn) or "").strip().splitlines()
+        rows.append((name + ("*" if momentum else ""), fam, signature_text(fn), doc[0] if doc else ""))
+    if not rows:
+        what = " or ".join(repr(p) for p in args.patterns) if args.patterns else "any name"
+        fam = f" in family {args.family!r}" if args.family else ""
+        raise ValueError(
+            f"no schedule name matches {what}{fam}; families are {', '.join(FAMILIES)}; run "
+            "`jaxsched list` for every name"
+        )
+    if args.names_only:
+        print("\n".join(r[0].rstrip("*") for r in rows))
+        return 0
+    headers = ["name", "family", "parameters"] + (["description"] if args.long else [])
+    print(table(headers, [r if args.long else r[:3] for r in rows]))
+    print(f"\n{len(rows)} name(s). * also gives its coupled momentum schedule "
+          "(from_config(cfg, hyperparam='momentum')).")
+    return 0
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatch(name.lower(), pattern.lower())
+    return pattern.lower() in name.lower()
+
+
+# ---------------------------------------------------------------------------------------- show
+def _timeline(args: Any) -> Any:
+    keys = ("steps_per_epoch", "epochs", "total_steps", "grad_accum")
+    if all(getattr(args, k, None) is None for k in keys):
+        return None
+    from jaxsched.config.units import Timeline
+
+    return Timeline(steps_per_epoch=args.steps_per_epoch, epochs=args.epochs,
+                    total_steps=args.total_steps, gradient_accumulation_steps=args.grad_accum or 1)
+
+
+def _horizon(args: Any, schedules: list[Any], labels: list[str]) -> int:
+    from jaxsched.plotting import infer_num_steps
+
+    if args.num_steps is not None:
+        return args.num_steps
+    timeline = _timeline(args)
+    if timeline is not None and getattr(timeline, "total_steps", None):
+        return int(timeline.total_steps)
+    found = [h for h in (infer_num_steps(s) for s in schedules) if h is not None]
+    if not found:
+        raise ValueError(
+            f"cannot infer how many steps {', '.join(labels)} run(s) (no phase ends); pass "
+            "--num-steps N (or --steps for show)"
+        )
+    return max(found)
+
+
+def _load_one(args: Any) -> tuple[CliConfig, Any, Any]:
+    configs = parse_configs(args.config, args.param)
+    if len(configs) != 1:
+        raise ValueError(
+            f"show takes one CONFIG, got {len(configs)} ({', '.join(c.label for c in configs)}); "
+            "compare several with `jaxsched plot`"
+        )
+    lr, mom = build(configs[0], _timeline(args))
+    return configs[0], lr, mom
+
+
+def cmd_show(args: Any) -> int:
+    """``jaxsched show CONFIG [--steps LIST | --num-steps N] [--json]``."""
+    from jaxsched.phases import phases
+
+    cfg, lr, mom = _load_one(args)
+    if args.steps is not None:
+        steps = parse_steps(args.steps)
+        num_steps = args.num_steps if args.num_steps is not None else max(steps) + 1
+    else:
+        num_steps = _horizon(args, [lr], [cfg.label])
+        steps = nice_steps(num_steps)
+    xs = np.asarray(steps, dtype=np.int64)
+    lr_v = lr.evaluate(xs, np)
+    mom_v = None if mom is None else mom.evaluate(xs, np)
+    phase_list = phases(lr, num_steps)
+    starts = np.asarray([p.start for p in phase_list], dtype=np.int64)
+    lasts = np.asarray([(p.end if p.end is not None else num_steps) - 1 for p in phase_list],
+                       dtype=np.int64)
+    if args.json:
+        out = {
+            "type": cfg.config["type"], "params": cfg.config["params"], "num_steps": num_steps,
+            "steps": steps, "lr": lr_v.tolist(), "momentum": None if mom_v is None else mom_v.tolist(),
+            "phases": [{"start": p.start, "end": p.end, "label": p.label} for p in phase_list],
+        }
+        print(json.dumps(out, default=repr))
+        return 0
+    params = " ".join(f"{k}={json.dumps(v, default=repr)}" for k, v in cfg.config["params"].items())
+    print(f"{cfg.config['type']} {params}".rstrip())
+    print()
+    headers = ["step", "lr"] + (["momentum"] if mom_v is not None else [])
+    rows = [[k, _num(lr_v[i])] + ([_num(mom_v[i])] if mom_v is not None else [])
+            for i, k in enumerate(steps)]
+    print(table(headers, rows, numeric=[True] * len(headers)))
+    print()
+    print(f"phases over {num_steps} steps (end exclusive):")
+    lr_s, lr_e = lr.evaluate(starts, np), lr.evaluate(lasts, np)
+    headers = ["start", "end", "phase", "lr at start", "lr at end-1"]
+    if mom is not None:
+        mom_s, mom_e = mom.evaluate(starts, np), mom.evaluate(lasts, np)
+        headers += ["momentum at start", "momentum at end-1"]
+    rows = []
+    for i, p in enumerate(phase_list):
+        row = [p.start, "" if p.end is None else p.end, p.label, _num(lr_s[i]), _num(lr_e[i])]
+        if mom is not None:
+            row += [_num(mom_s[i]), _num(mom_e[i])]
+        rows.append(row)
+    print(table(headers, rows, numeric=[True, True, False, True, True, True, True]))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- plot
+def cmd_plot(args: Any) -> int:
+    """``jaxsched plot CONFIG... -o FILE [--num-steps N] [--log] [--labels ...]``."""
+    from jaxsched.plotting import _check_path, plot
+
+    _check_path(args.output)  # a bad suffix fails before any work
+    configs = parse_configs(args.config, args.param)
+    if args.labels is not None and len(args.labels) != len(configs):
+        raise ValueError(
+            f"--labels got {len(args.labels)} label(s) for {len(configs)} CONFIG(s) "
+            f"({', '.join(c.label for c in configs)}); give one label per CONFIG"
+        )
+    labels = args.labels or [c.label for c in configs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"--labels must be distinct, got {labels}")
+    timeline = _timeline(args)
+    built = [build(c, timeline) for c in configs]
+    num_steps = _horizon(args, [b[0] for b in built], labels)
+    fig = plot({lab: b for lab, b in zip(labels, built)}, num_steps, momentum=not args.no_momentum,
+               phases=not args.no_phases, log=args.log, title=args.title, path=args.output,
+               dpi=args.dpi)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    print(f"wrote {args.output} ({len(configs)} schedule(s), {num_steps} steps)")
+    return 0

@@ -1,0 +1,307 @@
+"""The name registry behind ``from_config`` and ``Schedule.to_config``, and config loading.
+
+``from_config({"type": NAME, "params": {...}})`` calls the constructor registered as ``NAME``
+with ``params``; parameters that are themselves configs (a dict with a ``"type"`` key, or a list
+of them) are built first, so composites round-trip. Unknown names and unknown or missing
+parameters raise ``ValueError`` listing the valid choices. :func:`load_config` reads a config
+from a mapping, a JSON or YAML file, an inline JSON string, or a whole DeepSpeed config.
+"""
+
+from __future__ import annotations
+
+import errno
+import inspect
+import json
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# Importing these registers every name: the families, the composition algebra and the
+# ecosystem names.
+from jaxsched import compose as _compose  # noqa: F401
+from jaxsched import schedules as _schedules  # noqa: F401
+from jaxsched.config import ecosystem as _ecosystem  # noqa: F401
+from jaxsched.core import registry
+from jaxsched.core.registry import _REGISTRY
+
+__all__ = ["from_config", "load_config", "registered_names"]
+
+def registered_names() -> list[str]:
+    """Every config name ``from_config`` accepts, sorted."""
+    return registry.names()
+
+
+def _is_config(x: Any) -> bool:
+    return isinstance(x, Mapping) and "type" in x
+
+
+def _build_param(x: Any, timeline: Any) -> Any:
+    if _is_config(x):
+        return from_config(x, timeline=timeline)
+    if isinstance(x, list) and x and all(_is_config(v) for v in x):
+        return [from_config(v, timeline=timeline) for v in x]
+    return x
+
+
+def from_config(
+    cfg: Mapping[str, Any] | str | os.PathLike, hyperparam: str = "lr", *, timeline: Any = None
+) -> Any:
+    """Build a schedule from ``{"type": NAME, "params": {...}}``, a file, or a DeepSpeed config.
+
+    Args:
+      cfg: a mapping with ``"type"`` (a jaxsched constructor name, e.g. ``"cosine_decay"`` or
+        ``"warmup_cosine_decay_schedule"``, or an ecosystem name such as ``"torch.OneCycleLR"``
+        or ``"deepspeed.WarmupDecayLR"`` with that library's parameter names) and optional
+        ``"params"``; a whole DeepSpeed config (its ``"scheduler"`` block is read); or anything
+        else :func:`load_config` accepts (a ``.json``/``.yaml``/``.yml`` path, inline JSON).
+      hyperparam: ``"lr"`` (default) for the learning rate, or ``"momentum"`` for the coupled
+        momentum schedule of schedulers that cycle it (torch ``CyclicLR`` and ``OneCycleLR``,
+        DeepSpeed ``OneCycle``).
+      timeline: a :class:`jaxsched.config.units.Timeline` to convert unit strings in step parameters
+        (``"3 epochs"``, ``"10%"``); without one only plain step counts (``"500 steps"``)
+        convert, and units needing a length raise naming the parameter.
+
+    Returns:
+      The schedule, equal to the one whose ``to_config()`` produced ``cfg``.
+
+    Raises:
+      ValueError: unknown name, unknown or missing parameter (the valid choices are listed), a
+        file that does not parse (its name and line), a unit string that cannot be converted.
+      TypeError: ``cfg`` is not a mapping or a path.
+      FileNotFoundError: no such config file (the path is named).
+      ImportError: a YAML file without PyYAML installed (``pip install "jaxsched[cli]"``).
+
+    Example:
+      >>> import jaxsched
+      >>> s = jaxsched.from_config({"type": "cosine_decay_schedule",
+      ...                           "params": {"init_value": 1.0, "decay_steps": 100}})
+      >>> jaxsched.from_config(s.to_config()) == s
+      True
+    """
+    from jaxsched.config.units import Timeline
+
+    if timeline is None:
+        timeline = Timeline()
+    elif not isinstance(timeline, Timeline):
+        raise TypeError(f"`timeline` must be a jaxsched.Timeline, got {timeline!r}")
+    cfg = load_config(cfg)
+    name = cfg["type"]
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(
+            f"unknown schedule type {name!r}; valid types are: {', '.join(sorted(_REGISTRY))}"
+        )
+    params = cfg["params"]
+    fn = _REGISTRY[name]
+    sig = inspect.signature(fn)
+    accepted = [
+        p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD and p.name != "hyperparam"
+    ]
+    names = [p.name for p in accepted]
+    extra = [k for k in params if k not in names]
+    if extra and not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+        raise ValueError(
+            f"unknown parameter(s) {extra} for {name!r}; valid parameters are: {names}"
+        )
+    missing = [
+        p.name for p in accepted if p.default is inspect.Parameter.empty and p.name not in params
+        and p.kind not in (p.VAR_POSITIONAL,)
+    ]
+    if missing:
+        raise ValueError(f"missing parameter(s) {missing} for {name!r}; valid parameters are: {names}")
+    params = timeline.resolve(cfg, recursive=False)["params"]  # after the name checks
+    built = {k: _build_param(v, timeline) for k, v in params.items()}
+    if "hyperparam" in sig.parameters:
+        if "hyperparam" in params:
+            raise ValueError(f"pass `hyperparam` to from_config, not inside the params of {name!r}")
+        return fn(**built, hyperparam=hyperparam)
+    if hyperparam != "lr":
+        able = [n for n, f in _REGISTRY.items() if "hyperparam" in inspect.signature(f).parameters]
+        raise ValueError(
+            f"`hyperparam` must be 'lr' for {name!r}, got {hyperparam!r}; schedules with a coupled "
+            f"momentum schedule are: {', '.join(sorted(able))}"
+        )
+    return fn(**built)
+
+
+# ------------------------------------------------------------------------------------ loading
+#: Top-level keys that mark a whole DeepSpeed config (used only to word the error message).
+_DEEPSPEED_KEYS = frozenset({
+    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps",
+    "optimizer", "fp16", "bf16", "zero_optimization", "gradient_clipping", "steps_per_print",
+})
+_YAML_SUFFIXES = (".yaml", ".yml")
+_yaml_loader: Any = None
+
+
+def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
+    """The plain ``{"type": NAME, "params": {...}}`` mapping of a config, from any source.
+
+    Args:
+      source: a mapping ``{"type", "params"}``; a whole DeepSpeed config (a mapping with a
+        top-level ``"scheduler"`` block, whose ``"type"`` and ``"params"`` are returned; a type
+        DeepSpeed takes from ``torch.optim.lr_scheduler``, such as ``"StepLR"``, becomes
+        ``"torch.StepLR"``, and the optimizer's ``params.lr`` is passed as ``lr`` to schedulers
+        that take it, unless the block sets one); a path (``str`` or ``os.PathLike``) to a
+        ``.json``, ``.yaml`` or ``.yml`` file holding either (other suffixes: JSON if the text
+        starts with ``{``, else YAML); or an inline JSON or YAML mapping in a string (a string
+        starting with ``{``, or holding a newline or ``": "``), as given on a command line.
+
+    Returns:
+      A new dict with the keys ``"type"`` and ``"params"`` (a dict, ``{}`` when absent).
+
+    Raises:
+      FileNotFoundError: no such file (the path is named).
+      ValueError: text that does not parse (file name, line and column), a mapping with no
+        ``"type"`` (or a DeepSpeed config with no ``"scheduler"`` block), unexpected keys, or a
+        parameter left as ``"auto"`` (the HF Trainer's placeholder).
+      TypeError: ``source`` or its ``"params"`` is not a mapping.
+      ImportError: YAML without PyYAML (``pip install "jaxsched[cli]"``).
+
+    Example:
+      >>> from jaxsched.config import load_config
+      >>> load_config('{"type": "WarmupLR", "params": {"warmup_max_lr": 0.1}}')
+      {'type': 'WarmupLR', 'params': {'warmup_max_lr': 0.1}}
+      >>> load_config({"train_batch_size": 8, "optimizer": {"type": "Adam", "params": {"lr": 0.1}},
+      ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
+      {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
+    """
+    if isinstance(source, (str, os.PathLike)):
+        source = _read(source)
+    if not isinstance(source, Mapping):
+        raise TypeError(
+            f"`cfg` must be a mapping with a 'type' key, a path to a .json/.yaml/.yml file or an "
+            f"inline JSON mapping, got {type(source).__name__}"
+        )
+    if "type" not in source and "scheduler" in source:
+        return _deepspeed_block(source)
+    if "type" not in source and set(source) & _DEEPSPEED_KEYS:
+        raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
+    unknown_keys = set(source) - {"type", "params"}
+    if unknown_keys:
+        raise ValueError(
+            f"config keys must be 'type' and 'params', got unexpected {sorted(map(str, unknown_keys))}"
+        )
+    if "type" not in source:
+        raise ValueError(
+            "config must have a 'type' key naming the schedule (or be a DeepSpeed config with a "
+            "'scheduler' block)"
+        )
+    return _plain(source["type"], source.get("params"))
+
+
+def _plain(name: Any, params: Any) -> dict:
+    params = {} if params is None else params
+    if not isinstance(params, Mapping):
+        raise TypeError(f"'params' of {name!r} must be a mapping, got {type(params).__name__}")
+    for k, val in params.items():
+        if isinstance(val, str) and val.strip().lower() == "auto":
+            raise ValueError(
+                f"`{k}` of {name!r} is 'auto', a placeholder the HF Trainer fills in; give a value"
+            )
+    return {"type": name, "params": dict(params)}
+
+
+def _deepspeed_block(ds: Mapping[str, Any]) -> dict:
+    block = ds["scheduler"]
+    if not isinstance(block, Mapping) or "type" not in block:
+        raise ValueError(
+            f"the DeepSpeed 'scheduler' block must be a mapping with a 'type' key, got {block!r}"
+        )
+    extra = set(block) - {"type", "params"}
+    if extra:
+        raise ValueError(f"the DeepSpeed 'scheduler' block has unexpected keys {sorted(extra)}")
+    out = _plain(block["type"], block.get("params"))
+    name = out["type"]
+    if isinstance(name, str) and name not in _REGISTRY and f"torch.{name}" in _REGISTRY:
+        name = out["type"] = f"torch.{name}"  # DeepSpeed falls back to torch.optim.lr_scheduler
+    fn = _REGISTRY.get(name) if isinstance(name, str) else None
+    opt = ds.get("optimizer")
+    lr = opt.get("params", {}).get("lr") if isinstance(opt, Mapping) else None
+    takes_lr = fn is not None and "lr" in inspect.signature(fn).parameters
+    if takes_lr and "lr" not in out["params"] and isinstance(lr, (int, float)) and not isinstance(
+        lr, bool
+    ):
+        out["params"]["lr"] = lr
+    return out
+
+
+def _read(source: str | os.PathLike) -> Any:
+    if isinstance(source, str):
+        text = source.strip()
+        inline = text.startswith("{") or "\n" in text or (
+            re.search(r":\s", text) is not None and not os.path.exists(source)
+        )
+        if inline:
+            return _parse(source, "inline config", "json" if text.startswith("{") else "yaml")
+    path = os.path.expanduser(os.fspath(source))
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            errno.ENOENT, "no such config file (give a .json/.yaml/.yml file or an inline JSON "
+            "mapping)", path,
+        )
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".json":
+        fmt = "json"
+    elif suffix in _YAML_SUFFIXES:
+        fmt = "yaml"
+    else:
+        fmt = "json" if text.lstrip().startswith(("{", "[")) else "yaml"
+    return _parse(text, path, fmt)
+
+
+def _parse(text: str, origin: str, fmt: str) -> Any:
+    if not text.strip():
+        raise ValueError(f"{origin} is empty: it must hold a mapping with 'type' and 'params'")
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            if origin == "inline config":
+                try:  # a YAML flow mapping: {type: WarmupLR, params: {warmup_num_steps: 10}}
+                    return _parse(text, origin, "yaml")
+                except (ImportError, ValueError):
+                    pass
+            raise ValueError(
+                f"{origin}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+            ) from None
+    else:
+        yaml = _yaml()
+        try:
+            data = yaml.load(text, Loader=_yaml_loader)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(e, "problem", None) or str(e)
+            raise ValueError(f"{origin}: invalid YAML{where}: {problem}") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(
+            f"{origin} must hold a mapping with 'type' and 'params' (or a DeepSpeed config), got "
+            f"{type(data).__name__}"
+        )
+    return data
+
+
+def _yaml() -> Any:
+    """PyYAML with a safe loader that also reads ``1e-3`` as a float (YAML 1.1 needs ``1.0e-3``)."""
+    global _yaml_loader
+    try:
+        import yaml
+    except ImportError as e:
+        raise ImportError(
+            'reading a YAML config needs PyYAML: pip install "jaxsched[cli]" (or pip install pyyaml)'
+        ) from e
+    if _yaml_loader is None:
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:float",
+            re.compile(r"^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)[eE][-+]?\d+$"),
+            list("-+0123456789."),
+        )
+        _yaml_loader = Loader
+    return yaml

@@ -1,0 +1,121 @@
+"""Small array-API building blocks shared by the formulas.
+
+Every helper keeps both branches of its ``where`` finite, so values are never NaN and
+gradients with respect to hyperparameters stay finite.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from jaxsched.core.arrays import Count
+
+__all__ = [
+    "safe_pow",
+    "cosine_tail",
+    "safe_den",
+    "lerp",
+    "linear_pair",
+    "cosine_pair",
+    "interpolate",
+]
+
+
+def safe_pow(c: Count, base: Any, exponent: Any) -> Any:
+    """``base ** exponent`` for ``base >= 0`` with ``0 ** 0 = 1`` and finite gradients at 0."""
+    xp = c.xp
+    pos = base > 0
+    safe = xp.where(pos, base, xp.ones_like(base))
+    zero_value = xp.where(exponent == 0, c.const(1.0), c.const(0.0))
+    return xp.where(pos, xp.pow(safe, exponent), zero_value)
+
+
+def safe_den(c: Count, x: Any) -> Any:
+    """``x`` where ``x > 0``, else 1: a denominator that both ``where`` branches can use."""
+    xp = c.xp
+    return xp.where(x > 0, x, xp.ones_like(x))
+
+
+def cosine_tail(c: Count, remaining: Any, total: Any) -> Any:
+    """The half-cosine factor ``C(p) = (1 + cos(pi p)) / 2`` at ``p = 1 - remaining / total``.
+
+    Written as ``sin(pi/2 * remaining/total)**2`` so that it keeps relative precision in float32
+    as ``remaining -> 0`` (``1 + cos(x)`` cancels near ``pi``). ``total <= 0`` gives 0 (the end).
+    """
+    xp = c.xp
+    frac = xp.where(total > 0, remaining / safe_den(c, total), c.const(0.0))
+    s = xp.sin((math.pi / 2) * frac)
+    return s * s
+
+
+def known_to_equal(x: Any, value: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element equals ``value``.
+
+    Lets a formula skip work that a known hyperparameter makes unnecessary (a linear
+    ``power == 1``); traced values always take the general path, so the result is the same.
+    """
+    if x is None or type(x).__module__.startswith("jax") and "Tracer" in type(x).__name__:
+        return False
+    try:
+        return bool(np.all(np.asarray(x) == value))
+    except Exception:  # a tracer, or a tensor on another device: take the general path
+        return False
+
+
+def lerp(a: Any, b: Any, w: Any) -> Any:
+    """``a + (b - a) * w``."""
+    return a + (b - a) * w
+
+
+def linear_pair(c: Count, elapsed: Any, remaining: Any, total: Any) -> tuple[Any, Any]:
+    """``(remaining/total, elapsed/total)``, each exact near its own zero; ``(0, 1)`` if total <= 0.
+
+    ``elapsed`` and ``remaining`` are given separately (both exact in steps) so that neither
+    fraction is computed as ``1 - other``.
+    """
+    xp = c.xp
+    pos = total > 0
+    den = safe_den(c, total)
+    left = xp.where(pos, remaining / den, c.const(0.0))
+    done = xp.where(pos, elapsed / den, c.const(1.0))
+    return left, done
+
+
+def cosine_pair(c: Count, elapsed: Any, remaining: Any, total: Any) -> tuple[Any, Any]:
+    """The half-cosine factor ``C = (1 + cos(pi p))/2`` and ``1 - C``, each accurate near 0.
+
+    ``C = sin(pi/2 * remaining/total)**2`` and ``1 - C = sin(pi/2 * elapsed/total)**2``.
+    """
+    xp = c.xp
+    left, done = linear_pair(c, elapsed, remaining, total)
+    # one sine, on the side nearer its zero; the other factor is >= 1/2, so 1 - s**2 is exact
+    near_end = left <= done
+    s = xp.sin((math.pi / 2) * xp.where(near_end, left, done))
+    sq = s * s
+    one = c.const(1.0)
+    return xp.where(near_end, sq, one - sq), xp.where(near_end, one - sq, sq)
+
+
+def interpolate(c: Count, start: Any, end: Any, left: Any, done: Any, power: Any = None) -> Any:
+    """``end + (start - end) * left**power`` computed from whichever end is nearer.
+
+    ``left`` (the fraction of the way still to go, 1 -> 0) and ``done = 1 - left`` must both be
+    accurate near 0 (see :func:`linear_pair`, :func:`cosine_pair`). Near the start the value
+    is formed as ``start + (end - start) * (1 - left**power)`` and near the end as
+    ``end + (start - end) * left**power``, so neither side suffers cancellation in float32
+    (a warmup from 0 keeps relative precision in its first steps, a decay in its tail).
+    ``1 - left**power`` is ``-expm1(power * log1p(-done))`` while ``done <= 1/2``.
+    """
+    xp = c.xp
+    if power is None:
+        left_p, done_p = left, done
+    else:
+        left_p = safe_pow(c, left, power)
+        small = done <= 0.5
+        d = xp.where(small, done, c.const(0.5))
+        done_p = xp.where(small, -xp.expm1(power * xp.log1p(-d)), 1.0 - left_p)
+        done_p = xp.where(power == 1, done, done_p)  # exact for the linear case
+    return xp.where(left_p >= 0.5, start + (end - start) * done_p, end + (start - end) * left_p)

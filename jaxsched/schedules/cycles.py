@@ -1,0 +1,215 @@
+"""Cycle machinery shared by the restart schedules: which cycle a count falls in, exactly.
+
+Cycle ``i`` has length ``T_i = P m^i`` and starts at ``S_i = P (m^i - 1)/(m - 1)`` (``S_i = i P``
+for ``m = 1``). The index is estimated with a logarithm and then corrected against the true
+boundaries, so float rounding in the log never misplaces a restart (torch's closed form does,
+e.g. ``T_0=1, T_mult=3`` at step 121).
+
+Two paths, chosen by dtype (static), never by value:
+
+* exact integer path -- integer count, integer period and integer multiplier: every boundary
+  test is done in the count's integer dtype with saturating arithmetic (no overflow, also at
+  ``2**31 - 1`` with int32), so restarts land exactly on the integer boundaries;
+* float path -- any of them a float: boundaries ``P (m^i - 1)/(m - 1)`` from ``pow`` (exact
+  where ``m^i`` is representable, e.g. ``m = 1.5``) or, near ``m = 1``, from ``expm1``/``log1p``;
+  rounded to integers when the multiplier is integral-valued (so a traced ``2.0`` still restarts
+  on the integer boundaries while they are below ``2**24`` in float32).
+
+Every operation is elementwise in every leaf (leaves may be arrays of the count's shape), and
+both branches of every ``where`` are finite, gradients included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from jaxsched.core.arrays import Count
+from jaxsched.core.numerics import safe_den
+
+__all__ = ["Cycle", "locate"]
+
+@dataclasses.dataclass(frozen=True)
+class Cycle:
+    """Where a count falls among the cycles.
+
+    Attributes:
+      index: the cycle index ``i`` as a float array (integral values); with a cycle limit ``L``
+        it is at most ``L - 1``.
+      local: the count at local time ``t - S_i`` (an exact integer count on the integer path);
+        past the cycle limit it is held at the end of the last cycle, ``T_{L-1}``.
+      length: ``T_i`` as a float array.
+      remaining: ``T_i - (t - S_i)`` as a float array (exact on the integer path while ``S_{i+1}``
+        fits the integer dtype).
+      scale: ``m^i = T_i / P`` as a float array.
+      held: a bool array, true past the cycle limit (``None`` without a limit).
+    """
+
+    index: Any
+    local: Count
+    length: Any
+    remaining: Any
+    scale: Any
+    held: Any
+
+
+def locate(c: Count, period: Any, mult: Any, limit: Any = None) -> Cycle:
+    """The cycle of ``c`` for cycles of length ``period * mult**i``, at most ``limit`` of them.
+
+    Args:
+      c: the count.
+      period: ``P > 0`` (converted with ``c.steps``).
+      mult: ``m >= 1`` (converted with ``c.steps``).
+      limit: ``L >= 1`` cycles (converted with ``c.steps``) or ``None`` for no limit.
+    """
+    if c.is_int(period) and c.is_int(mult):
+        return _locate_int(c, period, mult, limit)
+    return _locate_float(c, period, mult, limit)
+
+
+# ---------------------------------------------------------------------- float path
+def _estimate(c: Count, t: Any, p: Any, d: Any) -> Any:
+    """``floor(log_m(1 + t (m - 1)/P))`` (``floor(t/P)`` for ``m = 1``): within 1 of the index."""
+    xp = c.xp
+    geo = d > 0
+    ld = xp.where(geo, xp.log1p(xp.where(geo, d, c.const(1.0))), c.const(1.0))
+    est = xp.where(geo, xp.floor(xp.log1p(t * d / p) / ld), xp.floor(t / p))
+    return xp.maximum(est, c.const(0.0))
+
+
+def _geometric(c: Count, j: Any, m: Any, d: Any) -> Any:
+    """``G_j = (m^j - 1)/(m - 1)`` (``j`` for ``m = 1``), for integral ``j >= 0``.
+
+    ``(m^j - 1)/(m - 1)`` with ``pow`` is exact where ``m^j`` is representable (``1.5**3``), so
+    mathematically integral boundaries stay integral; near ``m = 1`` that form cancels, and
+    ``expm1(j log1p(d))/d`` is used instead (``d = m - 1 < 1/4`` while ``m^j < 2``). ``G_1 = 1``
+    exactly (the first restart is at ``P``), and an integral ``m`` rounds ``G`` to its integer.
+    """
+    xp = c.xp
+    geo = d > 0
+    ds = xp.where(geo, d, c.const(1.0))
+    lm = xp.log1p(ds)
+    # near m = 1 and while m^j < 2, pow cancels in m^j - 1: use expm1 there
+    near = geo & (d < 0.25) & (j * lm < math.log(2.0))
+    zero = c.const(0.0)
+    # each form sees only the elements it is used for, so the other never overflows
+    by_log = xp.expm1(xp.where(near, j, zero) * lm) / ds
+    by_pow = (xp.pow(xp.where(geo, m, c.const(1.0)), xp.where(near, zero, j)) - 1.0) / ds
+    g = xp.where(geo, xp.where(near, by_log, by_pow), j)
+    g = xp.where(j == 1, xp.ones_like(g), g)
+    # integral m: G is an integer; remove the rounding error (value exact, gradient kept)
+    return xp.where(xp.floor(m) == m, g - (g - xp.round(g)), g)
+
+
+def _locate_float(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
+    xp = c.xp
+    t = c.t
+    p = safe_den(c, c.as_float(period))
+    m = c.as_float(mult)
+    d = xp.maximum(m - 1.0, c.const(0.0))
+    one = c.const(1.0)
+    zero = c.const(0.0)
+    i0 = _estimate(c, t, p, d)
+
+    def starts_at_or_before(j):  # t >= S_j
+        return t >= p * _geometric(c, j, m, d)
+
+    i = i0 + xp.where(starts_at_or_before(i0 + 1.0), one, zero)
+    i = i - xp.where(starts_at_or_before(i0), zero, one)
+    i = xp.maximum(i, zero)
+    held = None
+    if limit is not None:
+        last = xp.maximum(c.as_float(limit), one) - 1.0
+        held = i > last
+        i = xp.minimum(i, last)
+    g = _geometric(c, i, m, d)
+    scale = 1.0 + d * g  # m^i, exactly consistent with G_i
+    length = p * scale
+    local_t = xp.maximum(t - p * g, zero)
+    if held is not None:
+        local_t = xp.minimum(local_t, length)
+    local = dataclasses.replace(c, n=None, t=local_t)
+    return Cycle(i, local, length, length - local_t, scale, held)
+
+
+# ---------------------------------------------------------------------- exact integer path
+def _int_const(c: Count, v: int) -> Any:
+    return c.xp.asarray(v, dtype=c.int_dtype, device=c.device)
+
+
+def _sat_mul(c: Count, x: Any, y: Any, top: Any) -> Any:
+    """``min(x * y, top)`` for ``0 <= x`` and ``1 <= y``, without overflow."""
+    xp = c.xp
+    over = x > top // y
+    return xp.where(over, top, xp.where(over, xp.zeros_like(x), x) * y)
+
+
+def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
+    xp = c.xp
+    n = c.n
+    top_value = int(xp.iinfo(c.int_dtype).max)
+    top = _int_const(c, top_value)
+    one_i = _int_const(c, 1)
+    zero_i = _int_const(c, 0)
+    p = xp.where(period > 0, period, one_i)
+    m = xp.maximum(mult, one_i)
+    flat = m == 1
+    md = xp.where(flat, one_i, m - 1)
+    q = n // p  # S_j <= n  <=>  G_j <= n // P
+
+    # the float estimate i0 is within 1 of the index: every power needed is m^e, e in
+    # [i0 - 2, i0 + 1]. m^k (k = i0 - 2, or less when near the overflow point) is exact with
+    # an integer pow; the next ones saturate at `top` instead of overflowing.
+    est = _estimate(c, c.t, c.as_float(p), c.as_float(md))
+    mf = xp.where(flat, c.const(2.0), c.as_float(m))
+    e_safe = xp.maximum(xp.floor(math.log(float(top_value)) / xp.log(mf)) - 1.0, c.const(0.0))
+    k = xp.astype(xp.minimum(xp.maximum(est - 2.0, c.const(0.0)), e_safe), c.int_dtype)
+    i0 = xp.astype(est, c.int_dtype)
+    chain = [xp.pow(m, k)]
+    for _ in range(5):
+        chain.append(_sat_mul(c, chain[-1], m, top))
+
+    def power(e, low=False):  # m^e (saturated at top) for k <= e (any 0 <= e with `low`)
+        r = e - k
+        out = top + xp.zeros_like(r)
+        for j in reversed(range(len(chain))):
+            out = xp.where(r == j, chain[j], out)
+        if low:  # a held cycle far below the current one: an exact pow (e < k <= e_safe)
+            out = xp.where(r < 0, xp.pow(m, xp.minimum(xp.maximum(e, zero_i), k)), out)
+        return out
+
+    def starts_at_or_before(j):  # exact S_j <= n (m >= 2)
+        a = xp.where(j >= 1, power(j - 1), one_i)  # m^(j-1)
+        fits = (a < top) & ((a - 1) // md <= q - a)  # G_j = G_{j-1} + m^(j-1) <= q
+        return (j <= 0) | fits
+
+    i = i0 + xp.where(starts_at_or_before(i0 + 1), one_i, zero_i)
+    i = i - xp.where(starts_at_or_before(i0), zero_i, one_i)
+    i = xp.where(flat, q, xp.maximum(i, zero_i))
+    held = None
+    if limit is not None:
+        lim = limit if c.is_int(limit) else xp.astype(limit, c.int_dtype)
+        last = xp.maximum(lim, one_i) - 1
+        held = i > last
+        i = xp.minimum(i, last)
+    low = limit is not None
+    # start S_i = P G_i with G_i = G_{i-1} + m^(i-1): fits for the true index (S_i <= n)
+    a = xp.where(flat | (i < 1), one_i, power(i - 1, low))
+    g = xp.where(flat, i, xp.where(i >= 1, (a - 1) // md + a, zero_i))
+    start = p * g
+    mi = xp.where(flat, one_i, power(i, low))  # m^i (saturated)
+    length_i = _sat_mul(c, p, mi, top)
+    local_n = n - start
+    if held is not None:
+        local_n = xp.minimum(local_n, length_i)
+    exact = length_i < top
+    i_f = xp.astype(i, c.dtype)
+    scale = xp.where(mi < top, xp.astype(mi, c.dtype), xp.pow(c.as_float(m), i_f))
+    length = c.as_float(p) * scale
+    local_t = xp.astype(local_n, c.dtype)
+    remaining = xp.where(
+        exact, xp.astype(xp.where(exact, length_i, local_n) - local_n, c.dtype), length - local_t
+    )
+    local = dataclasses.replace(c, n=local_n, t=local_t)
+    return Cycle(i_f, local, length, remaining, scale, held)

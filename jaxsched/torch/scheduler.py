@@ -1,0 +1,425 @@
+"""The PyTorch bridge: the same Schedule objects driving ``torch.optim`` optimizers.
+
+``Scheduler(optimizer, schedule, momentum=..., weight_decay=...)`` is a
+``torch.optim.lr_scheduler.LRScheduler``: after ``k`` calls of ``step()`` every group's learning
+rate is ``schedule(k) * scale[group]``, its momentum (``momentum``, or ``betas[0]`` with the other
+betas untouched) is ``momentum(k)`` and its weight decay ``weight_decay(k)``. Values are computed
+from the step alone (closed form): never chained, never read back from ``group["lr"]``, with no
+call-order dependency and no step-order warning.
+
+Two modes:
+
+- ``mode="host"`` (default): float64 NumPy evaluation, ahead of time in vectorised chunks
+  (``chunk_size`` steps per hyperparameter, a few KiB), so a ``step()`` is a list lookup and a
+  few dict writes.
+- ``mode="device"``: every scheduled value is a 0-d tensor on the optimizer's device, updated in
+  place (``copy_``) from a device step counter with torch ops: no ``.item()``, no host sync. Use
+  it with capturable/fused optimizers, ``torch.compile`` (the compiled step sees a tensor whose
+  value changes: no recompiles) and CUDA graphs.
+
+Importing ``jaxsched`` never imports this module or torch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.optim.lr_scheduler import LRScheduler
+
+from jaxsched.config import from_config as _from_config
+from jaxsched.core import validate as v
+from jaxsched.core.schedule import Schedule
+
+__all__ = ["Scheduler"]
+
+_STATE_VERSION = 1
+
+
+def _as_schedule(name: str, s: Any) -> Schedule | None:
+    if s is None:
+        return None
+    if isinstance(s, Mapping):
+        return _from_config(s)
+    if isinstance(s, (int, float)) and not isinstance(s, bool):
+        from jaxsched.schedules.polynomial import constant_schedule
+
+        return constant_schedule(s)
+    if not isinstance(s, Schedule):
+        raise TypeError(
+            f"`{name}` must be a jaxsched Schedule, a config dict or a number, got "
+            f"{type(s).__name__}"
+        )
+    return s
+
+
+def _per_group(name: str, s: Any, n: int) -> list[Schedule] | None:
+    if isinstance(s, (list, tuple)):
+        if len(s) != n:
+            raise ValueError(f"`{name}` must have one schedule per param group ({n}), got {len(s)}")
+        return [_as_schedule(f"{name}[{i}]", x) for i, x in enumerate(s)]
+    one = _as_schedule(name, s)
+    return None if one is None else [one] * n
+
+
+class Scheduler(LRScheduler):
+    r"""Drive a torch optimizer with jaxsched schedules (closed form; host or device).
+
+    After ``k`` calls of ``step()``:
+
+    .. math::
+      \text{lr}_g = s(k)\, a_g, \quad m_g = m(k), \quad \lambda_g = w(k)
+
+    where ``a_g`` is the group's scale. Construction writes the step-0 values (``k = 0``).
+
+    Args:
+      optimizer: a ``torch.optim.Optimizer``.
+      schedule: the learning-rate schedule: a jaxsched Schedule, a config dict (any name
+        ``jaxsched.from_config`` accepts), or a list with one per param group.
+      momentum: optional momentum schedule, written to ``group["momentum"]`` or, when the group
+        has ``betas``, to ``betas[0]`` (other betas untouched). Values must stay in ``[0, 1)``.
+      weight_decay: optional weight-decay schedule, written to ``group["weight_decay"]``.
+      scales: per-group learning-rate multipliers (a list), or ``None`` to read each group's
+        ``scale_key`` entry (default 1.0).
+      scale_key: the group key holding a multiplier (``"lr_scale"`` as timm; Cerebras'
+        ``"adjust_learning_rate"`` works too).
+      mode: ``"host"`` or ``"device"`` (see the module docstring).
+      chunk_size: host mode: steps evaluated ahead per chunk (default 2048: a few tens of KiB
+        per param group).
+      plateau: optional ``jaxsched.plateau_config(...)`` / ``plateau_from_torch(...)``: a
+        metric-driven factor (the same state machine as the JAX transformation), multiplied into
+        the learning rate; report metrics with ``step(metric)`` or ``report(metric)``.
+      last_epoch: ``-1`` for a fresh run; resume with ``load_state_dict`` instead.
+
+    Raises:
+      ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``;
+        momentum leaving ``[0, 1)``; wrong number of scales or schedules; bad ``mode``.
+      TypeError: a schedule that is not a Schedule, a config or a number.
+
+    Example:
+      >>> import torch, jaxsched
+      >>> from jaxsched.torch import Scheduler
+      >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1, momentum=0.9)
+      >>> sched = Scheduler(opt, jaxsched.warmup_cosine_decay_schedule(0.0, 0.1, 10, 100))
+      >>> for _ in range(10):
+      ...     opt.step(); sched.step()
+      >>> round(sched.get_last_lr()[0], 6)
+      0.1
+
+    Equivalents:
+      torch: any ``lr_scheduler`` (closed form, not chainable). Lightning:
+      ``{"scheduler": sched, "interval": "step"}``. HF Trainer: ``optimizers=(opt, sched)``.
+      Cerebras: ``ScalePerParamLR`` via ``scale_key="adjust_learning_rate"``. timm: ``lr_scale``.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedule: Any,
+        *,
+        momentum: Any = None,
+        weight_decay: Any = None,
+        scales: Sequence[float] | None = None,
+        scale_key: str = "lr_scale",
+        mode: str = "host",
+        chunk_size: int = 2048,
+        plateau: Any = None,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        groups = optimizer.param_groups
+        n = len(groups)
+        self.mode = v.choice("mode", mode, ("host", "device"))
+        self.chunk_size = v.integer("chunk_size", chunk_size, ge=1)
+        self._lr = _per_group("schedule", schedule, n)
+        if self._lr is None:
+            raise TypeError("`schedule` must be a jaxsched Schedule, a config dict or a number")
+        self._mom = _per_group("momentum", momentum, n)
+        self._wd = _per_group("weight_decay", weight_decay, n)
+        if scales is None:
+            scales = [float(g.get(scale_key, 1.0)) for g in groups]
+        if len(scales) != n:
+            raise ValueError(f"`scales` must have one entry per param group ({n}), got {len(scales)}")
+        self.scales = [float(v.real(f"scales[{i}]", a, ge=0)) for i, a in enumerate(scales)]
+        if self._mom is not None:
+            from jaxsched.training.hyperparams import _check_values
+
+            for i, g in enumerate(groups):
+                if "betas" not in g and "momentum" not in g:
+                    keys = sorted(k for k in g if k != "params")
+                    raise ValueError(
+                        f"`momentum` was given but param group {i} of {type(optimizer).__name__} has "
+                        f"neither 'momentum' nor 'betas' (its keys: {keys})"
+                    )
+                _check_values("momentum", self._mom[i], lo=0.0, hi=1.0, hi_open=True)
+        if self._wd is not None:
+            for i, g in enumerate(groups):
+                if "weight_decay" not in g:
+                    raise ValueError(f"`weight_decay` was given but param group {i} has no 'weight_decay'")
+        self.plateau = plateau
+        self._plateau_state = None
+        if plateau is not None:
+            from jaxsched.training.plateau_rule import plateau_init
+
+            self._plateau_state = plateau_init(plateau, xp=np, dtype=np.float64)
+        if self.mode == "device":
+            self._setup_device()
+        self._chunks: dict[str, tuple[int, list]] = {}
+        self._rows: tuple | None = None  # host mode: (start, lr rows, momentum rows, wd rows)
+        self.base_lrs = [float(s.evaluate(0, np)) * a for s, a in zip(self._lr, self.scales)]
+        self._step_count = 0
+        if last_epoch != -1:
+            raise ValueError(
+                "`last_epoch` must be -1; to resume, build the scheduler and call load_state_dict"
+            )
+        self.last_epoch = -1
+        self.step()
+
+    # ------------------------------------------------------------------ values
+    def _host_values(self, kind: str, k: int) -> list[float]:
+        """Each group's value of ``kind`` at step ``k`` (float64, chunked ahead)."""
+        scheds = {"lr": self._lr, "momentum": self._mom, "weight_decay": self._wd}[kind]
+        start, table = self._chunks.get(kind, (-1, []))
+        if not (0 <= k - start < self.chunk_size) or not table:
+            start = k
+            counts = np.arange(k, k + self.chunk_size)
+            cache: dict[int, list] = {}
+            table = []
+            for s in scheds:
+                key = id(s)
+                if key not in cache:
+                    cache[key] = np.asarray(s.evaluate(counts, np), dtype=np.float64).tolist()
+                table.append(cache[key])
+            self._chunks[kind] = (start, table)
+        i = k - start
+        return [col[i] for col in table]
+
+    def _plateau_factor(self) -> float:
+        if self._plateau_state is None:
+            return 1.0
+        return float(self._plateau_state.scale)
+
+    def get_lr(self) -> list[float]:
+        """The learning rates for the current step (closed form; never reads ``group["lr"]``)."""
+        f = self._plateau_factor()
+        return [x * a * f for x, a in zip(self._host_values("lr", self.last_epoch), self.scales)]
+
+    _get_closed_form_lr = get_lr
+
+    def get_last_lr(self) -> list[Any]:
+        """The learning rates of the current step: a new list each call (floats in host mode;
+        tensor clones in device mode, never the live tensors)."""
+        return list(self._last_lr)
+
+    def current_values(self) -> list[dict[str, float]]:
+        """Every scheduled value per group, as Python floats (snapshots; valid before stepping).
+
+        Returns:
+          One dict per param group with ``"lr"`` and, when scheduled, ``"momentum"`` and
+          ``"weight_decay"``.
+        """
+        k = max(self.last_epoch, 0)
+        f = self._plateau_factor()
+        out = [{"lr": x * a * f} for x, a in zip(self._host_values("lr", k), self.scales)]
+        for kind, scheds in (("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is not None:
+                for d, x in zip(out, self._host_values(kind, k)):
+                    d[kind] = x
+        return out
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, metrics: Any = None, epoch: Any = None) -> None:  # type: ignore[override]
+        """Advance one optimizer update (``metrics``: also report a plateau metric first)."""
+        if epoch is not None:
+            raise TypeError("step(epoch) is not supported: use step_to(k) to jump to a step")
+        if metrics is not None:
+            self.report(metrics)
+        self._step_count += 1
+        k = self.last_epoch + 1
+        rows = self._rows
+        if rows is not None and 0 <= k - rows[0] < len(rows[1]) and self.mode == "host":
+            # the fast path: values were computed with the chunk; index and write
+            self.last_epoch = k
+            i = k - rows[0]
+            lrs = rows[1][i]
+            for g, lr in zip(self.optimizer.param_groups, lrs):
+                if isinstance(g["lr"], torch.Tensor):
+                    g["lr"].fill_(lr)
+                else:
+                    g["lr"] = lr
+            if rows[2] is not None or rows[3] is not None:
+                self._write_extras(rows, i)
+            self._last_lr = lrs
+            return
+        self._write(k, advance=True)
+
+    def step_to(self, k: int) -> None:
+        """Jump to step ``k`` (e.g. a known optimizer step count) and write its values."""
+        self._write(int(v.integer("k", k, ge=0)))
+
+    def report(self, metric: Any) -> None:
+        """Feed a metric to the plateau state machine (see ``plateau``) and rewrite the values."""
+        if self.plateau is None:
+            raise ValueError("`report` needs a scheduler built with `plateau=`")
+        from jaxsched.training.plateau_rule import plateau_update
+
+        if isinstance(metric, torch.Tensor):
+            metric = float(metric.detach().cpu())
+        self._plateau_state = plateau_update(self.plateau, self._plateau_state,
+                                             np.float64(metric), xp=np)
+        self._rows = None
+        if self.last_epoch >= 0:
+            self._write(self.last_epoch)
+
+    def _write(self, k: int, advance: bool = False) -> None:
+        first = self.last_epoch < 0
+        self.last_epoch = k
+        if self.mode == "device":
+            self._write_device(k, advance and not first)
+            self._last_lr = [t.clone() for t in self._device_lr]
+            return
+        rows = self._rows
+        if rows is None or not 0 <= k - rows[0] < len(rows[1]):
+            rows = self._rows = self._build_rows(k)
+        i = k - rows[0]
+        lrs = rows[1][i]
+        groups = self.optimizer.param_groups
+        for g, lr in zip(groups, lrs):
+            if isinstance(g["lr"], torch.Tensor):
+                g["lr"].fill_(lr)
+            else:
+                g["lr"] = lr
+        self._write_extras(rows, i)
+        self._last_lr = lrs
+
+    def _write_extras(self, rows: tuple, i: int) -> None:
+        groups = self.optimizer.param_groups
+        if rows[2] is not None:
+            for g, m in zip(groups, rows[2][i]):
+                _set_momentum(g, m)
+        if rows[3] is not None:
+            for g, w in zip(groups, rows[3][i]):
+                if isinstance(g["weight_decay"], torch.Tensor):
+                    g["weight_decay"].fill_(w)
+                else:
+                    g["weight_decay"] = w
+
+    def _build_rows(self, k: int) -> tuple:
+        """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
+        that a ``step()`` is an index and a few dict writes."""
+        f = self._plateau_factor()
+        out: list = [k]
+        for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is None:
+                out.append(None)
+                continue
+            self._chunks.pop(kind, None)
+            self._host_values(kind, k)  # evaluates the chunk that starts at k
+            table = self._chunks[kind][1]
+            if kind == "lr":
+                table = [[x * a * f for x in col] for col, a in zip(table, self.scales)]
+            out.append(list(zip(*table)))
+        return tuple(out)
+
+    # ------------------------------------------------------------------ device mode
+    def _setup_device(self) -> None:
+        from jaxsched.torch.device import setup_device
+
+        setup_device(self)
+
+    def _write_device(self, k: int, advance: bool) -> None:
+        from jaxsched.torch.device import write_device
+
+        write_device(self, k, advance)
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data only (loads with ``torch.load(weights_only=True)``): the step, the scales,
+        the plateau state, and a format version."""
+        plateau = None
+        if self._plateau_state is not None:
+            plateau = {k: np.asarray(x).item() if np.ndim(x) == 0 else np.asarray(x).tolist()
+                       for k, x in self._plateau_state._asdict().items()}
+        return {
+            "version": _STATE_VERSION,
+            "last_epoch": int(self.last_epoch),
+            "step_count": int(self._step_count),
+            "scales": list(self.scales),
+            "plateau": plateau,
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore the step (and plateau state) and rewrite the optimizer's values for it.
+
+        Works whatever the order relative to ``optimizer.load_state_dict``: the values written
+        are a function of the restored step only.
+        """
+        if state_dict.get("version") != _STATE_VERSION:
+            raise ValueError(
+                f"unsupported state_dict version {state_dict.get('version')!r}; expected "
+                f"{_STATE_VERSION}"
+            )
+        self.scales = [float(a) for a in state_dict["scales"]]
+        self._step_count = int(state_dict["step_count"])
+        if state_dict.get("plateau") is not None:
+            if self.plateau is None:
+                raise ValueError("the state_dict holds plateau state but `plateau` was not given")
+            from jaxsched.training.plateau_rule import PlateauState
+
+            self._plateau_state = PlateauState(
+                **{k: np.asarray(x, dtype=np.asarray(getattr(self._plateau_state, k)).dtype)
+                   for k, x in state_dict["plateau"].items()})
+        self._chunks = {}
+        self._rows = None
+        self._write(int(state_dict["last_epoch"]))
+
+    # ------------------------------------------------------------------ factories
+    @classmethod
+    def from_config(cls, optimizer: torch.optim.Optimizer, cfg: Mapping[str, Any] | str | os.PathLike,
+                    **kwargs: Any) -> Scheduler:
+        """Build from any config ``jaxsched.from_config`` accepts (a dict, a JSON/YAML file, a whole
+        DeepSpeed config file).
+
+        Names relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ``timm.*``, a
+        DeepSpeed ``WarmupCosineLR`` ...) get each group's own learning rate as ``lr`` when the
+        config does not set it (one schedule per group, as torch's ``base_lrs``). Schedulers
+        that cycle momentum (``torch.OneCycleLR``, ``torch.CyclicLR``, DeepSpeed ``OneCycle``)
+        also drive momentum/``betas[0]``. A DeepSpeed ``"scheduler"`` block loads as it is.
+        """
+        import inspect
+
+        from jaxsched.config.loader import _REGISTRY, load_config
+
+        cfg = load_config(cfg)  # a dict, a JSON/YAML file, or a whole DeepSpeed config
+        fn = _REGISTRY.get(cfg["type"])
+        params = dict(cfg.get("params") or {})
+        relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        if relative:
+            lrs = [float(g["lr"]) for g in optimizer.param_groups]
+            schedule = [_from_config({"type": cfg["type"], "params": {**params, "lr": lr}})
+                        for lr in lrs]
+        else:
+            schedule = _from_config(cfg)
+        if "momentum" not in kwargs and fn is not None and "hyperparam" in inspect.signature(fn).parameters:
+            try:
+                kwargs["momentum"] = _from_config(cfg, hyperparam="momentum")
+            except ValueError:
+                pass  # e.g. cycle_momentum=False
+        return cls(optimizer, schedule, **kwargs)
+
+
+def _set_momentum(group: dict, m: float) -> None:
+    if "betas" in group:
+        betas = group["betas"]
+        if isinstance(betas[0], torch.Tensor):
+            betas[0].fill_(m)
+        else:
+            group["betas"] = (m, *tuple(betas)[1:])
+    else:
+        group["momentum"] = m
+

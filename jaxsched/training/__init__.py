@@ -1,0 +1,5 @@
+"""Floor 3, training with optax: injected hyperparameters, per-group schedules,
+reduce-on-plateau (an array-API state machine and its optax transformation), the LR finder.
+
+Imports composition, the families and the core.
+"""

@@ -1,0 +1,199 @@
+"""The Schedule object and the conventions every schedule keeps (DESIGN sections 1 and 2)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+
+import array_api_compat
+import array_api_compat.numpy
+import array_api_compat.torch
+import array_api_strict
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+import jaxsched
+
+INT32_MAX = 2**31 - 1
+
+
+def test_importing_jaxsched_does_not_import_torch():
+    code = "import sys, jaxsched; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "xp", [np, array_api_compat.numpy, torch, array_api_compat.torch, jnp, array_api_strict]
+)
+def test_evaluate_accepts_plain_modules_and_compat_wrappers(xp):
+    s = jaxsched.linear_schedule(1.0, 0.0, 4)
+    counts = xp.asarray([0, 1, 2, 4, 9])
+    out = np.asarray(s.evaluate(counts, xp))
+    np.testing.assert_allclose(out, [1.0, 0.75, 0.5, 0.0, 0.0], atol=1e-7)
+
+
+def test_dtypes_per_namespace():
+    s = jaxsched.cosine_decay(1.0, 10)
+    assert s.evaluate(3, np).dtype == np.float64
+    assert s.evaluate(torch.tensor(3), torch).dtype == torch.get_default_dtype()
+    assert s.evaluate(torch.tensor(3.0, dtype=torch.float64), torch).dtype == torch.float64
+    assert s(3).dtype == jnp.float32 and not s(3).weak_type
+    with jax.enable_x64(True):
+        assert jaxsched.cosine_decay(1.0, 10)(3).dtype == jnp.float64
+    assert s.evaluate(array_api_strict.asarray(3), array_api_strict).dtype == array_api_strict.float64
+
+
+def test_numpy_counts_through_the_jax_path():
+    s = jaxsched.constant_schedule(1.0)
+    np.testing.assert_array_equal(np.asarray(s(np.arange(3))), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(s.evaluate(torch.arange(3), jnp)), [1.0, 1.0, 1.0])
+
+
+def test_vmap_over_hyperparameter_with_concrete_count_array():
+    out = jax.vmap(lambda p: jaxsched.cosine_decay(p, 10)(jnp.arange(12)))(jnp.array([1.0, 2.0]))
+    assert out.shape == (2, 12)
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+def test_negative_counts_behave_as_zero(dtype):
+    for s in [
+        jaxsched.cosine_decay_schedule(1.0, 10),  # optax: 0.5 at t=-5
+        jaxsched.piecewise_interpolate_schedule("linear", 1.0, {4: 0.1}),  # optax: 0
+        jaxsched.warmup_cosine_decay_schedule(0.2, 1.0, 5, 20),
+        jaxsched.exponential_decay(1.0, 2, 0.5),
+    ]:
+        out = np.asarray(jax.jit(s)(jnp.asarray([-100, -5, -1, 0], dtype)))
+        np.testing.assert_array_equal(out, out[-1])
+
+
+def test_integer_boundaries_exact_up_to_int32_max():
+    """float32 cannot tell 2e9 from 2e9+1; integer counts and boundaries must."""
+    b = 2_000_000_001
+    counts = jnp.asarray([b - 1, b, INT32_MAX], jnp.int32)
+    pc = jaxsched.piecewise_constant_schedule(1.0, {b: 0.5})
+    np.testing.assert_array_equal(np.asarray(jax.jit(pc)(counts)), [1.0, 0.5, 0.5])
+    join = jaxsched.join_schedules(
+        [jaxsched.constant_schedule(1.0), jaxsched.constant_schedule(2.0)], [b])
+    np.testing.assert_array_equal(np.asarray(jax.jit(join)(counts)), [1.0, 2.0, 2.0])
+    # staircase with a begin near the top: floor((count - begin) / 7), exact in int32
+    begin = INT32_MAX - 20
+    stair = jaxsched.exponential_decay(1.0, 7, 0.5, transition_begin=begin, staircase=True)
+    counts = jnp.arange(INT32_MAX - 22, INT32_MAX, dtype=jnp.int32)
+    want = [0.5 ** (max(k - begin, 0) // 7) for k in range(INT32_MAX - 22, INT32_MAX)]
+    np.testing.assert_array_equal(np.asarray(jax.jit(stair)(counts)), want)
+    # transition_begin near the top
+    lin = jaxsched.linear_schedule(1.0, 0.0, 1, transition_begin=INT32_MAX - 1)
+    np.testing.assert_array_equal(
+        np.asarray(jax.jit(lin)(jnp.asarray([INT32_MAX - 2, INT32_MAX - 1, INT32_MAX], jnp.int32))),
+        [1.0, 1.0, 0.0])
+
+
+def test_float32_tails_keep_relative_precision():
+    """optax's float32 cosine is exactly 0 over the last 10 steps of a 1e6-step decay."""
+    s = jaxsched.cosine_decay_schedule(1.0, 10**6)
+    t = np.arange(10**6 - 10, 10**6)
+    exact = 0.5 * (1 + np.cos(np.pi * t / 10**6))
+    got = np.asarray(jax.jit(s)(jnp.asarray(t, jnp.int32)), np.float64)
+    np.testing.assert_allclose(got, exact, rtol=1e-5)
+    # a linear warmup from 0 is exact in relative terms from its first step
+    w = jaxsched.warmup_constant_schedule(0.0, 1.0, 10**6)
+    got = np.asarray(jax.jit(w)(jnp.arange(1, 10, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(got, np.arange(1, 10) / 1e6, rtol=1e-6)
+
+
+def test_repr_shows_hyperparameters_and_pickles():
+    s = jaxsched.exponential_decay(1.0, 10, 0.5, staircase=True, end_value=0.1)
+    r = repr(s)
+    for piece in ("Exponential(", "init_value=1.0", "transition_steps=10", "staircase=True",
+                  "end_value=0.1"):
+        assert piece in r
+    assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_equality_and_hash():
+    a = jaxsched.piecewise_constant_schedule(1.0, {10: 0.5, 20: 0.5})
+    b = jaxsched.piecewise_constant(1.0, [10, 20], [0.5, 0.5])
+    c = jaxsched.piecewise_constant(1.0, [10, 21], [0.5, 0.5])
+    assert a == b and hash(a) == hash(b) and a != c
+    assert len({a, b, c}) == 2
+
+
+def test_to_config_is_plain_json_and_from_file(tmp_path):
+    s = jaxsched.sgdr_schedule([
+        dict(init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10),
+        dict(init_value=0.0, peak_value=0.5, warmup_steps=2, decay_steps=20, exponent=2.0),
+    ])
+    cfg = s.to_config()
+    text = json.dumps(cfg)
+    path = tmp_path / "sched.json"
+    path.write_text(text)
+    assert jaxsched.from_config(path) == s
+    assert jaxsched.from_config(str(path)) == s
+
+
+def test_optax_style_string_keys_from_json():
+    cfg = {"type": "piecewise_constant_schedule",
+           "params": {"init_value": 1.0, "boundaries_and_scales": {"10": 0.5}}}
+    s = jaxsched.from_config(json.loads(json.dumps(cfg)))
+    np.testing.assert_array_equal(s.evaluate(np.array([9, 10]), np), [1.0, 0.5])
+
+
+def test_function_schedules_cannot_be_serialised():
+    s = jaxsched.join_schedules([lambda c: 1.0 + 0.0 * c, jaxsched.constant_schedule(2.0)], [3])
+    with pytest.raises(TypeError, match="user function"):
+        s.to_config()
+    assert float(s(5)) == 2.0 and float(s(1)) == 1.0
+
+
+def test_traced_schedule_cannot_be_serialised():
+    def f(p):
+        with pytest.raises(TypeError, match="traced"):
+            jaxsched.cosine_decay(p, 10).to_config()
+        return p
+
+    jax.jit(f)(1.0)
+
+
+def test_every_registered_native_name_is_a_public_constructor():
+    from jaxsched.core.registry import _REGISTRY
+
+    for name in jaxsched.registered_names():
+        if _REGISTRY[name].__module__.startswith("jaxsched.config.ecosystem"):
+            continue
+        assert callable(getattr(jaxsched, name, None)), name
+
+
+def test_optax_names_are_exported():
+    import optax
+
+    for name in jaxsched.OPTAX_NAMES:
+        assert callable(getattr(jaxsched, name)), name
+        assert callable(getattr(optax, name)), name
+
+
+def test_sequences_gather_children_of_one_kind():
+    """1000 children of two kinds trace each formula once: a small graph, correct values."""
+    kids, bounds = [], []
+    for i in range(1000):
+        kids.append(jaxsched.linear_schedule(float(i), 0.0, 10) if i % 2 else
+                    jaxsched.cosine_decay(float(i), 10))
+        if i:
+            bounds.append(10 * i)
+    s = jaxsched.join_schedules(kids, bounds)
+    hlo = jax.jit(s).lower(jnp.int32(0)).as_text()
+    assert len(hlo.splitlines()) < 400
+    counts = np.array([0, 5, 10, 15, 9995, 10**5])
+    ref = []
+    for t in counts:
+        i = min(t // 10, 999)
+        lt = t - 10 * i
+        lt = min(lt, 10)
+        ref.append(i * (1 - lt / 10) if i % 2 else i * 0.5 * (1 + np.cos(np.pi * lt / 10)))
+    np.testing.assert_allclose(s.evaluate(counts, np), ref, atol=1e-9)
+    got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)))
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-4)
