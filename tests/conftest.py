@@ -18,6 +18,8 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+_JIT_EVAL = jax.jit(lambda s, t: s(t))  # one cache for every schedule structure and count shape
+
 XP_NAMES = ["jax", "numpy", "torch", "array_api_strict"]
 
 
@@ -35,7 +37,7 @@ class Backend:
     def evaluate(self, schedule, counts):
         counts = np.asarray(counts)
         if self.name == "jax":
-            out = jax.jit(lambda s, t: s(t))(schedule, jnp.asarray(counts, dtype=jnp.int32))
+            out = _JIT_EVAL(schedule, jnp.asarray(counts, dtype=jnp.int32))
         elif self.name == "torch":
             out = schedule.evaluate(torch.asarray(counts), torch)
         elif self.name == "array_api_strict":

@@ -21,6 +21,10 @@ import torch
 
 import jaxsched
 
+#: One jitted evaluator taking the schedule as an argument: schedules of one structure and
+#: counts of one shape share its compilation (a new ``jax.jit(lambda ...)`` per call would not).
+jit_eval = jax.jit(lambda sch, t: sch(t))
+
 COUNTS = np.array([0, 1, 2, 3, 5, 7, 10, 13, 20, 50, 99, 100, 101, 250, 1000, 10**6], dtype=np.int64)
 
 
@@ -36,7 +40,7 @@ def assert_backends_agree(s: jaxsched.Schedule, counts: Any = COUNTS, scale: flo
     assert np.all(np.isfinite(ref)), ref
     scale = float(np.max(np.abs(ref))) if scale is None else scale
     scale = max(scale, 1e-30)
-    out_jax = np.asarray(jax.jit(lambda sch, t: sch(t))(s, jnp.asarray(counts, jnp.int32)))
+    out_jax = np.asarray(jit_eval(s, jnp.asarray(counts, jnp.int32)))
     assert out_jax.dtype == np.float32
     np.testing.assert_allclose(out_jax, ref, rtol=2e-6, atol=2e-7 * scale)
     out_t64 = s.evaluate(torch.asarray(counts), torch)
@@ -91,17 +95,19 @@ def assert_traceable(
     scale = max(float(np.max(np.abs(expect))), 1e-30)
     np.testing.assert_allclose(np.asarray(batched), expect, rtol=3e-6, atol=3e-7 * scale)
 
-    # jit with the hyperparameter as an argument: one compilation for all values
+    # jit with the hyperparameter as an argument: one program serves every value. jit's cache
+    # key is the arguments' tree and abstract values (weak types included), so equal traces
+    # with equal keys mean one compilation; tracing is checked without paying for compiles.
     f = jax.jit(lambda h, t: build(**{**kwargs, name: h})(t))
-    for v in values:
-        f(jnp.asarray(v, arr.dtype), counts)
-    assert f._cache_size() == 1
+    traces = [f.trace(jnp.asarray(v, arr.dtype), counts) for v in values]
+    assert len({(str(t.in_tree), repr(t.in_avals), str(t.jaxpr)) for t in traces}) == 1, name
 
-    # a jitted function taking the schedule itself: no recompiles as its leaves change
+    # a jitted function taking the schedule itself: no recompiles as its leaves change (the
+    # schedule's tree, static options included, and its leaves' abstract values stay the same)
     g = jax.jit(lambda sch, t: sch(t))
-    for v in values:
-        g(build(**{**kwargs, name: v}), counts)
-    assert g._cache_size() == 1, f"recompiled for {name}"
+    keys = {(str(t.in_tree), repr(t.in_avals))
+            for t in (g.trace(build(**{**kwargs, name: v}), counts) for v in values)}
+    assert len(keys) == 1, f"recompiled for {name}: {keys}"
 
     if grad is None:
         grad = all(isinstance(v, float) for v in values)
