@@ -11,18 +11,21 @@ Usage (``jaxsched SUBCOMMAND --help`` shows each one's flags and examples)::
 A CONFIG is a file (.json, .yaml/.yml, or a whole DeepSpeed config), an inline JSON mapping,
 or a schedule NAME followed by ``KEY=VALUE`` words (see :mod:`jaxsched.cli.configs`). User
 mistakes (unknown name, bad parameter, missing file, bad flag) print one line on stderr naming
-the problem and the valid choices, and exit with status 2; ``--debug`` shows the traceback.
+the problem and the closest valid choices, and exit with status 2; ``--debug`` (anywhere on the
+command line) shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from jaxsched.cli.argtypes import integer, positive_float
+from jaxsched.config.names import did_you_mean
 
 __all__ = ["main", "build_parser"]
 
@@ -40,8 +43,29 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments"):
             options = sorted({s for a in self._actions for s in a.option_strings if s.startswith("--")})
+            message += _option_hints(message.split(":", 1)[1].split(), options)
             message += f"; valid options: {', '.join(options)}"
+        choice = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)", message)
+        if choice:
+            hint = did_you_mean(choice.group(1), re.findall(r"'(.*?)'", choice.group(2)))
+            if hint:
+                message += f"; {hint}"
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _option_hints(tokens: Sequence[str], options: Sequence[str]) -> str:
+    """``" (did you mean '--x'?)"`` for each unrecognized ``--option`` close to a valid one."""
+    hints = [did_you_mean(t.split("=", 1)[0], options, n=1) for t in tokens if t.startswith("--")]
+    return "".join(f" ({h})" for h in hints if h)
+
+
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    """``--debug`` on a subcommand too, so it may come anywhere on the command line.
+
+    The default is suppressed so that a ``--debug`` before the subcommand is not reset.
+    """
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks for errors")
 
 
 _FORMAT = argparse.RawDescriptionHelpFormatter
@@ -49,6 +73,9 @@ _FORMAT = argparse.RawDescriptionHelpFormatter
 _LIST_EPILOG = """examples:
   jaxsched list                      every name, native and ecosystem, with parameters
   jaxsched list cosine               names containing "cosine"
+  jaxsched list onecycle             case, "_", "-" and "." ignored: one_cycle, torch.OneCycleLR, ...
+  jaxsched list wsd                  abbreviations (wsd, sgdr, 1cycle, ...) and peers' names
+                                     (get_wsd_schedule) find the schedules they stand for
   jaxsched list 'torch.*' --long     a glob, with each constructor's summary
   jaxsched list --family deepspeed   DeepSpeed's names (bare and deepspeed.*)
   jaxsched list --names-only         one name per line
@@ -85,7 +112,8 @@ def _add_config_arguments(p: argparse.ArgumentParser, many: bool) -> None:
                    help="a parameter of a NAME config (repeatable; one NAME only)")
     p.add_argument("--num-steps", type=integer(), metavar="N",
                    help="optimizer updates 0..N-1 (default: inferred from the phases)")
-    units = p.add_argument_group("time units in step parameters (\"2 epochs\", \"10%%\")")
+    # a group title is printed as is (only help strings are %-formatted): one % sign
+    units = p.add_argument_group("time units in step parameters (\"2 epochs\", \"10%\")")
     units.add_argument("--steps-per-epoch", type=integer(), metavar="N")
     units.add_argument("--epochs", type=positive_float(), metavar="E")
     units.add_argument("--total-steps", type=integer(), metavar="N",
@@ -109,12 +137,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        description="List every registered schedule name (native and ecosystem) "
                        "with its parameters and defaults.", epilog=_LIST_EPILOG, formatter_class=_FORMAT)
     p.add_argument("patterns", nargs="*", metavar="PATTERN",
-                   help="keep names containing PATTERN (case-insensitive; globs like 'torch.*')")
+                   help="keep names containing PATTERN, ignoring case, '_', '-' and '.' (also "
+                   "abbreviations such as wsd, and peers' equivalent names; globs like 'torch.*')")
     from jaxsched.cli.commands import FAMILIES, cmd_list, cmd_plot, cmd_show
 
     p.add_argument("--family", choices=FAMILIES, help="keep one family")
     p.add_argument("--names-only", action="store_true", help="print only the names")
     p.add_argument("--long", action="store_true", help="add each constructor's summary line")
+    _add_debug(p)
     p.set_defaults(_func=cmd_list)
 
     p = sub.add_parser("show", help="values at chosen steps and the table of phases",
@@ -125,6 +155,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--steps", metavar="LIST",
                    help="steps to print: 0,10,100 and/or START:STOP[:STEP] ranges")
     p.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
+    _add_debug(p)
     p.set_defaults(_func=cmd_show)
 
     p = sub.add_parser("plot", help="draw one or several schedules to a PNG or SVG file",
@@ -139,6 +170,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--no-momentum", action="store_true", help="do not draw momentum curves")
     p.add_argument("--no-phases", action="store_true", help="do not mark phase boundaries")
     p.add_argument("--dpi", type=integer(), default=100, help="PNG resolution (default 100)")
+    _add_debug(p)
     p.set_defaults(_func=cmd_plot)
 
     for name, help_text in (("lr-find", "LR range test on the demo model; prints and plots the "
@@ -147,6 +179,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
                            formatter_class=_FORMAT)
         p.set_defaults(_func=None, _delegated=name, _missing=None)
+        _add_debug(p)
         if command == name:
             try:
                 module = _delegate_module(name)
@@ -205,8 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.config += [t for t in extras if not t.startswith("-")]
         extras = [t for t in extras if t.startswith("-")]
     if extras:
-        _error_line(f"{sub_prog}: error: unrecognized arguments: {' '.join(extras)}; valid options: "
-                    f"{', '.join(_options(parser, args.command))} (see `{sub_prog} --help`)")
+        options = _options(parser, args.command)
+        _error_line(f"{sub_prog}: error: unrecognized arguments: {' '.join(extras)}"
+                    f"{_option_hints(extras, options)}; valid options: {', '.join(options)} "
+                    f"(see `{sub_prog} --help`)")
         return 2
     try:
         if getattr(args, "_delegated", None):

@@ -5,17 +5,119 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from jaxsched.cli.configs import CliConfig, build, nice_steps, parse_configs, parse_steps
 
-__all__ = ["FAMILIES", "family_of", "signature_text", "table", "cmd_list", "cmd_show", "cmd_plot"]
+__all__ = [
+    "FAMILIES", "ABBREVIATIONS", "family_of", "signature_text", "search_keys", "matches", "table",
+    "cmd_list", "cmd_show", "cmd_plot",
+]
 
 #: ``--family`` choices of ``jaxsched list``: jaxsched's own names and each ecosystem's.
 FAMILIES = ("native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax")
+
+
+#: Well-known abbreviations a ``jaxsched list`` PATTERN may use, and the words (lower case, no
+#: ``_``, ``-`` or ``.``) they stand for in names: ``jaxsched list wsd`` finds ``warmup_stable_decay``.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "wsd": ("warmupstabledecay",),
+    "trapezoid": ("warmupstabledecay",),
+    "trapezoidal": ("warmupstabledecay",),
+    "sgdr": ("restarts",),
+    "1cycle": ("onecycle",),
+    "clr": ("cyclic",),
+    "rsqrt": ("inversesqrt", "inversesquareroot"),
+    "invsqrt": ("inversesqrt", "inversesquareroot"),
+    "noam": ("inversesqrt", "inversesquareroot"),
+    "lrfinder": ("rangetest",),
+}
+#: Line width ``jaxsched list`` keeps its rows within.
+LIST_WIDTH = 100
+
+
+def _norm(text: str) -> str:
+    """``text`` in lower case without ``_``, ``-``, ``.`` and blanks: ``One_Cycle`` -> ``onecycle``."""
+    return re.sub(r"[\s_.\-]", "", text.lower())
+
+
+def _peer_names(fn: Any, native: set[str]) -> set[str]:
+    """The peers' names in the ``Equivalents:`` section of ``fn``'s docstring.
+
+    These are the names called there (``OneCycleLR(...)``) or cross-referenced
+    (``:func:`get_wsd_schedule```), keeping only CamelCase or snake_case names that are not
+    jaxsched's own (so ``step()`` or ``repeat`` do not count).
+    """
+    doc = inspect.getdoc(fn) or ""
+    start = doc.find("\nEquivalents:")
+    if start < 0:
+        return set()
+    found = set()
+    for literal, ref in re.findall(r"``([^`]+)``|:(?:func|class):`~?([^`]+)`", doc[start:]):
+        call = re.match(r"\s*([A-Za-z_][\w.]*)\s*\(", literal) if literal else None
+        name = ref or (call.group(1) if call else "")
+        last = name.rsplit(".", 1)[-1]
+        if not last or name.startswith("jaxsched.") or last in native:
+            continue
+        if "_" in last or last != last.lower():
+            found.add(last)
+    return found
+
+
+def search_keys(registry: Mapping[str, Any]) -> dict[str, tuple[set[str], set[str]]]:
+    """For each registered name: the names it answers to, and its peers' names.
+
+    The first set holds the name and its aliases (the other names of the same constructor); the
+    second the peers' names its docstring gives as equivalents (see :func:`matches`).
+
+    Example:
+      >>> import jaxsched
+      >>> from jaxsched.config.loader import _REGISTRY
+      >>> names, peers = search_keys(_REGISTRY)["warmup_stable_decay"]
+      >>> sorted(names), "get_wsd_schedule" in peers
+      (['warmup_stable_decay'], True)
+    """
+    aliases: dict[int, set[str]] = {}
+    for name, fn in registry.items():
+        aliases.setdefault(id(fn), set()).add(name)
+    native = {n for n in registry if "." not in n}
+    return {name: (aliases[id(fn)], _peer_names(fn, native)) for name, fn in registry.items()}
+
+
+def matches(pattern: str, names: set[str], peers: set[str]) -> bool:
+    """Whether a ``jaxsched list`` PATTERN selects a name.
+
+    A glob (``*``, ``?``, ``[``) is matched against the name and its aliases, ignoring case.
+    Otherwise case, ``_``, ``-`` and ``.`` are ignored: the pattern (or the words an
+    :data:`ABBREVIATIONS` entry stands for) must occur in the name or an alias, or equal one of
+    the peers' names (``get_wsd_schedule`` finds ``warmup_stable_decay``).
+
+    Example:
+      >>> matches("onecycle", {"one_cycle"}, set()), matches("wsd", {"warmup_stable_decay"}, set())
+      (True, True)
+      >>> matches("torch.*LR", {"torch.StepLR"}, set()), matches("StepLR", {"step_decay"}, {"StepLR"})
+      (True, True)
+    """
+    if any(ch in pattern for ch in "*?["):
+        return any(fnmatch.fnmatch(n.lower(), pattern.lower()) for n in names)
+    key = _norm(pattern)
+    if not key:
+        return True
+    words = (key, *ABBREVIATIONS.get(key, ()))
+    keys = [_norm(n) for n in names]
+    return any(w in k for w in words for k in keys) or key in {_norm(p) for p in peers}
+
+
+def _clip(text: str, width: int, at_commas: bool = True) -> str:
+    """``text`` cut to ``width`` characters (at a parameter boundary), ending in ``...``."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(", ", 0, width - 4) if at_commas else -1
+    return text[:cut] + ", ..." if cut > 0 else text[: max(width - 3, 0)] + "..."
 
 
 def family_of(name: str, fn: Any) -> str:
@@ -91,17 +193,18 @@ def cmd_list(args: Any) -> int:
     """``jaxsched list [PATTERN ...] [--family F] [--names-only] [--long]``."""
     from jaxsched.config.loader import _REGISTRY, registered_names
 
+    keys = search_keys(_REGISTRY)
     rows = []
     for name in registered_names():
         fn = _REGISTRY[name]
         fam = family_of(name, fn)
         if args.family and fam != args.family:
             continue
-        if args.patterns and not any(_matches(name, pat) for pat in args.patterns):
+        if args.patterns and not any(matches(pat, *keys[name]) for pat in args.patterns):
             continue
         momentum = "hyperparam" in inspect.signature(fn).parameters
         doc = (inspect.getdoc(fn) or "").strip().splitlines()
-        rows.append((name + ("*" if momentum else ""), fam, signature_text(fn), doc[0] if doc else ""))
+        rows.append([name + ("*" if momentum else ""), fam, signature_text(fn), doc[0] if doc else ""])
     if not rows:
         what = " or ".join(repr(p) for p in args.patterns) if args.patterns else "any name"
         fam = f" in family {args.family!r}" if args.family else ""
@@ -113,16 +216,24 @@ def cmd_list(args: Any) -> int:
         print("\n".join(r[0].rstrip("*") for r in rows))
         return 0
     headers = ["name", "family", "parameters"] + (["description"] if args.long else [])
-    print(table(headers, [r if args.long else r[:3] for r in rows]))
-    print(f"\n{len(rows)} name(s). * also gives its coupled momentum schedule "
-          "(from_config(cfg, hyperparam='momentum')).")
+    rows = [r if args.long else r[:3] for r in rows]
+    # "| name | family | " before the parameters; what is left of LIST_WIDTH is theirs
+    left = LIST_WIDTH - sum(max(3, len(h), *(len(r[i]) for r in rows)) + 3 for i, h in
+                            enumerate(headers[:2])) - 2
+    if args.long:
+        for r in rows:
+            r[2] = _clip(r[2], max(20, (left - 3) * 3 // 5))
+        params_width = max(len(headers[2]), *(len(r[2]) for r in rows))
+        for r in rows:
+            r[3] = _clip(r[3], left - 3 - params_width, at_commas=False)
+    else:
+        for r in rows:
+            r[2] = _clip(r[2], left)
+    print(table(headers, rows))
+    starred = any(r[0].endswith("*") for r in rows)
+    print(f"\n{len(rows)} name(s)." + (" * also gives its coupled momentum schedule "
+                                      "(from_config(cfg, hyperparam='momentum'))." if starred else ""))
     return 0
-
-
-def _matches(name: str, pattern: str) -> bool:
-    if any(ch in pattern for ch in "*?["):
-        return fnmatch.fnmatch(name.lower(), pattern.lower())
-    return pattern.lower() in name.lower()
 
 
 # ---------------------------------------------------------------------------------------- show

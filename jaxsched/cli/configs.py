@@ -17,11 +17,11 @@ NAME before it.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from typing import Any
 
 from jaxsched.config.flags import literal
+from jaxsched.config.names import unknown_name_message
 
 __all__ = ["CliConfig", "parse_configs", "build", "parse_steps", "nice_steps"]
 
@@ -37,13 +37,6 @@ class CliConfig:
     config: dict
 
 
-def _close(name: str, choices: list[str]) -> str:
-    near = difflib.get_close_matches(name, choices, n=4, cutoff=0.5)
-    lower = [c for c in choices if name.lower() in c.lower() and c not in near][: 4 - len(near)]
-    near += lower
-    return f"did you mean {', '.join(near)}? " if near else ""
-
-
 def _is_file_token(token: str) -> bool:
     return os.path.isfile(token) or token.lower().endswith(_FILE_SUFFIXES)
 
@@ -54,7 +47,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
     ``extra_params`` (from ``-p KEY=VALUE``) go to the only CONFIG, which must be a NAME.
 
     Raises:
-      ValueError: an unknown NAME (close matches and every valid name listed), a ``KEY=VALUE``
+      ValueError: an unknown NAME (the closest names suggested), a ``KEY=VALUE``
         with no NAME before it, a malformed ``KEY=VALUE``, or a file that does not parse.
       FileNotFoundError: a config file that does not exist.
 
@@ -93,10 +86,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
             out.append(CliConfig(token, token, {"type": token, "params": {}}))
             named = True
         else:
-            raise ValueError(
-                f"unknown schedule name {token!r} (not a file either); {_close(token, names)}"
-                f"valid names ({len(names)}, see `jaxsched list`): {', '.join(names)}"
-            )
+            raise ValueError(unknown_name_message(token, names, "schedule name", " (not a file either)"))
     if extra_params:
         if len(out) != 1 or out[0].source != out[0].config["type"]:
             raise ValueError(

@@ -3,8 +3,9 @@
 ``from_config({"type": NAME, "params": {...}})`` calls the constructor registered as ``NAME``
 with ``params``; parameters that are themselves configs (a dict with a ``"type"`` key, or a list
 of them) are built first, so composites round-trip. Unknown names and unknown or missing
-parameters raise ``ValueError`` listing the valid choices. :func:`load_config` reads a config
-from a mapping, a JSON or YAML file, an inline JSON string, or a whole DeepSpeed config.
+parameters raise a short ``ValueError`` with the closest valid names
+(:mod:`jaxsched.config.names`). :func:`load_config` reads a config from a mapping, a JSON or
+YAML file, an inline JSON string, or a whole DeepSpeed config.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from jaxsched import compose as _compose  # noqa: F401
 from jaxsched import schedules as _schedules  # noqa: F401
 from jaxsched.config import ecosystem as _ecosystem  # noqa: F401
+from jaxsched.config.names import did_you_mean, unknown_name_message
 from jaxsched.core import registry
 from jaxsched.core.registry import _REGISTRY
 
@@ -30,6 +32,16 @@ __all__ = ["from_config", "load_config", "registered_names"]
 def registered_names() -> list[str]:
     """Every config name ``from_config`` accepts, sorted."""
     return registry.names()
+
+
+def _hints(given: list[str], valid: list[str]) -> str:
+    """``"did you mean ...? "`` for each given parameter close to a valid one, or ``""``."""
+    hints = []
+    for key in given:
+        hint = did_you_mean(str(key), valid, n=1)
+        if hint:
+            hints.append(hint if len(given) == 1 else f"{key!r}: {hint}")
+    return "".join(f"{h} " for h in hints)
 
 
 def _is_config(x: Any) -> bool:
@@ -66,7 +78,8 @@ def from_config(
       The schedule, equal to the one whose ``to_config()`` produced ``cfg``.
 
     Raises:
-      ValueError: unknown name, unknown or missing parameter (the valid choices are listed), a
+      ValueError: unknown name (the closest names are suggested), unknown or missing parameter
+        (the closest one suggested, the valid ones listed), a
         file that does not parse (its name and line), a unit string that cannot be converted.
       TypeError: ``cfg`` is not a mapping or a path.
       FileNotFoundError: no such config file (the path is named).
@@ -88,9 +101,7 @@ def from_config(
     cfg = load_config(cfg)
     name = cfg["type"]
     if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(
-            f"unknown schedule type {name!r}; valid types are: {', '.join(sorted(_REGISTRY))}"
-        )
+        raise ValueError(unknown_name_message(name, _REGISTRY))
     params = cfg["params"]
     fn = _REGISTRY[name]
     sig = inspect.signature(fn)
@@ -101,14 +112,18 @@ def from_config(
     extra = [k for k in params if k not in names]
     if extra and not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         raise ValueError(
-            f"unknown parameter(s) {extra} for {name!r}; valid parameters are: {names}"
+            f"unknown parameter(s) {extra} for {name!r}; {_hints(extra, names)}valid parameters "
+            f"are: {names}"
         )
     missing = [
         p.name for p in accepted if p.default is inspect.Parameter.empty and p.name not in params
         and p.kind not in (p.VAR_POSITIONAL,)
     ]
     if missing:
-        raise ValueError(f"missing parameter(s) {missing} for {name!r}; valid parameters are: {names}")
+        raise ValueError(
+            f"missing parameter(s) {missing} for {name!r}; {_hints(extra, missing)}valid parameters "
+            f"are: {names}"
+        )
     params = timeline.resolve(cfg, recursive=False)["params"]  # after the name checks
     built = {k: _build_param(v, timeline) for k, v in params.items()}
     if "hyperparam" in sig.parameters:

@@ -130,7 +130,7 @@ def test_arrays_are_checked_elementwise():
 @pytest.mark.parametrize(
     "cfg,match",
     [
-        ({"type": "no_such_schedule"}, "valid types are"),
+        ({"type": "no_such_schedule"}, "unknown schedule type 'no_such_schedule'.*`jaxsched list`"),
         ({"type": "cosine_decay_schedule", "params": {"init_value": 1.0}}, "missing parameter"),
         ({"type": "cosine_decay_schedule", "params": {"init_value": 1.0, "decay_steps": 5,
                                                       "warmup": 3}}, "unknown parameter"),
