@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from jaxsched.core import arrays as _xp
+from jaxsched.core import eager
 from jaxsched.core.validate import is_traced
 
 __all__ = [
@@ -86,6 +87,9 @@ def schedule_class(config_name: str | None) -> Callable[[type], type]:
         cls._config_name = config_name
         cls._data_fields = tuple(data)
         cls._meta_fields = tuple(meta)
+        cls._child_fields = tuple(f.name for f in dataclasses.fields(cls) if _kind(f) == "child")
+        cls._function_fields = tuple(
+            f.name for f in dataclasses.fields(cls) if _kind(f) == "function")
         return cls
 
     return wrap
@@ -114,13 +118,30 @@ class Schedule:
     __array_ufunc__ = None  # NumPy defers to our operators: np.array([2.0, 3.0]) * s
     _data_fields: ClassVar[tuple[str, ...]] = ()
     _meta_fields: ClassVar[tuple[str, ...]] = ()
+    _child_fields: ClassVar[tuple[str, ...]] = ()
+    _function_fields: ClassVar[tuple[str, ...]] = ()
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, count: Any) -> Any:
-        """Evaluate with ``jax.numpy`` (jit-able); a strong-typed float array."""
+        """Evaluate with ``jax.numpy`` (jit-able); a strong-typed float array.
+
+        Inside a trace the formula is inlined. Outside one (a concrete count, as when a
+        training loop logs its learning rate), the call runs a program compiled once per
+        schedule structure (:mod:`jaxsched.core.eager`): the same values, one dispatch.
+        """
+        out = eager.call(self, count)
+        if out is not None:
+            return out
         import jax.numpy as jnp
 
         return self.evaluate(count, jnp)
+
+    def __getstate__(self) -> dict:
+        # the eager cache holds device arrays: rebuilt on demand, never pickled
+        return {k: v for k, v in self.__dict__.items() if k != eager._CACHE}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def evaluate(self, count: Any, xp: Any = None) -> Any:
         """Evaluate the same formula with any array namespace.
