@@ -83,12 +83,10 @@ def write_device(sched: Any, k: int, advance: bool = False) -> None:
         sched._device_step.add_(1)
     else:
         sched._device_step.fill_(k)
-    factor = 1.0
-    if sched._plateau_state is not None:
-        factor = float(sched._plateau_state.scale)  # host state, updated by report()
+    factors = sched._plateau_factors()  # host state, updated by report()
     done: dict[int, torch.Tensor] = {}
     groups = sched.optimizer.param_groups
-    for g, s, a in zip(groups, sched._dev_lr, sched.scales):
+    for g, s, a, factor in zip(groups, sched._dev_lr, sched.scales, factors):
         if id(s) not in done:
             done[id(s)] = s.evaluate(sched._device_step, torch)
         g["lr"].copy_(done[id(s)] * (a * factor))

@@ -23,12 +23,13 @@ Importing ``jaxsched`` never imports this module or torch.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 from jaxsched.config import from_config as _from_config
 from jaxsched.core import validate as v
@@ -37,6 +38,52 @@ from jaxsched.core.schedule import Schedule
 __all__ = ["Scheduler"]
 
 _STATE_VERSION = 1
+
+# attributes torch's LRScheduler exposes that a closed-form scheduler holds fixed
+_READ_ONLY = frozenset({"optimizer", "base_lrs", "last_epoch"})
+
+
+def _initial_lrs(optimizer: torch.optim.Optimizer, last_epoch: int) -> list[Any]:
+    """Each group's ``"initial_lr"``, set as torch's ``LRScheduler.__init__`` does.
+
+    A fresh scheduler (``last_epoch == -1``) sets ``group.setdefault("initial_lr", group["lr"])``
+    (a tensor lr is cloned): the first scheduler on an optimizer fixes the base, later ones and
+    ones built after ``optimizer.load_state_dict`` reuse it. A resumed one (``last_epoch >= 0``)
+    requires it in every group.
+
+    Raises:
+      KeyError: ``last_epoch >= 0`` and a group has no ``"initial_lr"`` (torch's message).
+    """
+    groups = optimizer.param_groups
+    if last_epoch == -1:
+        for g in groups:
+            lr = g["lr"]
+            g.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
+    else:
+        for i, g in enumerate(groups):
+            if "initial_lr" not in g:
+                raise KeyError(
+                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                    "scheduler with last_epoch >= 0 (load the optimizer's state_dict first, or use "
+                    "last_epoch=-1 for a fresh run)"
+                )
+    return [g["initial_lr"] for g in groups]
+
+
+def _check_plateau_groups(plateau: Any, n: int) -> None:
+    """Array options of a plateau config must hold one entry per param group."""
+    import dataclasses
+
+    for f in dataclasses.fields(plateau):
+        x = getattr(plateau, f.name)
+        if isinstance(x, str) or np.ndim(x) == 0:
+            continue
+        shape = np.shape(x)
+        if len(shape) != 1 or shape[0] != n:
+            got = shape[0] if len(shape) == 1 else f"shape {shape}"
+            raise ValueError(
+                f"`{f.name}` of `plateau` must have one entry per param group ({n}), got {got}"
+            )
 
 
 def _as_schedule(name: str, s: Any) -> Schedule | None:
@@ -91,12 +138,37 @@ class Scheduler(LRScheduler):
         per param group).
       plateau: optional ``jaxsched.plateau_config(...)`` / ``plateau_from_torch(...)``: a
         metric-driven factor (the same state machine as the JAX transformation), multiplied into
-        the learning rate; report metrics with ``step(metric)`` or ``report(metric)``.
-      last_epoch: ``-1`` for a fresh run; resume with ``load_state_dict`` instead.
+        the learning rate; report metrics with ``step(metric)`` or ``report(metric)``. Array
+        options (e.g. ``min_lr=[...]`` with ``base_lr=[...]``) hold one entry per param group.
+      last_epoch: ``-1`` for a fresh run. ``k >= 0`` resumes as torch does (build the scheduler
+        after ``optimizer.load_state_dict``): every group must hold ``"initial_lr"``, and after
+        construction ``last_epoch`` is ``k + 1`` with the values of step ``k + 1`` written.
+        ``load_state_dict`` resumes too, in any order.
+
+    Torch's observable contract, kept where a closed form can:
+
+    - ``initial_lr``: construction sets ``group.setdefault("initial_lr", group["lr"])`` in
+      every group (torch's rule), and ``base_lrs`` is the list of those values. A second
+      scheduler on the same optimizer, or one built after ``optimizer.load_state_dict``, sees
+      the first base, not the current (decayed) ``group["lr"]``; ``from_config`` gives names
+      relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ...) that base.
+    - ``step(epoch)`` (deprecated in torch, supported via its closed form): jumps to step
+      ``epoch`` (``last_epoch = epoch``, values of step ``epoch``) and emits torch's
+      ``EPOCH_DEPRECATION_WARNING`` (a ``UserWarning``). Without ``plateau`` the first
+      positional argument is ``epoch`` (``LRScheduler.step(epoch)``); with ``plateau`` it is the
+      metric (``ReduceLROnPlateau.step(metrics, epoch=None)``). ``step()`` is unchanged.
+    - Read-only attributes: ``optimizer``, ``base_lrs`` (a copy per read), ``last_epoch``, and,
+      for a scheduler built by ``from_config``, the config's own parameter names with their
+      defaults (``sched.T_max``, ``sched.eta_min``, ``sched.total_steps`` of ``OneCycleLR``, ...;
+      names the bridge already uses, such as ``mode``, keep the bridge's meaning). Setting one
+      raises ``AttributeError``: the schedule is immutable; move with ``step``/``step_to``/
+      ``load_state_dict`` or build a new scheduler.
 
     Raises:
       ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``;
-        momentum leaving ``[0, 1)``; wrong number of scales or schedules; bad ``mode``.
+        momentum leaving ``[0, 1)``; wrong number of scales or schedules; bad ``mode``;
+        ``last_epoch < -1``; a plateau array option whose length is not the number of groups.
+      KeyError: ``last_epoch >= 0`` and a param group without ``"initial_lr"`` (as torch).
       TypeError: a schedule that is not a Schedule, a config or a number.
 
     Example:
@@ -131,7 +203,9 @@ class Scheduler(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
+        last_epoch = v.integer("last_epoch", last_epoch, ge=-1)
+        self._optimizer = optimizer
+        self._base_lrs = _initial_lrs(optimizer, last_epoch)
         groups = optimizer.param_groups
         n = len(groups)
         self.mode = v.choice("mode", mode, ("host", "device"))
@@ -164,6 +238,7 @@ class Scheduler(LRScheduler):
         self.plateau = plateau
         self._plateau_state = None
         if plateau is not None:
+            _check_plateau_groups(plateau, n)
             from jaxsched.training.plateau_rule import plateau_init
 
             self._plateau_state = plateau_init(plateau, xp=np, dtype=np.float64)
@@ -171,14 +246,41 @@ class Scheduler(LRScheduler):
             self._setup_device()
         self._chunks: dict[str, tuple[int, list]] = {}
         self._rows: tuple | None = None  # host mode: (start, lr rows, momentum rows, wd rows)
-        self.base_lrs = [float(s.evaluate(0, np)) * a for s, a in zip(self._lr, self.scales)]
-        self._step_count = 0
-        if last_epoch != -1:
-            raise ValueError(
-                "`last_epoch` must be -1; to resume, build the scheduler and call load_state_dict"
+        self._last_epoch = last_epoch
+        self._step_count = 1  # as torch after its initial step
+        self._write(last_epoch + 1)  # fresh: step 0; resumed at k (torch's rule): step k + 1
+
+    # ------------------------------------------------------------------ torch's attributes
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The optimizer this scheduler drives (read-only)."""
+        return self._optimizer
+
+    @property
+    def base_lrs(self) -> list[Any]:
+        """Each group's ``"initial_lr"`` at construction, as torch's ``base_lrs`` (a copy)."""
+        return [x.clone() if isinstance(x, torch.Tensor) else x for x in self._base_lrs]
+
+    @property
+    def last_epoch(self) -> int:
+        """The current step: ``k`` after ``k`` calls of ``step()`` (read-only)."""
+        return self._last_epoch
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _READ_ONLY or name in self.__dict__.get("_hparams", ()):
+            how = ("move with step(), step_to(k) or load_state_dict()" if name == "last_epoch"
+                   else "build a new Scheduler (e.g. Scheduler.from_config with other params)")
+            raise AttributeError(
+                f"`{name}` is read-only: a jaxsched Scheduler's schedule is immutable (closed "
+                f"form); {how}"
             )
-        self.last_epoch = -1
-        self.step()
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        hparams = self.__dict__.get("_hparams")
+        if hparams is not None and name in hparams:
+            return hparams[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ values
     def _host_values(self, kind: str, k: int) -> list[float]:
@@ -199,15 +301,18 @@ class Scheduler(LRScheduler):
         i = k - start
         return [col[i] for col in table]
 
-    def _plateau_factor(self) -> float:
+    def _plateau_factors(self) -> list[float]:
+        """Each group's plateau factor (one scale, or one per group for array options)."""
+        n = len(self.scales)
         if self._plateau_state is None:
-            return 1.0
-        return float(self._plateau_state.scale)
+            return [1.0] * n
+        scale = np.broadcast_to(np.asarray(self._plateau_state.scale, dtype=np.float64), (n,))
+        return [float(x) for x in scale]
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current step (closed form; never reads ``group["lr"]``)."""
-        f = self._plateau_factor()
-        return [x * a * f for x, a in zip(self._host_values("lr", self.last_epoch), self.scales)]
+        return [x * a * f for x, a, f in zip(self._host_values("lr", self.last_epoch), self.scales,
+                                             self._plateau_factors())]
 
     _get_closed_form_lr = get_lr
 
@@ -224,8 +329,8 @@ class Scheduler(LRScheduler):
           ``"weight_decay"``.
         """
         k = max(self.last_epoch, 0)
-        f = self._plateau_factor()
-        out = [{"lr": x * a * f} for x, a in zip(self._host_values("lr", k), self.scales)]
+        out = [{"lr": x * a * f} for x, a, f in zip(self._host_values("lr", k), self.scales,
+                                                    self._plateau_factors())]
         for kind, scheds in (("momentum", self._mom), ("weight_decay", self._wd)):
             if scheds is not None:
                 for d, x in zip(out, self._host_values(kind, k)):
@@ -234,17 +339,35 @@ class Scheduler(LRScheduler):
 
     # ------------------------------------------------------------------ stepping
     def step(self, metrics: Any = None, epoch: Any = None) -> None:  # type: ignore[override]
-        """Advance one optimizer update (``metrics``: also report a plateau metric first)."""
+        """Advance one optimizer update, or jump to ``epoch`` (torch's deprecated form).
+
+        Args:
+          metrics: with ``plateau``: a metric reported first (as ``ReduceLROnPlateau.step``).
+            Without ``plateau`` a positional argument is torch's ``epoch``
+            (``LRScheduler.step(epoch)``).
+          epoch: jump to this step (``last_epoch = epoch``, the values of step ``epoch``) with
+            torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``.
+
+        Raises:
+          ValueError: ``epoch`` is not an integer >= 0.
+        """
+        if epoch is None and metrics is not None and self.plateau is None:
+            metrics, epoch = None, metrics  # LRScheduler.step(epoch)
         if epoch is not None:
-            raise TypeError("step(epoch) is not supported: use step_to(k) to jump to a step")
+            k = int(v.integer("epoch", epoch.item() if isinstance(epoch, torch.Tensor) else epoch,
+                              ge=0))
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
+        if epoch is not None:
+            self._write(k)
+            return
         k = self.last_epoch + 1
         rows = self._rows
         if rows is not None and 0 <= k - rows[0] < len(rows[1]) and self.mode == "host":
             # the fast path: values were computed with the chunk; index and write
-            self.last_epoch = k
+            self._last_epoch = k
             i = k - rows[0]
             lrs = rows[1][i]
             for g, lr in zip(self.optimizer.param_groups, lrs):
@@ -278,7 +401,7 @@ class Scheduler(LRScheduler):
 
     def _write(self, k: int, advance: bool = False) -> None:
         first = self.last_epoch < 0
-        self.last_epoch = k
+        self._last_epoch = k
         if self.mode == "device":
             self._write_device(k, advance and not first)
             self._last_lr = [t.clone() for t in self._device_lr]
@@ -312,7 +435,7 @@ class Scheduler(LRScheduler):
     def _build_rows(self, k: int) -> tuple:
         """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
         that a ``step()`` is an index and a few dict writes."""
-        f = self._plateau_factor()
+        fs = self._plateau_factors()
         out: list = [k]
         for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
             if scheds is None:
@@ -322,7 +445,7 @@ class Scheduler(LRScheduler):
             self._host_values(kind, k)  # evaluates the chunk that starts at k
             table = self._chunks[kind][1]
             if kind == "lr":
-                table = [[x * a * f for x in col] for col, a in zip(table, self.scales)]
+                table = [[x * a * f for x in col] for col, a, f in zip(table, self.scales, fs)]
             out.append(list(zip(*table)))
         return tuple(out)
 
@@ -386,10 +509,13 @@ class Scheduler(LRScheduler):
         DeepSpeed config file).
 
         Names relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ``timm.*``, a
-        DeepSpeed ``WarmupCosineLR`` ...) get each group's own learning rate as ``lr`` when the
-        config does not set it (one schedule per group, as torch's ``base_lrs``). Schedulers
-        that cycle momentum (``torch.OneCycleLR``, ``torch.CyclicLR``, DeepSpeed ``OneCycle``)
-        also drive momentum/``betas[0]``. A DeepSpeed ``"scheduler"`` block loads as it is.
+        DeepSpeed ``WarmupCosineLR`` ...) get each group's ``"initial_lr"`` as ``lr`` when the
+        config does not set it (one schedule per group, as torch's ``base_lrs``; set from
+        ``group["lr"]`` when absent, as torch does). Schedulers that cycle momentum
+        (``torch.OneCycleLR``, ``torch.CyclicLR``, DeepSpeed ``OneCycle``) also drive
+        momentum/``betas[0]``. A DeepSpeed ``"scheduler"`` block loads as it is. The config's
+        parameters, with the defaults of its name, are read-only attributes of the result
+        (``sched.T_max``, ``sched.gamma``, ...).
         """
         import inspect
 
@@ -399,8 +525,10 @@ class Scheduler(LRScheduler):
         fn = _REGISTRY.get(cfg["type"])
         params = dict(cfg.get("params") or {})
         relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        last_epoch = v.integer("last_epoch", kwargs.get("last_epoch", -1), ge=-1)
+        base_lrs = _torch_group_keys(cfg["type"], params, optimizer, last_epoch)
         if relative:
-            lrs = [float(g["lr"]) for g in optimizer.param_groups]
+            lrs = [float(lr) for lr in _initial_lrs(optimizer, last_epoch)]
             schedule = [_from_config({"type": cfg["type"], "params": {**params, "lr": lr}})
                         for lr in lrs]
         else:
@@ -410,7 +538,69 @@ class Scheduler(LRScheduler):
                 kwargs["momentum"] = _from_config(cfg, hyperparam="momentum")
             except ValueError:
                 pass  # e.g. cycle_momentum=False
-        return cls(optimizer, schedule, **kwargs)
+        sched = cls(optimizer, schedule, **kwargs)
+        object.__setattr__(sched, "_hparams", _hparams(fn, params, sched))
+        if base_lrs is not None:
+            object.__setattr__(sched, "_base_lrs", base_lrs)
+        return sched
+
+
+def _group_values(name: str, x: Any, n: int) -> list[float]:
+    if isinstance(x, (list, tuple)):
+        if len(x) != n:
+            raise ValueError(f"expected {n} values for {name}, got {len(x)}")
+        return [float(e) for e in x]
+    return [float(x)] * n
+
+
+def _torch_group_keys(name: str, params: Mapping[str, Any], optimizer: torch.optim.Optimizer,
+                      last_epoch: int) -> list[float] | None:
+    """The group keys torch's ``OneCycleLR`` and ``CyclicLR`` write on a fresh run, and their
+    ``base_lrs`` (``None`` for other names: the groups' ``initial_lr``).
+
+    ``OneCycleLR`` sets ``initial_lr = max_lr / div_factor``, ``max_lr`` and
+    ``min_lr = initial_lr / final_div_factor`` in every group (overwriting); ``CyclicLR`` sets
+    ``lr = base_lr`` before ``initial_lr`` is defaulted, and its ``base_lrs`` are ``base_lr``.
+    """
+    groups = optimizer.param_groups
+    n = len(groups)
+    if name == "torch.OneCycleLR" and "max_lr" in params:
+        if last_epoch == -1:
+            div = float(params.get("div_factor", 25.0))
+            final = float(params.get("final_div_factor", 1e4))
+            for g, mx in zip(groups, _group_values("max_lr", params["max_lr"], n)):
+                g["initial_lr"] = mx / div
+                g["max_lr"] = mx
+                g["min_lr"] = g["initial_lr"] / final
+        return None
+    if name == "torch.CyclicLR" and "base_lr" in params:
+        base = _group_values("base_lr", params["base_lr"], n)
+        if last_epoch == -1:
+            for g, lr in zip(groups, base):
+                if isinstance(g["lr"], torch.Tensor):
+                    g["lr"].fill_(lr)
+                else:
+                    g["lr"] = lr
+        return base
+    return None
+
+
+def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, Any]:
+    """The config's parameters with the defaults of its constructor (torch's attribute names),
+    less the names the scheduler already has (``mode`` stays the bridge's mode)."""
+    import inspect
+
+    out: dict[str, Any] = {}
+    if fn is not None:
+        for name, p in inspect.signature(fn).parameters.items():
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty:
+                out[name] = p.default
+        out.pop("hyperparam", None)
+    out.update(params)
+    if out.get("total_steps", 0) is None and out.get("epochs") and out.get("steps_per_epoch"):
+        out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps
+    return {k: x for k, x in out.items()
+            if k.isidentifier() and k not in sched.__dict__ and not hasattr(type(sched), k)}
 
 
 def _set_momentum(group: dict, m: float) -> None:

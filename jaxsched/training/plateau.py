@@ -69,7 +69,14 @@ def plateau_config(factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e-4,
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
 
     Use it with :func:`plateau_init` / :func:`plateau_update` (or a torch bridge). Array
-    arguments broadcast into the state (e.g. one ``min_lr`` and ``base_lr`` per param group).
+    arguments broadcast into the state (e.g. one ``min_lr`` and ``base_lr`` per param group);
+    ``min_lr`` and ``base_lr`` also take lists (one entry per param group, as torch's
+    ``ReduceLROnPlateau(min_lr=[...])``). The torch bridge checks that such entries number its
+    param groups.
+
+    Raises:
+      ValueError: an argument out of range (naming it); ``min_lr`` without ``base_lr``; list
+        ``min_lr`` and ``base_lr`` of different lengths.
     """
     semantics = v.choice("semantics", semantics, _SEMANTICS)
     mode = v.choice("mode", mode, ("min", "max"))
@@ -93,11 +100,14 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
     cooldown = v.integer("cooldown", cooldown, ge=0)
     window = v.integer("window", window, ge=1)
     min_scale = v.real("min_scale", min_scale, ge=0, le=1)
-    base_lr = v.real("base_lr", base_lr, gt=0, allow_none=True)
-    min_lr = v.real("min_lr", min_lr, ge=0, allow_none=True)
+    base_lr = v.real("base_lr", _per_group_list("base_lr", base_lr), gt=0, allow_none=True)
+    min_lr = v.real("min_lr", _per_group_list("min_lr", min_lr), ge=0, allow_none=True)
     if min_lr is not None and base_lr is None:
         raise ValueError(f"`min_lr` needs `base_lr` (the floor is the scale min_lr / base_lr), got "
                          f"min_lr={min_lr!r} and base_lr=None; or give `min_scale` instead")
+    if np.ndim(min_lr) == 1 and np.ndim(base_lr) == 1 and np.shape(min_lr) != np.shape(base_lr):
+        raise ValueError(f"`min_lr` must have one entry per param group: got {np.shape(min_lr)[0]} "
+                         f"entries and {np.shape(base_lr)[0]} in `base_lr`")
     eps = v.real("eps", eps, ge=0, allow_none=True)
     if semantics == "optax" and eps is not None:
         raise ValueError(f"`eps` is not used with semantics='optax', got eps={eps!r}")
@@ -107,6 +117,16 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
                          min_scale=min_scale, min_lr=0.0 if min_lr is None else min_lr,
                          base_lr=1.0 if base_lr is None else base_lr, eps=eps, window=window,
                          mode=mode, semantics=semantics)
+
+
+def _per_group_list(name: str, x: Any) -> Any:
+    """A list or tuple (one entry per param group, as torch's ``min_lr=[...]``) as a float64
+    array; anything else unchanged."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    if not x:
+        raise ValueError(f"`{name}` must not be an empty list")
+    return np.asarray([v.real(f"{name}[{i}]", e) for i, e in enumerate(x)], dtype=np.float64)
 
 
 def plateau_transform(config: PlateauConfig) -> Any:
