@@ -151,9 +151,11 @@ def _horizon(phase_list: Sequence[Any]) -> int | None:
 
 
 def _pyplot() -> Any:
-    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
-        import matplotlib
+    """matplotlib's pyplot (Agg on a headless Linux), or an ImportError naming ``jaxsched[plot]``."""
+    from jaxsched.core.optional import require
 
+    matplotlib = require("matplotlib", "jaxsched.plot")
+    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
         headless = sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
         )
@@ -164,13 +166,15 @@ def _pyplot() -> Any:
     return plt
 
 
-def _check_path(path: Any) -> str | None:
+def _check_path(path: Any, name: str = "`path`") -> str | None:
+    """``path`` as a string, or a ValueError naming ``name`` (the CLI passes its flag) when its
+    suffix is not an image format :func:`plot` writes."""
     if path is None:
         return None
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in _SUFFIXES:
         raise ValueError(
-            f"`path` must end with one of {', '.join(_SUFFIXES)} (the image format), "
+            f"{name} must end with one of {', '.join(_SUFFIXES)} (the image format), "
             f"got {os.fspath(path)!r}"
         )
     return os.fspath(path)

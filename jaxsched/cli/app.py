@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 from jaxsched.cli.argtypes import integer, positive_float
 from jaxsched.config.names import did_you_mean
+from jaxsched.core.optional import MissingPackageError, missing_message
 
 __all__ = ["main", "build_parser"]
 
@@ -34,7 +35,7 @@ _DELEGATED = {  # subcommand -> (module, what, pip extra)
     "lr-find": ("jaxsched.cli.lr_find", "the LR range test", "demo"),
     "demo": ("jaxsched.cli.demo", "the demo", "demo"),
 }
-_PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
+_EXTRA = "cli"  # the extra of list, show and plot (matplotlib, PyYAML)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -202,13 +203,20 @@ def _delegate_module(name: str) -> Any:
 
 
 def _missing_message(name: str, exc: ImportError) -> str:
-    module, what, extra = _DELEGATED[name]
+    """The one line for an ImportError of subcommand ``name``: what is missing, what to install.
+
+    A :class:`~jaxsched.core.optional.MissingPackageError` already says both and is printed as it
+    is; any other ImportError of a package gets the same rule (the subcommand's extra, torch's
+    pinned build); a missing jaxsched module means a broken install.
+    """
+    module, what, extra = _DELEGATED.get(name, ("", f"jaxsched {name}", _EXTRA))
+    prefix = f"jaxsched {name}: error: "
+    if isinstance(exc, MissingPackageError):
+        return prefix + _one_line(exc)
     missing = getattr(exc, "name", None) or ""
-    if missing == module or module.startswith(missing + ".") and missing:
-        return f"jaxsched {name}: error: {what} is not available in this install ({exc})"
-    pip = _PIP_NAMES.get(missing.split(".")[0], missing.split(".")[0]) if missing else None
-    hint = f"pip install {pip}" if pip else f'pip install "jaxsched[{extra}]"'
-    return f"jaxsched {name}: error: {what} needs a missing package: {exc} ({hint})"
+    if not missing or missing.split(".")[0] == "jaxsched":
+        return prefix + f"{what} is not available in this install ({_one_line(exc)})"
+    return prefix + missing_message(missing, what, extra)
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
@@ -247,14 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "_delegated", None):
             if args._missing is not None:
                 _error_line(args._missing)
-                return 1
-            try:
-                return int(_delegate_module(args.command).run_cli(args))
-            except ImportError as exc:
-                if args.debug:
-                    raise
-                _error_line(_missing_message(args.command, exc))
-                return 1
+                return 2
+            return int(_delegate_module(args.command).run_cli(args))
         return int(args._func(args))
     except _USER_ERRORS as exc:
         if args.debug:
@@ -264,8 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:  # e.g. YAML without PyYAML, plots without matplotlib
         if args.debug:
             raise
-        _error_line(f"{sub_prog}: error: a package is missing: {_one_line(exc)}")
-        return 1
+        _error_line(_missing_message(args.command, exc))
+        return 2
     except BrokenPipeError:  # `jaxsched list | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

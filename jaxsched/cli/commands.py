@@ -326,11 +326,28 @@ def cmd_show(args: Any) -> int:
 
 
 # ---------------------------------------------------------------------------------------- plot
+# jaxsched.plot's parameter names in its messages -> the flags of `jaxsched plot`
+_PLOT_FLAGS = {"`path`": "-o/--output", "`num_steps`": "--num-steps", "`dpi`": "--dpi",
+               "`title`": "--title"}
+
+
+def _flag_names(message: str) -> str:
+    """``message`` with each of :func:`jaxsched.plot`'s parameter names replaced by its flag.
+
+    Example:
+      >>> _flag_names("`dpi` must be a positive integer, got 0")
+      '--dpi must be a positive integer, got 0'
+    """
+    for name, flag in _PLOT_FLAGS.items():
+        message = message.replace(name, flag)
+    return message
+
+
 def cmd_plot(args: Any) -> int:
     """``jaxsched plot CONFIG... -o FILE [--num-steps N] [--log] [--labels ...]``."""
     from jaxsched.plotting import _check_path, plot
 
-    _check_path(args.output)  # a bad suffix fails before any work
+    _check_path(args.output, name="-o/--output")  # a bad suffix fails before any work
     configs = parse_configs(args.config, args.param)
     if args.labels is not None and len(args.labels) != len(configs):
         raise ValueError(
@@ -343,9 +360,12 @@ def cmd_plot(args: Any) -> int:
     timeline = _timeline(args)
     built = [build(c, timeline) for c in configs]
     num_steps = _horizon(args, [b[0] for b in built], labels)
-    fig = plot({lab: b for lab, b in zip(labels, built)}, num_steps, momentum=not args.no_momentum,
-               phases=not args.no_phases, log=args.log, title=args.title, path=args.output,
-               dpi=args.dpi)
+    try:
+        fig = plot({lab: b for lab, b in zip(labels, built)}, num_steps, momentum=not args.no_momentum,
+                   phases=not args.no_phases, log=args.log, title=args.title, path=args.output,
+                   dpi=args.dpi)
+    except (ValueError, TypeError) as exc:  # name the flags, not jaxsched.plot's parameters
+        raise type(exc)(_flag_names(str(exc))) from exc
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -79,8 +79,11 @@ def _check_output(path: str) -> None:
     """Fail before the sweep (not after it) on a plot file that cannot be written."""
     from pathlib import Path
 
-    from matplotlib.backend_bases import FigureCanvasBase
+    from jaxsched.core.optional import require
 
+    FigureCanvasBase = require(  # noqa: N806 - a class
+        "matplotlib.backend_bases", "jaxsched lr-find's plot (--output)", extra="demo").FigureCanvasBase
+    require("tqdm.auto", "jaxsched lr-find's progress bar", extra="demo")
     formats = sorted(FigureCanvasBase.get_supported_filetypes())
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in formats:

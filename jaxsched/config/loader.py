@@ -302,12 +302,9 @@ def _parse(text: str, origin: str, fmt: str) -> Any:
 def _yaml() -> Any:
     """PyYAML with a safe loader that also reads ``1e-3`` as a float (YAML 1.1 needs ``1.0e-3``)."""
     global _yaml_loader
-    try:
-        import yaml
-    except ImportError as e:
-        raise ImportError(
-            'reading a YAML config needs PyYAML: pip install "jaxsched[cli]" (or pip install pyyaml)'
-        ) from e
+    from jaxsched.core.optional import require
+
+    yaml = require("yaml", "reading a YAML config")
     if _yaml_loader is None:
 
         class Loader(yaml.SafeLoader):

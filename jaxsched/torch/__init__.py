@@ -6,7 +6,11 @@ Importing ``jaxsched`` never imports this package or torch; ``import jaxsched.to
 first use of ``jaxsched.torch``) does.
 """
 
-from jaxsched.torch.lr_finder import lr_find
-from jaxsched.torch.scheduler import Scheduler
+from jaxsched.core.optional import require
+
+require("torch", "jaxsched.torch (the PyTorch bridge)")
+
+from jaxsched.torch.lr_finder import lr_find  # noqa: E402 - after the check that torch is there
+from jaxsched.torch.scheduler import Scheduler  # noqa: E402
 
 __all__ = ["Scheduler", "lr_find"]

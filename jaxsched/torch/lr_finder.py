@@ -26,6 +26,7 @@ from jaxsched.training.lr_finder import (
     batch_source,
     progress_bar,
     sweep_schedule,
+    warmup_steps,
 )
 
 __all__ = ["lr_find"]
@@ -185,4 +186,5 @@ def lr_find(
                 p.grad = g
         model.train(was_training)
     return LRFindResult.from_record(lrs[: len(rec.losses)], rec.losses, rec.smoothed, stopped,
-                                    skip_start=skip_start, skip_end=skip_end)
+                                    skip_start=skip_start, skip_end=skip_end,
+                                    warmup=warmup_steps(beta))

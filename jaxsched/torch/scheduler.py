@@ -282,6 +282,37 @@ class Scheduler(LRScheduler):
             return hparams[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __repr__(self) -> str:
+        """The schedule(s), mode, step and number of param groups.
+
+        One schedule shared by every group is shown once; per-group schedules as a list.
+
+        Example:
+          >>> import torch, jaxsched
+          >>> from jaxsched.torch import Scheduler
+          >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+          >>> Scheduler(opt, jaxsched.constant_schedule(0.1))
+          jaxsched.torch.Scheduler(schedule=Constant(value=0.1), mode='host', last_epoch=0, groups=1)
+        """
+        def one(scheds: list | None) -> str:
+            assert scheds is not None
+            first = scheds[0]
+            if all(s is first for s in scheds):
+                return repr(first)
+            return "[" + ", ".join(repr(s) for s in scheds) + "]"
+
+        parts = [f"schedule={one(self._lr)}"]
+        for name, scheds in (("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is not None:
+                parts.append(f"{name}={one(scheds)}")
+        if self.plateau is not None:
+            parts.append(f"plateau={self.plateau!r}")
+        if any(a != 1.0 for a in self.scales):
+            parts.append(f"scales={self.scales}")
+        parts += [f"mode={self.mode!r}", f"last_epoch={self.last_epoch}",
+                  f"groups={len(self.optimizer.param_groups)}"]
+        return f"jaxsched.torch.Scheduler({', '.join(parts)})"
+
     # ------------------------------------------------------------------ values
     def _host_values(self, kind: str, k: int) -> list[float]:
         """Each group's value of ``kind`` at step ``k`` (float64, chunked ahead)."""

@@ -105,6 +105,40 @@ class _Recorder:
         return self.factor is not None and smooth > self._best + (self.factor - 1.0) * abs(self._best)
 
 
+def _steepest_sustained(smoothed: np.ndarray, lrs: np.ndarray) -> int | None:
+    """Index of the steepest fall of ``smoothed`` against ``log(lr)`` on a sustained decrease.
+
+    The runs of consecutive decreasing values are found; the sustained decrease is the run with
+    the largest total drop (a long fall beats a short dip that noise made, even a steep one),
+    and the suggestion is its steepest point (``np.gradient`` against ``log(lr)``). None when
+    the loss never falls.
+
+    Example:
+      >>> loss = np.array([5.0, 4.0, 4.5, 4.4, 3.0, 2.0, 1.5, 1.4, 2.0])
+      >>> _steepest_sustained(loss, np.geomspace(1e-3, 1.0, 9))  # not the dip at index 1
+      4
+    """
+    diff = np.diff(smoothed)
+    if not np.any(diff < 0):
+        return None
+    slope = np.gradient(smoothed, np.log(lrs))
+    best, best_drop, k, n = None, 0.0, 0, len(diff)
+    while k < n:
+        if diff[k] < 0:
+            j = k
+            while j < n and diff[j] < 0:
+                j += 1
+            drop = float(smoothed[k] - smoothed[j])  # the run: points k..j
+            if drop > best_drop:
+                best, best_drop = (k, j), drop
+            k = j
+        else:
+            k += 1
+    assert best is not None
+    k, j = best
+    return k + int(np.argmin(slope[k:j + 1]))
+
+
 @dataclass(frozen=True)
 class LRFindResult:
     """The record of a learning-rate range test and its suggestions.
@@ -114,8 +148,9 @@ class LRFindResult:
       losses: the raw loss of each update (computed before the update is applied).
       smoothed: bias-corrected exponential moving average of ``losses``.
       suggestion_steepest: the learning rate where the smoothed loss falls fastest against
-        ``log(lr)`` (``skip_start`` first and ``skip_end`` last points ignored), or None when it
-        never falls.
+        ``log(lr)`` on its sustained decrease (the run of falling values with the largest total
+        drop), once the moving average has settled (the first ``max(skip_start, warmup)`` and
+        the last ``skip_end`` points ignored), or None when it never falls.
       suggestion_min_over_10: the learning rate of the smallest smoothed loss, divided by 10.
       stopped_early: True when divergence (or a non-finite loss) ended the sweep early.
     """
@@ -129,8 +164,14 @@ class LRFindResult:
 
     @classmethod
     def from_record(cls, lrs: Any, losses: Any, smoothed: Any, stopped_early: bool, *,
-                    skip_start: int = 10, skip_end: int = 5) -> LRFindResult:
+                    skip_start: int = 10, skip_end: int = 5, warmup: int = 0) -> LRFindResult:
         """Build the result and its suggestions from a recorded sweep.
+
+        The steepest-descent suggestion ignores the first ``max(skip_start, min(warmup, n // 5))``
+        and the last ``skip_end`` points (``warmup``: the updates the moving average needs to
+        settle, :func:`lr_find` passes ``1 / (1 - smoothing)``), and is the steepest point of
+        the longest sustained decrease of the smoothed loss (see :func:`_steepest_sustained`),
+        not of a short dip that noise made.
 
         Example:
           >>> import numpy as np
@@ -146,15 +187,32 @@ class LRFindResult:
         n = len(lrs)
         if n:
             min10 = float(lrs[int(np.argmin(smoothed))] / 10.0)
-        lo, hi = skip_start, n - skip_end
+        lo, hi = max(skip_start, min(warmup, n // 5)), n - skip_end
         if hi - lo < 3:  # too short to skip the ends: use every point
             lo, hi = 0, n
         if hi - lo >= 2:
-            slope = np.gradient(smoothed[lo:hi], np.log(lrs[lo:hi]))
-            i = int(np.argmin(slope))
-            if slope[i] < 0:
+            i = _steepest_sustained(smoothed[lo:hi], lrs[lo:hi])
+            if i is not None:
                 steepest = float(lrs[lo + i])
         return cls(lrs, losses, smoothed, steepest, min10, bool(stopped_early))
+
+    def __repr__(self) -> str:
+        """The suggestions and the sweep's range and length (never the arrays).
+
+        Example:
+          >>> loss = [3.0, 2.9, 1.0, 2.0]
+          >>> LRFindResult.from_record([1e-3, 1e-2, 1e-1, 1.0], loss, loss, True)
+          LRFindResult(suggestion_steepest=0.01, suggestion_min_over_10=0.01, sweep=0.001 to 1 \
+in 4 updates, stopped_early=True)
+        """
+        def fmt(x: float | None) -> str:
+            return "None" if x is None else f"{x:.3g}"
+
+        n = len(self.lrs)
+        sweep = f"{self.lrs[0]:.3g} to {self.lrs[-1]:.3g} in {n} updates" if n else "no updates"
+        return (f"LRFindResult(suggestion_steepest={fmt(self.suggestion_steepest)}, "
+                f"suggestion_min_over_10={fmt(self.suggestion_min_over_10)}, sweep={sweep}, "
+                f"stopped_early={self.stopped_early})")
 
     def summary(self) -> str:
         """Two lines naming both suggestions (as the CLI prints them)."""
@@ -175,7 +233,9 @@ class LRFindResult:
         Returns:
           The matplotlib Figure.
         """
-        from matplotlib.figure import Figure
+        from jaxsched.core.optional import require
+
+        Figure = require("matplotlib.figure", "LRFindResult.plot").Figure  # noqa: N806 - a class
 
         fig = Figure(figsize=(6.4, 4.2), layout="constrained") if ax is None else ax.figure
         ax = fig.subplots() if ax is None else ax
@@ -203,6 +263,20 @@ class LRFindResult:
         if path is not None:
             fig.savefig(path)
         return fig
+
+
+def warmup_steps(smoothing: float) -> int:
+    """Updates the moving average needs before the steepest-descent suggestion looks at it.
+
+    ``ceil(1 / (1 - smoothing))``: the EMA's time constant (50 for 0.98); before it the average
+    rests on few losses and noise makes steep dips. :meth:`LRFindResult.from_record` caps it
+    at a fifth of the sweep.
+
+    Example:
+      >>> warmup_steps(0.98), warmup_steps(0.0)
+      (50, 1)
+    """
+    return int(math.ceil(1.0 / (1.0 - float(smoothing)) - 1e-9))
 
 
 def batch_source(batches: Any) -> Callable[[int], Any]:
@@ -246,8 +320,9 @@ def progress_bar(total: int, enabled: bool) -> Any:
     """A tqdm bar on stderr (or None when disabled)."""
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from jaxsched.core.optional import require
 
+    tqdm = require("tqdm.auto", "the LR finder's progress bar (progress=True)").tqdm
     return tqdm(total=total, desc="lr-find", unit="step", leave=False)
 
 
@@ -313,7 +388,9 @@ def lr_find(
       mode: ``"exp"`` (geometric, default) or ``"linear"``.
       smoothing: EMA weight in ``[0, 1)`` (0: no smoothing).
       diverge_factor: ``> 1``, or None to never stop early.
-      skip_start, skip_end: points ignored at each end by the steepest-descent suggestion.
+      skip_start, skip_end: points ignored at each end by the steepest-descent suggestion (at
+        the start also the moving average's settling time, :func:`warmup_steps`, at most a
+        fifth of the sweep).
       progress: show a tqdm progress bar on stderr.
 
     Returns:
@@ -415,7 +492,8 @@ def lr_find(
             bar.close()
     m = len(rec.losses)
     return LRFindResult.from_record(lrs[:m], rec.losses, rec.smoothed, stopped,
-                                    skip_start=skip_start, skip_end=skip_end)
+                                    skip_start=skip_start, skip_end=skip_end,
+                                    warmup=warmup_steps(beta))
 
 
 _NO_INJECTED_LR = (

@@ -223,10 +223,10 @@ def test_plot_user_errors(capsys, tmp_path):
 def test_delegated_subcommand_missing_module(capsys, monkeypatch):
     monkeypatch.setitem(cli._DELEGATED, "demo", ("jaxsched._no_such_demo", "the demo", "demo"))
     code, out, err = run(capsys, "demo")
-    assert code == 1 and "the demo is not available" in err and "Traceback" not in err
+    assert code == 2 and "the demo is not available" in err and "Traceback" not in err
     exc = ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
     err_line = cli._missing_message("demo", exc)
-    assert "pip install scikit-learn" in err_line
+    assert 'needs scikit-learn, which is not installed: pip install "jaxsched[demo]"' in err_line
 
 
 def test_help_for_every_subcommand(capsys):

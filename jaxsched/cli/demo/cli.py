@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from jaxsched.cli.argtypes import integer, positive_float
 from jaxsched.cli.demo.schedules import SCHEDULE_NAMES
 
-__all__ = ["DEFAULTS", "QUICK", "add_cli_arguments", "run_cli"]
+__all__ = ["DEFAULTS", "QUICK", "add_cli_arguments", "peak_summary", "run_cli"]
 
 #: Defaults of the full run: every schedule learns digits to ~0.97 test accuracy.
 DEFAULTS = {"epochs": 20, "batch_size": 32, "max_lr": 0.1}
@@ -104,10 +106,30 @@ def run_cli(namespace: argparse.Namespace) -> int:
     total = time.perf_counter() - start
     print(
         f"\n{ns.get('backend', 'jax')} backend, {epochs} epochs x {per_epoch} steps, batch "
-        f"{batch_size}, max lr {max_lr:g}: {total:.1f} s in all; figure: {ns.get('output')}"
+        f"{batch_size}, {peak_summary(results)}: {total:.1f} s in all; figure: {ns.get('output')}"
     )
     sys.stdout.flush()
     return 0
+
+
+def peak_summary(results: Sequence[Any]) -> str:
+    """``"max lr 0.1"``: the peak learning rate of the schedules that actually ran.
+
+    The largest learning rate each schedule applied (a ``--schedule-config`` replaces
+    ``--max-lr``, so the flag's value is not what ran): one value when they share it, else
+    their range (a cyclic schedule may end its last cycle below the peak).
+
+    Example:
+      >>> from types import SimpleNamespace as R
+      >>> peak_summary([R(lrs=[0.0, 0.05, 0.01])])
+      'max lr 0.05'
+      >>> peak_summary([R(lrs=[0.1]), R(lrs=[0.2, 0.1]), R(lrs=[0.15])])
+      'max lr 0.1 to 0.2'
+    """
+    peaks = sorted({float(f"{float(max(r.lrs)):.3g}") for r in results})
+    if len(peaks) == 1:
+        return f"max lr {peaks[0]:g}"
+    return f"max lr {peaks[0]:g} to {peaks[-1]:g}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,22 +12,24 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from jaxsched.core import optional
+
 __all__ = ["DEMO_EXTRA_HINT", "batches", "load_digits", "require", "steps_per_epoch"]
 
 #: Install hint for the optional dependencies of the demo and the LR finder command.
-DEMO_EXTRA_HINT = 'pip install "jaxsched[demo]"'
+DEMO_EXTRA_HINT = optional.install_hint("sklearn", extra="demo")
 
 
 def require(module: str, purpose: str) -> None:
     """Import ``module`` now, or raise an ImportError naming ``purpose`` and the install hint.
 
+    The rule of :func:`jaxsched.core.optional.require`, naming the ``demo`` extra (which ships
+    every package of the demo and the LR finder command; torch is named by its pinned build).
+
     Example:
       >>> require("numpy", "arrays")
     """
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(f"{purpose} needs {module.split('.')[0]}: {DEMO_EXTRA_HINT}") from exc
+    optional.require(module, purpose, extra="demo")
 
 
 def _bundled_csv() -> str | None:
@@ -51,13 +53,8 @@ def _sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(path, delimiter=",")
         if table.shape == (1797, 65):
             return table[:, :-1], table[:, -1].astype(np.int64)
-    try:
-        from sklearn.datasets import load_digits as _load
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"the jaxsched demo needs scikit-learn for its digits data set: {DEMO_EXTRA_HINT}"
-        ) from exc
-    bunch = _load()
+    datasets = optional.require("sklearn.datasets", "the jaxsched demo's digits data set", extra="demo")
+    bunch = datasets.load_digits()
     return np.asarray(bunch.data), np.asarray(bunch.target)
 
 

@@ -10,22 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxsched.cli.demo.data import DEMO_EXTRA_HINT
+from jaxsched.core.optional import require
 
 __all__ = ["import_torch", "init_mlp", "make_trainer"]
 
 
 def import_torch() -> Any:
-    """Import torch, or raise an ImportError that says how to install it."""
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "`--backend torch` needs PyTorch: pip install torch (CPU wheels: "
-            "--index-url https://download.pytorch.org/whl/cpu), or use `--backend jax`; "
-            f"the other demo dependencies: {DEMO_EXTRA_HINT}"
-        ) from exc
-    return torch
+    """Import torch, or raise an ImportError naming its pinned CPU build (``pip install torch==2.13.0``)."""
+    return require("torch", "`--backend torch` (or use `--backend jax`)")
 
 
 def init_mlp(seed: Any = 0, in_dim: int = 64, hidden: int = 128, num_classes: int = 10) -> Any:

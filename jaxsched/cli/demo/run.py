@@ -16,12 +16,17 @@ from jaxsched.cli.demo.train import BACKENDS, RunResult, train
 __all__ = ["config_schedule", "run_demo"]
 
 
-def config_schedule(source: Any) -> tuple[str, Any, Any]:
+def config_schedule(source: Any, timeline: Any = None) -> tuple[str, Any, Any]:
     """``(label, lr, momentum)`` of any config: a file, an inline JSON/YAML string or a dict.
 
     The momentum is the config's coupled momentum schedule where it has one
     (``from_config(cfg, hyperparam="momentum")``, e.g. ``torch.OneCycleLR``), else the demo's
     constant SGD momentum.
+
+    Args:
+      source: the config.
+      timeline: a :class:`jaxsched.Timeline` that resolves time units in step parameters
+        (``"2 epochs"``, ``"10%"``); :func:`run_demo` passes the run's own.
 
     Example:
       >>> label, lr, mom = config_schedule('{"type": "torch.OneCycleLR", '
@@ -32,9 +37,9 @@ def config_schedule(source: Any) -> tuple[str, Any, Any]:
     from jaxsched.config import from_config, load_config
 
     cfg = load_config(source)
-    lr = from_config(cfg)
+    lr = from_config(cfg, timeline=timeline)
     try:
-        momentum = from_config(cfg, hyperparam="momentum")
+        momentum = from_config(cfg, hyperparam="momentum", timeline=timeline)
     except ValueError:
         momentum = DEFAULT_MOMENTUM
     return str(cfg["type"]), lr, momentum
@@ -66,7 +71,9 @@ def run_demo(
     Args:
       schedule: one of the demo's schedule names, or ``"all"``.
       schedule_config: optional config (file, inline JSON/YAML, dict) that replaces
-        ``schedule``: train under that one schedule.
+        ``schedule``: train under that one schedule. Step parameters may be given in epochs or
+        as a fraction of the run (``"2 epochs"``, ``"10%"``): they are resolved with the run's
+        own epoch length (``Timeline(steps_per_epoch=..., epochs=epochs)``).
       epochs: passes over the training set.
       batch_size: mini-batch size.
       max_lr: peak learning rate of the demo schedules.
@@ -114,7 +121,10 @@ def run_demo(
     per_epoch = steps_per_epoch(len(data[0]), batch_size)
     total = per_epoch * epochs
     if schedule_config is not None:
-        label, lr, mom = config_schedule(schedule_config)
+        from jaxsched.config.units import Timeline
+
+        timeline = Timeline(steps_per_epoch=per_epoch, epochs=epochs)
+        label, lr, mom = config_schedule(schedule_config, timeline=timeline)
         runs = {label: (lr, mom)}
     else:
         if total < 8:
