@@ -98,23 +98,32 @@ def main(out_path: str) -> None:
     for name, p in params.items():
         out[f"pmap/params/{name}"] = np.asarray(p)  # (devices, ...): every copy
 
-    # --- a sharded sweep: vmap over 64 configurations, the configurations sharded over devices
-    # Auto axes (sharding propagated by XLA): under make_mesh's default Explicit axes a piecewise
-    # schedule's table lookup by sharded indices raises ShardingTypeError (a gather needs an
-    # out_sharding), and a model sharded over explicit axes needs its matmuls' shardings spelt out
-    auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
-    configs = jax.device_put(sp.sweep_configs(), NamedSharding(auto, P("data")))
+    # --- a sharded sweep: vmap over 64 configurations, the configurations sharded over the mesh's
+    # (explicit, make_mesh's default) axis; jit under the mesh, as explicit sharding asks
+    configs = jax.device_put(sp.sweep_configs(), batch)
 
     @jax.jit
     def sweep(peak, warmup, decay):
         counts = jnp.arange(sp.SWEEP_STEPS)
         return jax.vmap(lambda p, w, d: sp.sweep_schedule(p, w, d)(counts))(peak, warmup, decay)
 
-    values = sweep(*configs)
+    with jax.set_mesh(mesh):
+        values = sweep(*configs)
     out["sweep/values"] = np.asarray(values)
     out["sweep/devices"] = np.array(len(values.sharding.device_set))
     out["sweep/shard_rows"] = np.array([s.data.shape[0] for s in values.addressable_shards])
 
+    # --- one schedule on counts sharded over explicit axes, eager and jitted (a piecewise
+    # lookup by sharded indices needs jaxsched's explicit out_sharding: a regression check)
+    counts = jax.device_put(np.arange(sp.SWEEP_STEPS * sp.N_DEVICES, dtype=np.int32), batch)
+    one = sp.sweep_schedule(0.1, 3, 20)
+    out["explicit/eager"] = np.asarray(one(counts))
+    out["explicit/jit"] = np.asarray(jax.jit(one)(counts))
+
+    # Auto axes (sharding propagated by XLA) for the checkpoint run: over explicit axes, the
+    # model's matmuls of a batch-sharded x by a hidden-sharded w1 would need their output
+    # shardings spelt out
+    auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
     checkpoint_round_trip(out, auto, xs, ys)
     np.savez(out_path, **out)
 

@@ -87,3 +87,12 @@ def test_orbax_resume_of_sharded_state_is_bit_exact(devices_run):
         other = key.replace("/full/", "/resumed/")
         assert devices_run[key].dtype == devices_run[other].dtype, key
         np.testing.assert_array_equal(devices_run[other], devices_run[key], err_msg=key)
+
+
+def test_schedule_on_counts_sharded_over_explicit_axes(devices_run):
+    # regression: a piecewise lookup (the warmup/decay join) by counts sharded over explicit mesh
+    # axes raised jax's ShardingTypeError before jaxsched gave the gather an out_sharding
+    counts = jnp.arange(sp.SWEEP_STEPS * sp.N_DEVICES)
+    ref = np.asarray(jax.jit(sp.sweep_schedule(0.1, 3, 20))(counts))
+    for how in ("eager", "jit"):
+        np.testing.assert_allclose(devices_run[f"explicit/{how}"], ref, rtol=1e-6, atol=1e-9, err_msg=how)
