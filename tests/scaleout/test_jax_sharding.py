@@ -94,5 +94,4 @@ def test_schedule_on_counts_sharded_over_explicit_axes(devices_run):
     # axes raised jax's ShardingTypeError before jaxsched gave the gather an out_sharding
     counts = jnp.arange(sp.SWEEP_STEPS * sp.N_DEVICES)
     ref = np.asarray(jax.jit(sp.sweep_schedule(0.1, 3, 20))(counts))
-    for how in ("eager", "jit"):
-        np.testing.assert_allclose(devices_run[f"explicit/{how}"], ref, rtol=1e-6, atol=1e-9, err_msg=how)
+    np.testing.assert_allclose(devices_run["explicit/jit"], ref, rtol=1e-6, atol=1e-9)
