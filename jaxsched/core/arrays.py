@@ -287,8 +287,26 @@ def take(xp: Any, x: Any, idx: Any) -> Any:
     """``x[idx]`` for a 1-D ``x`` and an index array of any shape."""
     shape = tuple(idx.shape)
     flat = xp.reshape(idx, (-1,))
-    out = xp.take(x, flat, axis=0)
+    sharding = _explicit_sharding(flat) if is_jax_namespace(xp) else None
+    if sharding is not None:
+        # indices sharded over explicit mesh axes (the default of jax.make_mesh): a gather
+        # from an unsharded table needs its output sharding spelt out (else ShardingTypeError)
+        out = x.at[flat].get(mode="fill", out_sharding=sharding)
+    else:
+        out = xp.take(x, flat, axis=0)
     return xp.reshape(out, shape + tuple(x.shape[1:]))
+
+
+def _explicit_sharding(x: Any) -> Any:
+    """The sharding of a JAX array or tracer typed over a non-empty mesh, else None."""
+    import jax
+
+    typeof = getattr(jax, "typeof", None)
+    sharding = getattr(typeof(x), "sharding", None) if typeof is not None else None
+    mesh = getattr(sharding, "mesh", None)
+    if mesh is None or getattr(mesh, "empty", True):
+        return None
+    return sharding
 
 
 def module_loaded(name: str) -> bool:
