@@ -1,17 +1,20 @@
-"""The eager fast path of ``schedule(count)``: one compiled evaluator per schedule structure.
+"""The eager fast path of ``schedule(count)``: a compiled evaluator per schedule.
 
 Outside a trace (a concrete count and concrete hyperparameters), ``schedule(count)`` would run
 the formula op by op, each ``jax.numpy`` call a separate dispatch: about a millisecond for a
-warmup+cosine, which a training loop that logs its learning rate pays every step. Instead the
-schedule's leaves are converted to device arrays once (cached on the schedule object, per
-precision mode) and passed, with the count, to a function compiled once per pytree structure
-(the static options and the kinds of leaves). A new value of a hyperparameter therefore never
-recompiles, and a call is one dispatch of a compiled program.
+warmup+cosine, which a training loop that logs its learning rate pays every step. Instead,
+from the third call of a schedule on, the call runs ``jax.jit(schedule)``: the schedule's own
+program, compiled once, with its hyperparameters as constants, exactly as it is inlined in a
+user's jitted train step. An eager value is therefore bit-identical to the value the train step
+uses, and a call is one dispatch of a compiled program. (Equal schedules share the
+compilation; a schedule with new hyperparameter values compiles once, on its third call. A
+sweep that changes hyperparameters every call should pass the schedule as an argument of a
+jitted function instead, where its leaves are traced.)
 
 Inside a trace (``jit``, ``vmap``, ``grad``) ``schedule(count)`` is inlined as before. Anything
-the fast path cannot take unchanged (a user function inside the schedule, a count that is not
-a number or array, a value outside the int32 range without x64) falls back to the op-by-op
-path, which gives the same values and raises the same errors.
+the compiled program cannot take (a user function that is not traceable, a count that is not a
+number or array, an integer beyond int32 without x64) falls back to the op-by-op path, which
+gives the same values and raises the same errors.
 """
 
 from __future__ import annotations
@@ -20,123 +23,65 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["call"]
+__all__ = ["call", "WARM_CALLS"]
+
+#: Eager calls of one schedule served op by op before it is compiled: a one-off call (a plot,
+#: a test) never pays for a compilation; a loop that calls again and again does, once.
+WARM_CALLS = 2
 
 _CACHE = "_jaxsched_eager"
 _INT32 = np.iinfo(np.int32)
-_SCALARS = (int, float, np.integer, np.floating)
+_NUMBERS = (int, float, np.integer, np.floating)
 
 
-def _device_leaf(x: Any, x64: bool) -> Any:
-    """``x`` as a device array of the dtype the op-by-op path would give it, or None."""
-    import jax.numpy as jnp
-
-    if isinstance(x, bool) or isinstance(x, np.bool_):
-        return None
-    if isinstance(x, (int, np.integer)) or (isinstance(x, np.ndarray) and x.dtype.kind in "iu"):
-        arr = np.asarray(x)
-        if not x64 and arr.size and (arr.min() < _INT32.min or arr.max() > _INT32.max):
-            return None
-        return jnp.asarray(arr, jnp.int64 if x64 else jnp.int32)
-    if isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
-        return jnp.asarray(np.asarray(x, np.float64), jnp.float64 if x64 else jnp.float32)
-    import jax
-
-    if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer):
-        return x
-    return None
-
-
-#: Calls of one structure served op by op before it is compiled: a one-off call (a plot, a
-#: test) never pays for a compilation; a loop that calls again and again does, once.
-WARM_CALLS = 2
-_CALLS: dict[Any, int] = {}
-
-
-def _prepared(schedule: Any, x64: bool) -> tuple | None:
-    """(compiled evaluator, device leaves) of ``schedule`` for this precision mode, or None.
-
-    None while the structure is not yet warm, or for good when the fast path cannot take this
-    schedule. Cached on the schedule object once built.
-    """
-    cache = schedule.__dict__.get(_CACHE)
-    if cache is None:
-        cache = {}
-        object.__setattr__(schedule, _CACHE, cache)
-    if x64 in cache:
-        return cache[x64]
-    import jax
-
-    leaves, treedef = jax.tree_util.tree_flatten(schedule)
-    key = (treedef, x64)
-    calls = _CALLS.get(key, 0)
-    if calls < WARM_CALLS:
-        _CALLS[key] = calls + 1
-        return None
-    out: tuple | None = None
-    if not _holds_function(schedule):
-        converted = [_device_leaf(x, x64) for x in leaves]
-        if all(c is not None for c in converted):
-            out = (_evaluator(treedef), tuple(converted))
-    cache[x64] = out
-    return out
-
-
-def _holds_function(schedule: Any) -> bool:
-    from jaxsched.core.schedule import Schedule
-
-    if schedule._function_fields:
-        return True
-    for name in schedule._child_fields:
-        child = getattr(schedule, name)
-        kids = child if isinstance(child, tuple) else (child,)
-        if any(isinstance(k, Schedule) and _holds_function(k) for k in kids):
-            return True
-    return False
-
-
-_BY_STRUCTURE: dict[Any, Any] = {}  # treedef -> jitted evaluator of (leaves, count)
-
-
-def _evaluator(treedef: Any) -> Any:
-    fn = _BY_STRUCTURE.get(treedef)
-    if fn is None:
-        import jax
-        import jax.numpy as jnp
-
-        def run(leaves: tuple, count: Any) -> Any:
-            return jax.tree_util.tree_unflatten(treedef, leaves).evaluate(count, jnp)
-
-        fn = _BY_STRUCTURE[treedef] = jax.jit(run)
-    return fn
-
-
-def _concrete_count(count: Any) -> bool:
-    if isinstance(count, bool):
+def _concrete_count(count: Any, x64: bool) -> bool:
+    if isinstance(count, (bool, np.bool_)):
         return False
-    if isinstance(count, _SCALARS):
+    if isinstance(count, _NUMBERS):
         if isinstance(count, (int, np.integer)):
-            return _INT32.min <= int(count) <= _INT32.max
+            return x64 or _INT32.min <= int(count) <= _INT32.max
         return bool(np.isfinite(count))
     if isinstance(count, np.ndarray):
-        return count.dtype.kind in "iuf"
+        if count.dtype.kind == "f":
+            return True
+        if count.dtype.kind not in "iu":
+            return False
+        return x64 or not count.size or (_INT32.min <= count.min() and count.max() <= _INT32.max)
     import jax
 
     return isinstance(count, jax.Array) and not isinstance(count, jax.core.Tracer)
 
 
+def _concrete_leaves(schedule: Any) -> bool:
+    import jax
+
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(schedule))
+
+
 def call(schedule: Any, count: Any) -> Any:
-    """``schedule(count)`` through the compiled evaluator, or None when it does not apply."""
-    if not _concrete_count(count):
-        return None
+    """``schedule(count)`` through its compiled program, or None when that does not apply."""
     import jax
 
     x64 = bool(jax.config.jax_enable_x64)
-    prepared = _prepared(schedule, x64)
-    if prepared is None:
+    if not _concrete_count(count, x64):
         return None
-    fn, leaves = prepared
-    if isinstance(count, np.ndarray) and count.dtype.kind in "iu" and not x64 and count.size and (
-            count.min() < _INT32.min or count.max() > _INT32.max):
+    cache = schedule.__dict__.get(_CACHE)
+    if cache is None:
+        cache = {"calls": 0}
+        object.__setattr__(schedule, _CACHE, cache)
+    if cache["calls"] < WARM_CALLS:
+        cache["calls"] += 1
         return None
-    return fn(leaves, count)
+    fn = cache.get(x64)
+    if fn is None:
+        if x64 in cache or not _concrete_leaves(schedule):
+            cache[x64] = False  # never: traced hyperparameters
+            return None
+        fn = cache[x64] = jax.jit(schedule)
+    elif fn is False:
+        return None
+    try:
+        return fn(count)
+    except Exception:  # not traceable (a user function), or a bad count: the op-by-op path
+        cache[x64] = False  # decides, with its own error
+        return None

@@ -126,8 +126,9 @@ class Schedule:
         """Evaluate with ``jax.numpy`` (jit-able); a strong-typed float array.
 
         Inside a trace the formula is inlined. Outside one (a concrete count, as when a
-        training loop logs its learning rate), the call runs a program compiled once per
-        schedule structure (:mod:`jaxsched.core.eager`): the same values, one dispatch.
+        training loop logs its learning rate), from its third call on a schedule runs its own
+        compiled program (:mod:`jaxsched.core.eager`): the values a jitted train step uses, in
+        one dispatch.
         """
         out = eager.call(self, count)
         if out is not None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_pair, interpolate
+from jaxsched.core.numerics import cosine_interpolate, cosine_pair, interpolate, known_to_equal
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.sequence import boundary_list, join_schedules
@@ -35,6 +35,8 @@ class Cosine(Schedule):
         total = c.as_float(decay_steps)
         elapsed = xp.minimum(c.t, total)
         remaining = xp.maximum(total - c.t, c.const(0.0))  # exact: D - min(t, D)
+        if known_to_equal(self.exponent, 1.0):  # optax's default: one sine, no power
+            return cosine_interpolate(c, init_value, end_value, elapsed, remaining, total)
         left, done = cosine_pair(c, elapsed, remaining, total)
         return interpolate(c, init_value, end_value, left, done, exponent)
 

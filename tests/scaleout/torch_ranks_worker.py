@@ -119,7 +119,7 @@ def main(rank: int, world: int, port: int, outdir: str) -> None:
     resumed_seen: list = []
     train(model, opt, sched, RESUME_AT, STEPS, resumed_seen)
     out["resume/resumed_seen"] = np.array(first_seen + resumed_seen)
-    out["resume/scale"] = np.array(sched._plateau_factor())
+    out["resume/scale"] = np.array(sched._plateau_factors())
     for k, v in params_of(model).items():
         out[f"resume/resumed/{k}"] = v
 
