@@ -12,6 +12,7 @@ serialise cleanly); concrete arrays are checked elementwise and kept as arrays.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -30,13 +31,46 @@ __all__ = [
 ]
 
 
+#: The exact types of plain Python numbers, which take the fast path of every check: no NumPy
+#: array, no JAX import (bool is a subclass of int, not one of these types, so it never does).
+_PLAIN = (int, float)
+
+#: ``jax.core.Tracer``, looked up once (``None`` until the first check of a non-plain value;
+#: ``False`` when JAX is not installed).
+_tracer_type: Any = None
+
+
 def is_traced(x: Any) -> bool:
     """True for a JAX tracer (a value inside ``jit``/``vmap``/``grad`` that cannot be checked)."""
-    try:
-        import jax
-    except ImportError:  # pragma: no cover
+    global _tracer_type
+    if type(x) in _PLAIN:
         return False
-    return isinstance(x, jax.core.Tracer)
+    if _tracer_type is None:
+        try:
+            import jax
+        except ImportError:  # pragma: no cover
+            _tracer_type = False
+        else:
+            _tracer_type = jax.core.Tracer
+    return _tracer_type is not False and isinstance(x, _tracer_type)
+
+
+def _plain_range(name: str, x: int | float, ge: Any, gt: Any, le: Any, lt: Any, hint: str) -> None:
+    """:func:`_check_range` for a Python ``int`` or ``float``, with the same messages.
+
+    ``math.isfinite`` raises the same ``OverflowError`` as NumPy's float64 conversion for an
+    integer too large for a float; the bounds compare exactly.
+    """
+    if not math.isfinite(x):
+        raise ValueError(f"`{name}` must be finite, got {float(x)!r}{hint}")
+    if ge is not None and not x >= ge:
+        raise ValueError(f"`{name}` must be >= {ge!r}, got {x!r}{hint}")
+    if gt is not None and not x > gt:
+        raise ValueError(f"`{name}` must be > {gt!r}, got {x!r}{hint}")
+    if le is not None and not x <= le:
+        raise ValueError(f"`{name}` must be <= {le!r}, got {x!r}{hint}")
+    if lt is not None and not x < lt:
+        raise ValueError(f"`{name}` must be < {lt!r}, got {x!r}{hint}")
 
 
 def _describe(x: Any) -> str:
@@ -113,6 +147,9 @@ def real(
       TypeError: ``x`` is not a real number (a bool, a string, ``None``, ...).
       ValueError: ``x`` is NaN, infinite or out of bounds.
     """
+    if type(x) in _PLAIN:
+        _plain_range(name, x, ge, gt, le, lt, hint)
+        return x
     if x is None:
         if allow_none:
             return None
@@ -151,6 +188,13 @@ def integer(
 
     Integral floats such as ``1000.0`` are accepted and returned as ``int``.
     """
+    if type(x) in _PLAIN:
+        _plain_range(name, x, ge, gt, None, None, hint)
+        if type(x) is int:
+            return x
+        if not x.is_integer():
+            raise ValueError(f"`{name}` must be an integer, got {x!r}{hint}")
+        return int(x)
     if x is None and allow_none:
         return None
     if is_traced(x):
@@ -205,6 +249,8 @@ def sorted_steps(
     the traced array unchanged. Elements may individually be tracers; the result is then a JAX
     array built with ``jnp.stack``.
     """
+    if type(xs) in (list, tuple) and all(type(x) in _PLAIN for x in xs):
+        return _plain_sorted_steps(name, xs, length, strict, hint)
     if is_traced(xs):
         return xs
     if isinstance(xs, (str, bytes)) or not (
@@ -224,6 +270,23 @@ def sorted_steps(
 
         return jnp.stack([jnp.asarray(v) for v in items]) if items else jnp.zeros((0,), jnp.int32)
     vals = [steps(f"{name}[{i}]", v, hint=hint) for i, v in enumerate(items)]
+    return _sorted_array(name, vals, strict, hint)
+
+
+def _plain_sorted_steps(
+    name: str, xs: list | tuple, length: int | None, strict: bool, hint: str
+) -> np.ndarray:
+    """:func:`sorted_steps` for a list or tuple of Python ``int``/``float``: the same checks
+    and messages, one array built at the end."""
+    if length is not None and len(xs) != length:
+        raise ValueError(f"`{name}` must have {length} entries, got {len(xs)}{hint}")
+    for i, x in enumerate(xs):
+        _plain_range(f"{name}[{i}]", x, 0, None, None, None, hint)
+    return _sorted_array(name, list(xs), strict, hint)
+
+
+def _sorted_array(name: str, vals: list, strict: bool, hint: str) -> np.ndarray:
+    """Check that checked scalar step counts are sorted; int64 when all are ints, else float64."""
     for i in range(1, len(vals)):
         if vals[i] < vals[i - 1] or (strict and vals[i] == vals[i - 1]):
             order = "strictly increasing" if strict else "sorted in non-decreasing order"

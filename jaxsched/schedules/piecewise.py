@@ -271,24 +271,30 @@ def piecewise_interpolate_schedule(
 def _onecycle_pieces(keys: list[Any], scales: list[Any]) -> tuple[Any, Any]:
     """optax builds a dict ``{key: scale}``: equal keys overwrite, keeping the later scale.
 
-    Keeping every key and replacing a scale by 1 where the next key is equal gives the same
-    accumulated values, and works for traced keys too.
+    Here every key is kept, so the number of pieces never depends on the values (concrete and
+    traced hyperparameters give one tree structure, with no Python branch on a value). In a run
+    of equal keys the first takes the run's last scale and the others scale by 1: the pieces
+    between equal knots have zero length and are never active (the count lands after every
+    equal knot), and the accumulated values at the remaining knots are optax's.
     """
+    out = list(scales)
     if not any(v.is_traced(x) for x in keys + scales):
-        merged: dict[int, Any] = {}
-        for k, s in zip(keys, scales):
-            merged[k] = s
-        ks = sorted(merged)
-        return ks, [merged[k] for k in ks]
+        for i in range(len(keys) - 2, -1, -1):
+            if keys[i] == keys[i + 1]:
+                out[i], out[i + 1] = out[i + 1], 1.0
+        return keys, out
     import jax.numpy as jnp
 
     ks = jnp.stack([jnp.asarray(k) for k in keys])
-    ss = jnp.stack([jnp.asarray(s, dtype=jnp.result_type(float)) for s in scales])
-    same_as_next = jnp.concatenate([ks[:-1] == ks[1:], jnp.zeros((1,), bool)])
-    return ks, jnp.where(same_as_next, 1.0, ss)
+    out = [jnp.asarray(s, dtype=jnp.result_type(float)) for s in out]
+    for i in range(len(keys) - 2, -1, -1):  # over positions, not values: a fixed unrolled loop
+        same = ks[i] == ks[i + 1]
+        out[i], out[i + 1] = jnp.where(same, out[i + 1], out[i]), jnp.where(same, 1.0, out[i + 1])
+    return ks, jnp.stack(out)
 
 
 def _floor_mul(pct: Any, total: Any) -> Any:
+    """``floor(pct * total)`` as a step count: a Python int when both are concrete."""
     if v.is_traced(pct) or v.is_traced(total):
         import jax.numpy as jnp
 

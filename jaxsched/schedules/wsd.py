@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -96,8 +97,19 @@ def _concrete(*xs: Any) -> bool:
     return not any(v.is_traced(x) for x in xs)
 
 
+def _plain(*xs: Any) -> bool:
+    """All Python ``int``/``float``: checked with Python arithmetic, no NumPy array."""
+    return all(type(x) in (int, float) for x in xs)
+
+
 def _le(a: Any, b: Any) -> bool:
+    if _plain(a, b):
+        return a <= b
     return bool(np.all(np.asarray(a) <= np.asarray(b)))
+
+
+def _add(a: Any, b: Any) -> Any:
+    return a + b if _plain(a, b) else np.asarray(a) + b
 
 
 @register("warmup_stable_decay")
@@ -219,7 +231,7 @@ def warmup_stable_decay(
     s = v.steps("decay_start", decay_start, allow_none=True)
     f = v.real("decay_fraction", decay_fraction, ge=0, le=1, allow_none=True)
     fits = " (the warmup comes first and the decay ends at `total_steps`)"
-    if d is not None and _concrete(n, w, d) and not _le(np.asarray(w) + d, n):
+    if d is not None and _concrete(n, w, d) and not _le(_add(w, d), n):
         raise ValueError(
             f"`decay_steps` must be <= `total_steps` - `warmup_steps` = {n - w!r}, got {d!r}{fits}"
         )
@@ -229,9 +241,12 @@ def warmup_stable_decay(
             f"got {s!r}{fits}"
         )
     if f is not None and _concrete(n, w, f):
-        steps = np.floor(np.asarray(f, dtype=np.float64) * n + 0.5)
-        steps = float(steps) if steps.ndim == 0 else steps
-        if not _le(np.asarray(w) + steps, n):
+        if _plain(f, n):
+            steps = float(math.floor(f * n + 0.5))
+        else:
+            steps = np.floor(np.asarray(f, dtype=np.float64) * n + 0.5)
+            steps = float(steps) if steps.ndim == 0 else steps
+        if not _le(_add(w, steps), n):
             raise ValueError(
                 f"`decay_fraction` must leave room for the warmup: round({f!r} * {n!r}) = "
                 f"{steps!r} decay steps + {w!r} warmup steps > `total_steps` {n!r}{fits}"

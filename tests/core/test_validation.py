@@ -157,3 +157,59 @@ def test_traced_values_are_not_checked():
     # a negative traced decay_steps cannot be checked at construction: no error, finite values
     out = jax.jit(lambda d: jaxsched.cosine_decay_schedule(1.0, d)(jnp.arange(5)))(-3)
     assert np.all(np.isfinite(np.asarray(out)))
+
+
+@pytest.mark.parametrize(
+    "x, kw",
+    [
+        (NAN, {}), (INF, {}), (-INF, {"ge": 0}), (-3, {"gt": 0}), (-0.5, {"ge": 0}), (2, {"le": 1}),
+        (1.0, {"lt": 1}), (0, {"gt": 0}), (5, {"ge": 0, "le": 3}),
+    ],
+)
+def test_plain_number_fast_path_same_messages(x, kw):
+    """Python int/float take a fast path: same checks and messages as NumPy scalars."""
+    from jaxsched.core import validate as v
+
+    np_x = np.float64(x) if isinstance(x, float) else np.int64(x)
+    with pytest.raises(ValueError) as plain:
+        v.real("lr", x, **kw)
+    with pytest.raises(ValueError) as numpy_:
+        v.real("lr", np_x, **kw)
+    assert str(plain.value) == str(numpy_.value)
+
+
+def test_plain_number_fast_path_values_and_integers():
+    from jaxsched.core import validate as v
+
+    assert v.real("lr", 3, ge=0) == 3 and type(v.real("lr", 3)) is int
+    assert v.real("lr", 0.5, gt=0, lt=1) == 0.5
+    assert v.integer("n", 1000.0) == 1000 and type(v.integer("n", 1000.0)) is int
+    with pytest.raises(ValueError, match=r"`n` must be an integer, got 1.5"):
+        v.integer("n", 1.5)
+    with pytest.raises(ValueError, match=r"`n` must be > 0, got 0"):
+        v.integer("n", 0, gt=0)
+    with pytest.raises(TypeError, match="bool"):
+        v.real("lr", True)
+    with pytest.raises(OverflowError):
+        v.real("lr", 10**400)
+    b = v.sorted_steps("b", [1, 2, 2])
+    assert b.dtype == np.int64 and b.tolist() == [1, 2, 2]
+    assert v.sorted_steps("b", (1, 2.5)).dtype == np.float64
+    with pytest.raises(ValueError, match=r"`b\[1\]` must be >= 0, got -1"):
+        v.sorted_steps("b", [1, -1])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        v.sorted_steps("b", [1, 1], strict=True)
+    with pytest.raises(ValueError, match="must have 3 entries, got 2"):
+        v.sorted_steps("b", [1, 2], length=3)
+
+
+def test_everyday_constructors_build_no_arrays_for_plain_numbers(monkeypatch):
+    """Validation of plain Python numbers makes no NumPy array (the construction fast path)."""
+    calls = []
+    real_asarray = np.asarray
+    monkeypatch.setattr(np, "asarray", lambda *a, **k: calls.append(a) or real_asarray(*a, **k))
+    jaxsched.cosine_decay_schedule(1e-3, 10000)
+    jaxsched.linear_schedule(1e-3, 0.0, 1000)
+    jaxsched.exponential_decay(1e-3, 100, 0.9, staircase=True)
+    jaxsched.warmup_stable_decay(1e-3, 10000, 100, decay_fraction=0.1)
+    assert calls == []

@@ -1,0 +1,92 @@
+"""optax's one-cycle pair (``linear_onecycle_schedule``, ``cosine_onecycle_schedule``):
+every numeric hyperparameter traceable, and a tree structure that does not depend on values.
+
+Expected values come from live optax (0.2.8); the wider optax parity sweep lives in
+``tests/core/test_optax_parity.py``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from schedule_checks import assert_traceable, host
+
+import jaxsched
+
+LINEAR = dict(transition_steps=100, peak_value=1.0)
+COSINE = dict(transition_steps=100, peak_value=1.0)
+
+
+@pytest.mark.parametrize(
+    "build, kwargs, name, vals",
+    [
+        (jaxsched.linear_onecycle_schedule, LINEAR, "pct_start", [0.2, 0.3, 0.5]),
+        (jaxsched.linear_onecycle_schedule, LINEAR, "pct_final", [0.6, 0.85, 1.0]),
+        (jaxsched.linear_onecycle_schedule, LINEAR, "peak_value", [0.5, 2.0]),
+        (jaxsched.linear_onecycle_schedule, LINEAR, "div_factor", [10.0, 25.0]),
+        (jaxsched.linear_onecycle_schedule, LINEAR, "final_div_factor", [1e2, 1e4]),
+        (jaxsched.linear_onecycle_schedule, LINEAR, "transition_steps", [100, 150]),
+        (jaxsched.cosine_onecycle_schedule, COSINE, "pct_start", [0.0, 0.25, 0.3, 1.0]),
+        (jaxsched.cosine_onecycle_schedule, COSINE, "peak_value", [0.5, 2.0]),
+        (jaxsched.cosine_onecycle_schedule, COSINE, "div_factor", [10.0, 25.0]),
+        (jaxsched.cosine_onecycle_schedule, COSINE, "final_div_factor", [1e2, 1e4]),
+        (jaxsched.cosine_onecycle_schedule, COSINE, "transition_steps", [100, 150]),
+    ],
+    ids=lambda x: x if isinstance(x, str) else None,
+)
+def test_traceable(build, kwargs, name, vals):
+    assert_traceable(build, kwargs, name, vals)
+
+
+@pytest.mark.parametrize(
+    "ps, pf", [(0.3, 0.85), (0.5, 0.5), (0.0, 0.85), (0.3, 1.0), (0.0, 0.0), (1.0, 1.0)]
+)
+def test_linear_structure_independent_of_values(ps, pf):
+    """Coinciding knots (optax's dict merges them) keep the number of pieces: one structure."""
+    s = jaxsched.linear_onecycle_schedule(100, 1.0, ps, pf)
+    ref = jaxsched.linear_onecycle_schedule(100, 1.0)
+    assert jax.tree_util.tree_structure(s) == jax.tree_util.tree_structure(ref)
+    assert [np.shape(x) for x in jax.tree_util.tree_leaves(s)] == [
+        np.shape(x) for x in jax.tree_util.tree_leaves(ref)
+    ]
+    counts = np.arange(0, 111)
+    expect = np.asarray([optax.linear_onecycle_schedule(100, 1.0, ps, pf)(k) for k in counts])
+    np.testing.assert_allclose(host(s, counts), expect, rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("ps", [0.0, 0.3, 1.0])
+def test_cosine_structure_independent_of_values(ps):
+    s = jaxsched.cosine_onecycle_schedule(100, 1.0, ps)
+    ref = jaxsched.cosine_onecycle_schedule(100, 1.0)
+    assert jax.tree_util.tree_structure(s) == jax.tree_util.tree_structure(ref)
+    assert [np.shape(x) for x in jax.tree_util.tree_leaves(s)] == [
+        np.shape(x) for x in jax.tree_util.tree_leaves(ref)
+    ]
+    counts = np.arange(0, 111)
+    expect = np.asarray([optax.cosine_onecycle_schedule(100, 1.0, ps)(k) for k in counts])
+    np.testing.assert_allclose(host(s, counts), expect, rtol=2e-6, atol=1e-7)
+
+
+def test_vmap_matches_optax():
+    """vmap over pct_start and pct_final together, against optax one value at a time."""
+    ps = jnp.asarray([0.1, 0.3, 0.5, 0.5])
+    pf = jnp.asarray([0.85, 0.85, 0.5, 1.0])
+    counts = jnp.arange(0, 120, dtype=jnp.int32)
+    out = jax.vmap(lambda a, b: jax.vmap(jaxsched.linear_onecycle_schedule(100, 1e-2, a, b))(counts))(
+        ps, pf
+    )
+    for row, a, b in zip(np.asarray(out), np.asarray(ps), np.asarray(pf)):
+        sched = optax.linear_onecycle_schedule(100, 1e-2, float(a), float(b))
+        expect = np.asarray([sched(int(k)) for k in counts])
+        np.testing.assert_allclose(row, expect, rtol=3e-6, atol=1e-9)
+
+
+def test_concrete_jax_scalars():
+    """Concrete JAX scalars (outside any trace) are accepted like Python numbers."""
+    s = jaxsched.linear_onecycle_schedule(100, 1.0, jnp.float32(0.25), jnp.float32(0.75))
+    assert s == jaxsched.linear_onecycle_schedule(100, 1.0, 0.25, 0.75)
+    c = jaxsched.cosine_onecycle_schedule(jnp.int32(100), 1.0, jnp.float32(0.25))
+    assert c == jaxsched.cosine_onecycle_schedule(100, 1.0, 0.25)
