@@ -10,9 +10,9 @@ Usage (``jaxsched SUBCOMMAND --help`` shows each one's flags and examples)::
 
 A CONFIG is a file (.json, .yaml/.yml, or a whole DeepSpeed config), an inline JSON mapping,
 or a schedule NAME followed by ``KEY=VALUE`` words (see :mod:`jaxsched.cli.configs`). User
-mistakes (unknown name, bad parameter, missing file, bad flag) print one line on stderr naming
-the problem and the closest valid choices, and exit with status 2; ``--debug`` (anywhere on the
-command line) shows the traceback.
+mistakes (unknown name, bad parameter, missing file, bad flag, a request too large to compute,
+print or draw) print one line on stderr naming the problem and the closest valid choices, and
+exit with status 2; ``--debug`` (anywhere on the command line) shows the traceback.
 """
 
 from __future__ import annotations
@@ -24,13 +24,23 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from jaxsched.cli.argtypes import integer, positive_float
+from jaxsched.cli.argtypes import MAX_DPI, MAX_PLOT_STEPS, MAX_SHOW_STEPS, MAX_STEP, integer, positive_float
 from jaxsched.config.names import did_you_mean
 from jaxsched.core.optional import MissingPackageError, missing_message
 
 __all__ = ["main", "build_parser"]
 
 _USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError)
+#: What a request too large (a number, a nesting, a table or a picture) raises: the user's to fix.
+_TOO_LARGE = {
+    OverflowError: "a number is too large to compute with",
+    RecursionError: "the input is nested too deeply",
+    MemoryError: "the request needs more memory than there is",
+}
+_TOO_LARGE_HINT = (f"steps and step counts must be at most {MAX_STEP:_}, `show` prints at most "
+                   f"{MAX_SHOW_STEPS:_} steps and `plot` draws at most {MAX_PLOT_STEPS:_}")
+#: The longest error line printed (a safety net: messages show values shortened already).
+_MAX_LINE = 1000
 _DELEGATED = {  # subcommand -> (module, what, pip extra)
     "lr-find": ("jaxsched.cli.lr_find", "the LR range test", "demo"),
     "demo": ("jaxsched.cli.demo", "the demo", "demo"),
@@ -87,6 +97,8 @@ _CONFIG_HELP = """CONFIG is one of:
   NAME KEY=VALUE ...     cosine_decay init_value=0.1 decay_steps=100
 VALUEs are JSON when they parse (0.1, [30,60], true), else strings (anneal_strategy=linear).
 Step parameters accept time units ("2 epochs", "10%") with --steps-per-epoch / --total-steps.
+Limits: config files and inline configs up to 1 MiB, nested up to 64 levels, integers within
+int64 (jaxsched.config.limits); step counts and steps up to 10**15.
 """
 _SHOW_EPILOG = _CONFIG_HELP + """
 examples:
@@ -112,11 +124,13 @@ def _add_config_arguments(p: argparse.ArgumentParser, many: bool) -> None:
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of a NAME config (repeatable; one NAME only)")
     p.add_argument("--num-steps", type=integer(), metavar="N",
-                   help="optimizer updates 0..N-1 (default: inferred from the phases)")
+                   help="optimizer updates 0..N-1 (default: inferred from the phases; at most "
+                   + (f"{MAX_PLOT_STEPS:_} for plot)" if many else f"{MAX_STEP:_})"))
     # a group title is printed as is (only help strings are %-formatted): one % sign
     units = p.add_argument_group("time units in step parameters (\"2 epochs\", \"10%\")")
     units.add_argument("--steps-per-epoch", type=integer(), metavar="N")
-    units.add_argument("--epochs", type=positive_float(), metavar="E")
+    units.add_argument("--epochs", type=positive_float(), metavar="E",
+                       help=f"epochs in the run (at most {MAX_STEP:_}, as are the step counts)")
     units.add_argument("--total-steps", type=integer(), metavar="N",
                        help="steps in the run (also the default --num-steps)")
     units.add_argument("--grad-accum", type=integer(), metavar="A",
@@ -154,7 +168,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        formatter_class=_FORMAT)
     _add_config_arguments(p, many=False)
     p.add_argument("--steps", metavar="LIST",
-                   help="steps to print: 0,10,100 and/or START:STOP[:STEP] ranges")
+                   help="steps to print: 0,10,100 and/or START:STOP[:STEP] ranges (at most "
+                   f"{MAX_SHOW_STEPS:_} steps, each at most {MAX_STEP:_})")
     p.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
     _add_debug(p)
     p.set_defaults(_func=cmd_show)
@@ -170,7 +185,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--title", help="the plot title")
     p.add_argument("--no-momentum", action="store_true", help="do not draw momentum curves")
     p.add_argument("--no-phases", action="store_true", help="do not mark phase boundaries")
-    p.add_argument("--dpi", type=integer(), default=100, help="PNG resolution (default 100)")
+    p.add_argument("--dpi", type=integer(maximum=MAX_DPI), default=100,
+                   help=f"PNG resolution (default 100, at most {MAX_DPI})")
     _add_debug(p)
     p.set_defaults(_func=cmd_plot)
 
@@ -263,6 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error_line(f"{sub_prog}: error: {_one_line(exc)}")
         return 2
+    except (OverflowError, RecursionError, MemoryError) as exc:  # a request too large
+        if args.debug:
+            raise
+        what = next(text for kind, text in _TOO_LARGE.items() if isinstance(exc, kind))
+        detail = f" ({_one_line(exc)})" if str(exc) else ""
+        _error_line(f"{sub_prog}: error: {what}{detail}; {_TOO_LARGE_HINT}")
+        return 2
     except ImportError as exc:  # e.g. YAML without PyYAML, plots without matplotlib
         if args.debug:
             raise
@@ -277,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _one_line(exc: BaseException) -> str:
     text = str(exc) if not isinstance(exc, OSError) or not exc.filename else (
         f"{exc.strerror or exc}: {exc.filename!r}")
-    return " ".join(text.split()) or type(exc).__name__
+    line = " ".join(text.split()) or type(exc).__name__
+    return line if len(line) <= _MAX_LINE else f"{line[:_MAX_LINE - 30]}... ({len(line)} characters)"
 
 
 def _options(parser: argparse.ArgumentParser, command: str) -> list[str]:

@@ -248,20 +248,25 @@ def _timeline(args: Any) -> Any:
 
 
 def _horizon(args: Any, schedules: list[Any], labels: list[str]) -> int:
+    from jaxsched.cli.argtypes import MAX_STEP
     from jaxsched.plotting import infer_num_steps
 
     if args.num_steps is not None:
         return args.num_steps
     timeline = _timeline(args)
     if timeline is not None and getattr(timeline, "total_steps", None):
-        return int(timeline.total_steps)
-    found = [h for h in (infer_num_steps(s) for s in schedules) if h is not None]
-    if not found:
-        raise ValueError(
-            f"cannot infer how many steps {', '.join(labels)} run(s) (no phase ends); pass "
-            "--num-steps N (or --steps for show)"
-        )
-    return max(found)
+        horizon, where = int(timeline.total_steps), "the run's total steps (--total-steps/--epochs)"
+    else:
+        found = [h for h in (infer_num_steps(s) for s in schedules) if h is not None]
+        if not found:
+            raise ValueError(
+                f"cannot infer how many steps {', '.join(labels)} run(s) (no phase ends); pass "
+                "--num-steps N (or --steps for show)"
+            )
+        horizon, where = max(found), "the steps inferred from the phases"
+    if horizon > MAX_STEP:
+        raise ValueError(f"{where}, {float(horizon):.3g}, exceed {MAX_STEP:_}; pass --num-steps N")
+    return horizon
 
 
 def _load_one(args: Any) -> tuple[CliConfig, Any, Any]:
@@ -345,6 +350,7 @@ def _flag_names(message: str) -> str:
 
 def cmd_plot(args: Any) -> int:
     """``jaxsched plot CONFIG... -o FILE [--num-steps N] [--log] [--labels ...]``."""
+    from jaxsched.cli.argtypes import MAX_PLOT_STEPS
     from jaxsched.plotting import _check_path, plot
 
     _check_path(args.output, name="-o/--output")  # a bad suffix fails before any work
@@ -360,6 +366,11 @@ def cmd_plot(args: Any) -> int:
     timeline = _timeline(args)
     built = [build(c, timeline) for c in configs]
     num_steps = _horizon(args, [b[0] for b in built], labels)
+    if num_steps > MAX_PLOT_STEPS:
+        raise ValueError(
+            f"plot draws at most {MAX_PLOT_STEPS:_} steps, got {num_steps:_}; pass a smaller "
+            "--num-steps N (the first N updates are drawn)"
+        )
     try:
         fig = plot({lab: b for lab, b in zip(labels, built)}, num_steps, momentum=not args.no_momentum,
                    phases=not args.no_phases, log=args.log, title=args.title, path=args.output,

@@ -81,7 +81,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
                     "... (a file or an inline JSON config carries its own params)"
                 )
             key, _, value = token.partition("=")
-            out[-1].config["params"][key.strip()] = literal(value)
+            out[-1].config["params"][key.strip()] = literal(value, f"`{key.strip()}`")
         elif token in names:
             out.append(CliConfig(token, token, {"type": token, "params": {}}))
             named = True
@@ -97,7 +97,7 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
                 raise ValueError(f"-p/--param takes KEY=VALUE, got {item!r}")
-            out[0].config["params"][key.strip()] = literal(value)
+            out[0].config["params"][key.strip()] = literal(value, f"`{key.strip()}`")
     labels = [c.label for c in out]
     for i, c in enumerate(out):
         if labels.count(c.label) > 1:
@@ -120,29 +120,47 @@ def build(config: CliConfig, timeline: Any = None) -> tuple[Any, Any]:
 def parse_steps(text: str) -> list[int]:
     """Steps from ``"0,10,100"`` and/or ranges ``"START:STOP[:STEP]"`` (STOP excluded).
 
+    Raises:
+      ValueError: a malformed step, a negative step, a step over
+        :data:`~jaxsched.cli.argtypes.MAX_STEP`, or over
+        :data:`~jaxsched.cli.argtypes.MAX_SHOW_STEPS` steps in all (counted before any is made).
+
     Example:
       >>> parse_steps("0,5,10:40:10")
       [0, 5, 10, 20, 30]
     """
+    from jaxsched.cli.argtypes import MAX_SHOW_STEPS, MAX_STEP
+    from jaxsched.core.validate import describe
+
     steps: list[int] = []
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
         try:
+            if len(part) > 50:  # no step of at most MAX_STEP is written this long
+                raise ValueError
             if ":" in part:
                 bits = [int(b) for b in part.split(":")]
                 if len(bits) not in (2, 3) or (len(bits) == 3 and bits[2] <= 0):
                     raise ValueError
-                steps.extend(range(*bits))
+                span = range(*bits)
             else:
-                steps.append(int(part))
+                span = range(int(part), int(part) + 1)
         except ValueError:
             raise ValueError(
-                f"bad step {part!r} in {text!r}: give integers separated by commas, or "
-                "START:STOP[:STEP] ranges, e.g. 0,10,100 or 0:1000:100"
+                f"bad step {describe(part)} in {describe(text)}: give integers separated by commas, "
+                "or START:STOP[:STEP] ranges, e.g. 0,10,100 or 0:1000:100"
             ) from None
+        if span and max(span[0], span[-1]) > MAX_STEP:
+            raise ValueError(f"steps must be at most {MAX_STEP:_}, got {describe(part)} in --steps")
+        if len(steps) + len(span) > MAX_SHOW_STEPS:
+            raise ValueError(
+                f"--steps asks for {len(steps) + len(span):_} steps or more; show prints at most "
+                f"{MAX_SHOW_STEPS:_} (use a START:STOP:STEP range with a larger STEP)"
+            )
+        steps.extend(span)
     if not steps:
-        raise ValueError(f"no steps in {text!r}; e.g. --steps 0,10,100")
+        raise ValueError(f"no steps in {describe(text)}; e.g. --steps 0,10,100")
     if min(steps) < 0:
         raise ValueError(f"steps must be >= 0, got {min(steps)}")
     return steps

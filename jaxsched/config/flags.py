@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 __all__ = ["DEEPSPEED_SCHEDULES", "DEEPSPEED_FLAGS", "FAMILIES", "parse_bool", "literal"]
@@ -85,17 +84,25 @@ def parse_bool(text: Any) -> bool:
     )
 
 
-def literal(text: str) -> Any:
+def literal(text: str, origin: str = "the value") -> Any:
     """A JSON literal when ``text`` parses as one (``True``/``False``/``None`` too), else ``text``.
 
     The VALUE of every ``KEY=VALUE`` on the command line (``--schedule-param``, ``jaxsched show``).
+
+    Raises:
+      ValueError: JSON past the limits of :mod:`jaxsched.config.limits` (an integer outside
+        int64, nesting over 64 levels, over 1 MiB).
 
     Example:
       >>> [literal(t) for t in ["0.1", "1e-3", "[30, 60]", "true", "False", "None", "cos"]]
       [0.1, 0.001, [30, 60], True, False, None, 'cos']
     """
+    from jaxsched.config import limits
+
     try:
-        return json.loads(text)
+        return limits.json_loads(text, origin)
+    except limits.ConfigLimitError:  # JSON, but too large, too deep, or an integer past int64
+        raise
     except ValueError:
         return {"True": True, "False": False, "None": None}.get(text, text)
 

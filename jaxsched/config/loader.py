@@ -23,9 +23,11 @@ from typing import Any
 from jaxsched import compose as _compose  # noqa: F401
 from jaxsched import schedules as _schedules  # noqa: F401
 from jaxsched.config import ecosystem as _ecosystem  # noqa: F401
+from jaxsched.config import limits
 from jaxsched.config.names import did_you_mean, unknown_name_message
 from jaxsched.core import registry
 from jaxsched.core.registry import _REGISTRY
+from jaxsched.core.validate import describe
 
 __all__ = ["from_config", "load_config", "registered_names"]
 
@@ -97,7 +99,7 @@ def from_config(
     if timeline is None:
         timeline = Timeline()
     elif not isinstance(timeline, Timeline):
-        raise TypeError(f"`timeline` must be a jaxsched.Timeline, got {timeline!r}")
+        raise TypeError(f"`timeline` must be a jaxsched.Timeline, got {describe(timeline)}")
     cfg = load_config(cfg)
     name = cfg["type"]
     if not isinstance(name, str) or name not in _REGISTRY:
@@ -112,8 +114,8 @@ def from_config(
     extra = [k for k in params if k not in names]
     if extra and not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         raise ValueError(
-            f"unknown parameter(s) {extra} for {name!r}; {_hints(extra, names)}valid parameters "
-            f"are: {names}"
+            f"unknown parameter(s) {describe(extra)} for {describe(name)}; {_hints(extra, names)}"
+            f"valid parameters are: {names}"
         )
     missing = [
         p.name for p in accepted if p.default is inspect.Parameter.empty and p.name not in params
@@ -133,8 +135,8 @@ def from_config(
     if hyperparam != "lr":
         able = [n for n, f in _REGISTRY.items() if "hyperparam" in inspect.signature(f).parameters]
         raise ValueError(
-            f"`hyperparam` must be 'lr' for {name!r}, got {hyperparam!r}; schedules with a coupled "
-            f"momentum schedule are: {', '.join(sorted(able))}"
+            f"`hyperparam` must be 'lr' for {name!r}, got {describe(hyperparam)}; schedules with a "
+            f"coupled momentum schedule are: {', '.join(sorted(able))}"
         )
     return fn(**built)
 
@@ -168,8 +170,12 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
     Raises:
       FileNotFoundError: no such file (the path is named).
       ValueError: text that does not parse (file name, line and column), a mapping with no
-        ``"type"`` (or a DeepSpeed config with no ``"scheduler"`` block), unexpected keys, or a
-        parameter left as ``"auto"`` (the HF Trainer's placeholder).
+        ``"type"`` (or a DeepSpeed config with no ``"scheduler"`` block), unexpected keys, a
+        parameter left as ``"auto"`` (the HF Trainer's placeholder), a DeepSpeed
+        ``optimizer``/``optimizer.params`` that is not a mapping or an ``optimizer.params.lr``
+        that is not a number where the scheduler takes it (each named by its path), or a config
+        past the limits of :mod:`jaxsched.config.limits` (over 1 MiB, nested over 64 levels,
+        YAML aliases expanding to over 100,000 values, an integer outside int64).
       TypeError: ``source`` or its ``"params"`` is not a mapping.
       ImportError: YAML without PyYAML (``pip install "jaxsched[cli]"``).
 
@@ -183,6 +189,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
     """
     if isinstance(source, (str, os.PathLike)):
         source = _read(source)
+    elif isinstance(source, Mapping):
+        limits.check_depth(source)
     if not isinstance(source, Mapping):
         raise TypeError(
             f"`cfg` must be a mapping with a 'type' key, a path to a .json/.yaml/.yml file or an "
@@ -208,11 +216,11 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
 def _plain(name: Any, params: Any) -> dict:
     params = {} if params is None else params
     if not isinstance(params, Mapping):
-        raise TypeError(f"'params' of {name!r} must be a mapping, got {type(params).__name__}")
+        raise TypeError(f"'params' of {describe(name)} must be a mapping, got {type(params).__name__}")
     for k, val in params.items():
         if isinstance(val, str) and val.strip().lower() == "auto":
             raise ValueError(
-                f"`{k}` of {name!r} is 'auto', a placeholder the HF Trainer fills in; give a value"
+                f"`{k}` of {describe(name)} is 'auto', a placeholder the HF Trainer fills in; give a value"
             )
     return {"type": name, "params": dict(params)}
 
@@ -221,7 +229,7 @@ def _deepspeed_block(ds: Mapping[str, Any]) -> dict:
     block = ds["scheduler"]
     if not isinstance(block, Mapping) or "type" not in block:
         raise ValueError(
-            f"the DeepSpeed 'scheduler' block must be a mapping with a 'type' key, got {block!r}"
+            f"the DeepSpeed 'scheduler' block must be a mapping with a 'type' key, got {_short(block)}"
         )
     extra = set(block) - {"type", "params"}
     if extra:
@@ -231,14 +239,45 @@ def _deepspeed_block(ds: Mapping[str, Any]) -> dict:
     if isinstance(name, str) and name not in _REGISTRY and f"torch.{name}" in _REGISTRY:
         name = out["type"] = f"torch.{name}"  # DeepSpeed falls back to torch.optim.lr_scheduler
     fn = _REGISTRY.get(name) if isinstance(name, str) else None
-    opt = ds.get("optimizer")
-    lr = opt.get("params", {}).get("lr") if isinstance(opt, Mapping) else None
     takes_lr = fn is not None and "lr" in inspect.signature(fn).parameters
-    if takes_lr and "lr" not in out["params"] and isinstance(lr, (int, float)) and not isinstance(
-        lr, bool
-    ):
+    lr = _optimizer_lr(ds.get("optimizer"))
+    if takes_lr and "lr" not in out["params"] and lr is not None:
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            what = ("'auto', a placeholder the HF Trainer fills in" if isinstance(lr, str)
+                    and lr.strip().lower() == "auto" else _short(lr))
+            raise ValueError(
+                f"`optimizer.params.lr` of this DeepSpeed config must be a number (the "
+                f"learning rate of {describe(name)}), got {what}; give a number, or set `lr` in the "
+                "scheduler's params"
+            )
         out["params"]["lr"] = lr
     return out
+
+
+def _short(x: Any) -> str:
+    """A repr of ``x`` of at most about 100 characters, with its type."""
+    return f"{describe(x)} of type {type(x).__name__}"
+
+
+def _optimizer_lr(opt: Any) -> Any:
+    """The ``optimizer.params.lr`` of a DeepSpeed config, or None when absent.
+
+    Raises:
+      ValueError: ``optimizer`` or ``optimizer.params`` present but not a mapping (named).
+    """
+    if opt is None:
+        return None
+    if not isinstance(opt, Mapping):
+        raise ValueError(f"`optimizer` of this DeepSpeed config must be a mapping, got {_short(opt)}")
+    params = opt.get("params")
+    if params is None:
+        return None
+    if not isinstance(params, Mapping):
+        raise ValueError(
+            f"`optimizer.params` of this DeepSpeed config must be a mapping such as "
+            f'{{"lr": 0.001}}, got {_short(params)}'
+        )
+    return params.get("lr")
 
 
 def _read(source: str | os.PathLike) -> Any:
@@ -255,8 +294,10 @@ def _read(source: str | os.PathLike) -> Any:
             errno.ENOENT, "no such config file (give a .json/.yaml/.yml file or an inline JSON "
             "mapping)", path,
         )
+    if os.path.isfile(path):
+        limits.check_size(os.path.getsize(path), path)
     with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+        text = fh.read(limits.MAX_CONFIG_BYTES + 1)
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".json":
         fmt = "json"
@@ -268,11 +309,12 @@ def _read(source: str | os.PathLike) -> Any:
 
 
 def _parse(text: str, origin: str, fmt: str) -> Any:
+    limits.check_size(len(text), origin)
     if not text.strip():
         raise ValueError(f"{origin} is empty: it must hold a mapping with 'type' and 'params'")
     if fmt == "json":
         try:
-            data = json.loads(text)
+            data = limits.json_loads(text, origin)
         except json.JSONDecodeError as e:
             if origin == "inline config":
                 try:  # a YAML flow mapping: {type: WarmupLR, params: {warmup_num_steps: 10}}
@@ -286,6 +328,8 @@ def _parse(text: str, origin: str, fmt: str) -> Any:
         yaml = _yaml()
         try:
             data = yaml.load(text, Loader=_yaml_loader)
+        except _LimitError as e:
+            raise ValueError(f"{origin}: {e}") from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -308,8 +352,35 @@ def _yaml() -> Any:
     if _yaml_loader is None:
 
         class Loader(yaml.SafeLoader):
-            pass
+            """A safe loader within :mod:`jaxsched.config.limits`: depth, aliases, int64."""
 
+            _depth = 0
+
+            def compose_node(self, parent: Any, index: Any) -> Any:
+                self._depth += 1
+                try:
+                    if self._depth > limits.MAX_CONFIG_DEPTH:
+                        raise _LimitError(limits.depth_message("the YAML document"))
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+
+            def compose_document(self) -> Any:
+                node = super().compose_document()
+                _check_expanded_size(node)
+                return node
+
+            def construct_yaml_int(self, node: Any) -> int:
+                text = str(node.value)
+                if len(text.replace("_", "").lstrip("+-")) > 40:
+                    raise _LimitError(limits.int_message(text))
+                value = super().construct_yaml_int(node)
+                try:
+                    return limits.check_int(value)
+                except ValueError as e:
+                    raise _LimitError(str(e)) from None
+
+        Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
         Loader.add_implicit_resolver(
             "tag:yaml.org,2002:float",
             re.compile(r"^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)[eE][-+]?\d+$"),
@@ -317,3 +388,43 @@ def _yaml() -> Any:
         )
         _yaml_loader = Loader
     return yaml
+
+
+class _LimitError(limits.ConfigLimitError):
+    """A YAML document past a limit of :mod:`jaxsched.config.limits`."""
+
+
+def _check_expanded_size(root: Any) -> None:
+    """Refuse a composed YAML node graph holding over ``MAX_YAML_NODES`` values once expanded.
+
+    An alias (``*name``) shares its anchored node, so each node's expanded size is computed once
+    (memoised by id, without recursion): a "billion laughs" graph is refused in microseconds.
+    """
+    if root is None:
+        return
+    size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being sized: met again means a cycle
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        if not done and id(node) in open_:
+            raise _LimitError("the YAML document holds a recursive alias (a value inside itself)")
+        value = node.value
+        if not isinstance(value, list):  # a scalar
+            size[id(node)] = 1
+            continue
+        kids = [k for item in value for k in (item if isinstance(item, tuple) else (item,))]
+        if done:
+            total = 1 + sum(size[id(k)] for k in kids)
+            if total > limits.MAX_YAML_NODES:
+                raise _LimitError(
+                    f"the YAML document holds over {limits.MAX_YAML_NODES:,} values once its "
+                    "aliases are expanded (jaxsched.config.limits.MAX_YAML_NODES)"
+                )
+            size[id(node)] = total
+        else:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in size)

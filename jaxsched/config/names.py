@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from jaxsched.core.validate import describe
+
 __all__ = ["close_names", "did_you_mean", "unknown_name_message", "LIST_HINT"]
 
 #: The pointer to the full list of names, instead of printing all of them.
@@ -38,6 +40,8 @@ def close_names(name: str, choices: Iterable[str], n: int = 3) -> tuple[list[str
       (['cosine_decay'], False)
     """
     choices = sorted(set(choices))
+    if len(name) > 200:  # no name is this long (and difflib is quadratic in it)
+        return [], False
     lowered = name.lower()
     same = [c for c in choices if c.lower() == lowered and c != name]
     if same:
@@ -89,5 +93,5 @@ def unknown_name_message(
     """
     hint = did_you_mean(name, choices) if isinstance(name, str) else ""
     if not hint:
-        return f"unknown {what} {name!r}{note}; {LIST_HINT}"
-    return f"unknown {what} {name!r}{note}; {hint} {LIST_HINT[0].upper()}{LIST_HINT[1:]}"
+        return f"unknown {what} {describe(name)}{note}; {LIST_HINT}"
+    return f"unknown {what} {describe(name)}{note}; {hint} {LIST_HINT[0].upper()}{LIST_HINT[1:]}"

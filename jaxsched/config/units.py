@@ -61,6 +61,8 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from jaxsched.core.validate import describe
+
 __all__ = ["Timeline", "STEP_PARAMETERS", "is_step_parameter", "parse_unit"]
 
 #: Step parameters whose names do not end in ``steps`` / ``step_size``.
@@ -104,11 +106,11 @@ def parse_unit(text: str, name: str = "steps") -> tuple[Fraction, str]:
       >>> parse_unit("0.5 epochs")
       (Fraction(1, 2), 'epochs')
     """
-    m = _UNIT_RE.match(text)
+    m = _UNIT_RE.match(text) if len(text) <= 100 else None  # no unit string is longer
     unit = (m.group("unit") or "").lower().strip() if m else None
     if m is None or unit not in _UNITS:
         raise ValueError(
-            f"`{name}`={text!r} is not a step count: give a number of steps (500, '500 steps') "
+            f"`{name}`={describe(text)} is not a step count: give a number of steps (500, '500 steps') "
             "or a number with a unit: '3 epochs' / '3ep', '800 batches' / '800ba', '10%', "
             "'0.1 total'"
         )
@@ -136,13 +138,13 @@ def _count(name: str, x: Any, *, positive: bool, allow_fraction: bool = False) -
     if x is None:
         return None
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"`{name}` must be a number, got {x!r} of type {type(x).__name__}")
+        raise TypeError(f"`{name}` must be a number, got {describe(x)} of type {type(x).__name__}")
     if not math.isfinite(x):
-        raise ValueError(f"`{name}` must be finite, got {x!r}")
+        raise ValueError(f"`{name}` must be finite, got {describe(x)}")
     if not allow_fraction and int(x) != x:
-        raise ValueError(f"`{name}` must be a whole number, got {x!r}")
+        raise ValueError(f"`{name}` must be a whole number, got {describe(x)}")
     if (x <= 0) if positive else (x < 0):
-        raise ValueError(f"`{name}` must be {'> 0' if positive else '>= 0'}, got {x!r}")
+        raise ValueError(f"`{name}` must be {'> 0' if positive else '>= 0'}, got {describe(x)}")
     return Fraction(x) if allow_fraction else int(x)
 
 
@@ -297,13 +299,13 @@ class Timeline:
         elif isinstance(x, numbers.Real) and not isinstance(x, bool):
             amount, unit = Fraction(x), "steps"
         else:
-            raise TypeError(f"`{name}` must be a step count or a unit string, got {x!r}")
+            raise TypeError(f"`{name}` must be a step count or a unit string, got {describe(x)}")
         if amount < 0:
-            raise ValueError(f"`{name}` must be >= 0, got {x!r}")
+            raise ValueError(f"`{name}` must be >= 0, got {describe(x)}")
         if unit == "steps":
             if amount.denominator != 1:
                 raise ValueError(
-                    f"`{name}`={x!r} is not a whole number of steps; give an integer, or a unit "
+                    f"`{name}`={describe(x)} is not a whole number of steps; give an integer, or a unit "
                     "('0.5 epochs', '10%')"
                 )
             return int(amount)
@@ -347,7 +349,7 @@ class Timeline:
                     vals = val if isinstance(val, (list, tuple)) else [val]
                     if is_step_parameter(k) and any(_looks_like_unit(x) for x in vals):
                         raise ValueError(
-                            f"`{k}`={val!r}: {kind} counts epochs while `t_in_epochs` is true "
+                            f"`{k}`={describe(val)}: {kind} counts epochs while `t_in_epochs` is true "
                             "(timm's default); unit strings convert to optimizer steps, so set "
                             "t_in_epochs=false or give plain numbers"
                         )
@@ -377,7 +379,7 @@ class Timeline:
             return self._resolve_params(v)
         if _looks_like_unit(v):
             raise ValueError(
-                f"`{key}`={v!r}: unit strings are accepted only in step parameters (names ending "
+                f"`{key}`={describe(v)}: unit strings are accepted only in step parameters (names ending "
                 f"in 'steps' or 'step_size', or {sorted(STEP_PARAMETERS)}); `{key}` is not one"
             )
         return v

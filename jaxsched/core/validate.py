@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "describe",
     "is_traced",
     "real",
     "steps",
@@ -73,10 +74,35 @@ def _plain_range(name: str, x: int | float, ge: Any, gt: Any, le: Any, lt: Any, 
         raise ValueError(f"`{name}` must be < {lt!r}, got {x!r}{hint}")
 
 
-def _describe(x: Any) -> str:
+#: The longest value shown in a message; a longer repr is cut in the middle.
+MAX_SHOWN = 100
+
+
+def describe(x: Any, limit: int = MAX_SHOWN) -> str:
+    """``repr(x)`` for a message: arrays by their first element, at most ``limit`` characters.
+
+    A long repr (a 50 MB string given as a number) is shortened to its start and end with the
+    length between, so that a message stays one short line.
+
+    Example:
+      >>> describe("abc" * 10**6)[-40:]
+      "cabcabcabc...bcabc' (3000000 characters)"
+    """
     if isinstance(x, np.ndarray) and x.size > 1:
-        return f"an array containing {x.flat[0]!r}"
-    return repr(x)
+        return f"an array of shape {x.shape} containing {describe(x.flat[0], limit)}"
+    if isinstance(x, str):  # never copy a long string whole
+        if len(x) + 2 <= limit:
+            return repr(x)
+        return f"{repr(x[: limit - 25])[:-1]}...{repr(x[-5:])[1:]} ({len(x)} characters)"
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 4 * limit:
+        return f"an integer of {x.bit_length()} bits"
+    text = repr(x)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 25]}...{text[-5:]} ({len(text)} characters)"
+
+
+_describe = describe
 
 
 def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
@@ -84,7 +110,13 @@ def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
     if isinstance(x, bool) or isinstance(x, np.bool_):
         raise TypeError(f"`{name}` must be a real number, got the bool {x!r}{hint}")
     if isinstance(x, numbers.Integral):
-        return int(x)
+        x = int(x)
+        if not -(2**63) <= x < 2**63:
+            raise ValueError(
+                f"`{name}` must fit in a 64-bit integer (|x| < 2**63), got {_describe(x)}; write "
+                f"a float (1e19) for a real number this large{hint}"
+            )
+        return x
     if isinstance(x, numbers.Real):
         return float(x)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
@@ -97,7 +129,7 @@ def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
             return arr.item()
         return arr
     raise TypeError(
-        f"`{name}` must be a real number, got {x!r} of type {type(x).__name__}{hint}"
+        f"`{name}` must be a real number, got {_describe(x)} of type {type(x).__name__}{hint}"
     )
 
 
@@ -105,7 +137,7 @@ def _check_range(name: str, x: Any, ge: Any, gt: Any, le: Any, lt: Any, hint: st
     arr = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].flat[0] if arr.ndim else arr.item()
-        raise ValueError(f"`{name}` must be finite, got {bad!r}{hint}")
+        raise ValueError(f"`{name}` must be finite, got {_describe(bad)}{hint}")
     checks = (
         (ge, lambda a, b: a >= b, ">="),
         (gt, lambda a, b: a > b, ">"),
@@ -120,7 +152,7 @@ def _check_range(name: str, x: Any, ge: Any, gt: Any, le: Any, lt: Any, hint: st
             bad = arr[~good].flat[0] if arr.ndim else x
             if isinstance(bad, np.floating):
                 bad = float(bad)
-            raise ValueError(f"`{name}` must be {sym} {bound!r}, got {bad!r}{hint}")
+            raise ValueError(f"`{name}` must be {sym} {_describe(bound)}, got {_describe(bad)}{hint}")
 
 
 def real(
@@ -132,6 +164,7 @@ def real(
     le: float | None = None,
     lt: float | None = None,
     allow_none: bool = False,
+    scalar: bool = False,
     hint: str = "",
 ) -> Any:
     """Check a real (finite) hyperparameter and return it normalised.
@@ -141,11 +174,13 @@ def real(
       x: the value: a Python number, a NumPy/JAX array, or a tracer (returned unchecked).
       ge, gt, le, lt: optional inclusive/exclusive bounds.
       allow_none: whether ``None`` is a legal value (returned as is).
+      scalar: whether ``x`` must be one number (a 0-d array passes; any other array is refused).
       hint: appended to the message, e.g. ``"; did you mean ...?"``.
 
     Raises:
       TypeError: ``x`` is not a real number (a bool, a string, ``None``, ...).
-      ValueError: ``x`` is NaN, infinite or out of bounds.
+      ValueError: ``x`` is NaN, infinite, out of bounds, an integer outside int64, or an array
+        where ``scalar`` asks for one number.
     """
     if type(x) in _PLAIN:
         _plain_range(name, x, ge, gt, le, lt, hint)
@@ -157,6 +192,8 @@ def real(
     if is_traced(x):
         return x
     v = _as_concrete(name, x, hint)
+    if scalar and isinstance(v, np.ndarray):
+        raise ValueError(f"`{name}` must be a single number, got an array of shape {v.shape}{hint}")
     _check_range(name, v, ge, gt, le, lt, hint)
     return v
 
@@ -202,7 +239,7 @@ def integer(
     v = real(name, x, ge=ge, gt=gt, hint=hint)
     arr = np.asarray(v)
     if not np.all(np.floor(arr) == arr):
-        raise ValueError(f"`{name}` must be an integer, got {v!r}{hint}")
+        raise ValueError(f"`{name}` must be an integer, got {_describe(v)}{hint}")
     if isinstance(v, float):
         return int(v)
     if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating):
@@ -214,10 +251,11 @@ def choice(name: str, x: Any, choices: Sequence[str], *, hint: str = "") -> str:
     """Check a static string option against its valid choices."""
     if not isinstance(x, str):
         raise TypeError(
-            f"`{name}` must be one of {list(choices)}, got {x!r} of type {type(x).__name__}{hint}"
+            f"`{name}` must be one of {list(choices)}, got {_describe(x)} of type "
+            f"{type(x).__name__}{hint}"
         )
     if x not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}, got {x!r}{hint}")
+        raise ValueError(f"`{name}` must be one of {list(choices)}, got {_describe(x)}{hint}")
     return x
 
 
@@ -225,13 +263,13 @@ def boolean(name: str, x: Any) -> bool:
     """Check a static boolean option."""
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
-    raise TypeError(f"`{name}` must be a bool, got {x!r} of type {type(x).__name__}")
+    raise TypeError(f"`{name}` must be a bool, got {_describe(x)} of type {type(x).__name__}")
 
 
 def callable_(name: str, x: Any) -> Any:
     """Check that ``x`` is callable."""
     if not callable(x):
-        raise TypeError(f"`{name}` must be callable, got {x!r} of type {type(x).__name__}")
+        raise TypeError(f"`{name}` must be callable, got {_describe(x)} of type {type(x).__name__}")
     return x
 
 
@@ -257,7 +295,7 @@ def sorted_steps(
         isinstance(xs, Sequence) or (hasattr(xs, "shape") and hasattr(xs, "dtype"))
     ):
         raise TypeError(
-            f"`{name}` must be a sequence of step counts, got {xs!r} of type "
+            f"`{name}` must be a sequence of step counts, got {_describe(xs)} of type "
             f"{type(xs).__name__}{hint}"
         )
     items = list(xs) if isinstance(xs, Sequence) else list(np.asarray(xs).reshape(-1))
@@ -291,7 +329,7 @@ def _sorted_array(name: str, vals: list, strict: bool, hint: str) -> np.ndarray:
         if vals[i] < vals[i - 1] or (strict and vals[i] == vals[i - 1]):
             order = "strictly increasing" if strict else "sorted in non-decreasing order"
             raise ValueError(
-                f"`{name}` must be {order}, got {list(vals)} "
+                f"`{name}` must be {order}, got {_describe(list(vals))} "
                 f"({name}[{i}]={vals[i]!r} after {vals[i - 1]!r}){hint}"
             )
     if all(isinstance(v, int) for v in vals):

@@ -115,12 +115,14 @@ def test_deepspeed_optimizer_lr_reaches_relative_schedulers():
     np.testing.assert_allclose(values(jaxsched.from_config(ds))[:10], 0.5 * np.array(ratio),
                                rtol=1e-12, atol=1e-15)
     assert load_config(ds)["params"]["lr"] == 0.5
-    # the block's own lr wins; an 'auto' optimizer lr is not injected
+    # the block's own lr wins (an 'auto' optimizer lr is then unused); where the optimizer's lr
+    # is needed, an 'auto' one is an error naming it, never dropped (issue 14: lr 1.0 silently)
     ds["scheduler"]["params"]["lr"] = 2.0
+    ds["optimizer"]["params"]["lr"] = "auto"
     assert load_config(ds)["params"]["lr"] == 2.0
     ds["scheduler"]["params"].pop("lr")
-    ds["optimizer"]["params"]["lr"] = "auto"
-    assert "lr" not in load_config(ds)["params"]
+    with pytest.raises(ValueError, match=r"`optimizer\.params\.lr`.*'auto'"):
+        load_config(ds)
 
 
 def test_deepspeed_torch_scheduler_fallback():

@@ -46,6 +46,9 @@ from jaxsched.schedules.swa import swa_schedule
 
 __all__: list[str] = []
 
+#: The hint of a non-scalar ``lr``: torch's names build one parameter group's schedule.
+_ONE_LR = " (the learning rate of one parameter group; build one schedule per group)"
+
 def _steps(name: str, x: Any, ge: int) -> Any:
     return v.integer(name, x, ge=ge, hint=" (torch compares the step count with it exactly)")
 
@@ -79,7 +82,7 @@ def lambda_lr(lr: Any, lr_lambda: Callable[[Any], Any]) -> Schedule:
             " of functions; build one schedule per group"
         )
     v.callable_("lr_lambda", lr_lambda)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.LambdaLR", scale(lr_lambda, lr), lr=lr, lr_lambda=lr_lambda)
 
 
@@ -120,7 +123,7 @@ def multiplicative_lr(lr: Any, lr_lambda: Any) -> Schedule:
       [1.0, 0.5, 0.25, 0.125]
     """
     f = constant_factor(lr_lambda)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.MultiplicativeLR", multiplicative_decay(lr, f), lr=lr, lr_lambda=f)
 
 
@@ -130,7 +133,7 @@ def step_lr(lr: Any, step_size: Any, gamma: Any = 0.1) -> Schedule:
     ``gamma >= 0``). Native: ``step_decay(lr, step_size, gamma)``."""
     s = _steps("step_size", step_size, 1)
     g = v.real("gamma", gamma, ge=0)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.StepLR", step_decay(lr, s, g), lr=lr, step_size=s, gamma=g)
 
 
@@ -161,7 +164,7 @@ def multi_step_lr(lr: Any, milestones: Any, gamma: Any = 0.1) -> Schedule:
     Native: ``multistep_decay(lr, sorted(milestones), gamma)``."""
     ms = sorted_milestones(milestones)
     g = v.real("gamma", gamma, ge=0)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.MultiStepLR", multistep_decay(lr, ms, g), lr=lr, milestones=ms, gamma=g)
 
 
@@ -174,7 +177,7 @@ def constant_lr(lr: Any, factor: Any = 1.0 / 3, total_iters: Any = 5) -> Schedul
     f = v.real("factor", factor, ge=0, le=1,
                hint=" (torch's ConstantLR multiplies the lr by a factor between 0 and 1)")
     n = _total_iters(total_iters)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.ConstantLR", piecewise_constant_values([n], [lr * f, lr]), lr=lr, factor=f,
                total_iters=n)
 
@@ -192,7 +195,7 @@ def linear_lr(lr: Any, start_factor: Any = 1.0 / 3, end_factor: Any = 1.0,
     e = v.real("end_factor", end_factor, ge=0, le=1,
                hint=" (torch's LinearLR ends at a fraction of the lr between 0 and 1)")
     n = _total_iters(total_iters)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.LinearLR", linear_schedule(lr * s, lr * e, n), lr=lr, start_factor=s,
                end_factor=e, total_iters=n)
 
@@ -202,7 +205,7 @@ def exponential_lr(lr: Any, gamma: Any) -> Schedule:
     """torch ``ExponentialLR``: ``lr * gamma**k`` (``gamma >= 0``; torch does not check it).
     Native: ``multiplicative_decay(lr, gamma)``."""
     g = v.real("gamma", gamma, ge=0)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.ExponentialLR", multiplicative_decay(lr, g), lr=lr, gamma=g)
 
 
@@ -213,7 +216,7 @@ def polynomial_lr(lr: Any, total_iters: Any = 5, power: Any = 1.0) -> Schedule:
     ``polynomial_schedule(lr, 0.0, power, total_iters)``."""
     n = _total_iters(total_iters)
     p = v.real("power", power, ge=0)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.PolynomialLR", polynomial_schedule(lr, 0.0, p, n), lr=lr, total_iters=n,
                power=p)
 
@@ -235,7 +238,7 @@ def cosine_annealing_lr(lr: Any, T_max: Any, eta_min: Any = 0.0) -> Schedule:  #
     """
     t = v.integer("T_max", T_max, gt=0, hint=" (torch divides by T_max; an integer number of steps)")
     e = v.real("eta_min", eta_min)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.CosineAnnealingLR", cosine_annealing(lr, t, e), lr=lr, T_max=t, eta_min=e)
 
 
@@ -249,7 +252,7 @@ def cosine_annealing_warm_restarts(lr: Any, T_0: Any, T_mult: Any = 1,  # noqa: 
     t0 = v.integer("T_0", T_0, gt=0)
     tm = v.integer("T_mult", T_mult, ge=1)
     e = v.real("eta_min", eta_min)
-    lr = v.real("lr", lr)
+    lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
     return tag("torch.CosineAnnealingWarmRestarts", cosine_restarts(lr, t0, tm, e), lr=lr, T_0=t0,
                T_mult=tm, eta_min=e)
 
@@ -264,6 +267,6 @@ def swalr(lr: Any, swa_lr: Any, anneal_epochs: Any = 10, anneal_strategy: str = 
     milestone, as torch's does. Native: ``swa_schedule(lr, swa_lr, anneal_epochs, ...)``."""
     a = v.integer("anneal_epochs", anneal_epochs, ge=0)
     strategy = v.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
-    lr, swa = v.real("lr", lr), v.real("swa_lr", swa_lr)
+    lr, swa = v.real("lr", lr, scalar=True, hint=_ONE_LR), v.real("swa_lr", swa_lr, scalar=True)
     return tag("torch.SWALR", swa_schedule(lr, swa, a, strategy), lr=lr, swa_lr=swa,
                anneal_epochs=a, anneal_strategy=strategy)
