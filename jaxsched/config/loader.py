@@ -24,6 +24,7 @@ from jaxsched import compose as _compose  # noqa: F401
 from jaxsched import schedules as _schedules  # noqa: F401
 from jaxsched.config import ecosystem as _ecosystem  # noqa: F401
 from jaxsched.config import limits
+from jaxsched.config.groups import split_groups
 from jaxsched.config.names import did_you_mean, unknown_name_message
 from jaxsched.core import registry
 from jaxsched.core.registry import _REGISTRY
@@ -48,6 +49,29 @@ def _hints(given: list[str], valid: list[str]) -> str:
 
 def _is_config(x: Any) -> bool:
     return isinstance(x, Mapping) and "type" in x
+
+
+def _pass_lr_down(fn: Any, params: Mapping[str, Any]) -> dict:
+    """A composite's ``lr`` given to its child configs that take one and lack it.
+
+    Composites declare the parameter holding their children as ``fn.lr_children`` (torch's
+    ``SequentialLR`` and ``ChainedScheduler``: ``"schedulers"``).
+    """
+    key = getattr(fn, "lr_children", None)
+    params = dict(params)
+    lr = params.get("lr")
+    kids = params.get(key) if key else None
+    if lr is None or not isinstance(kids, list):
+        return params
+    out = []
+    for kid in kids:
+        if _is_config(kid) and isinstance(kid.get("type"), str) and kid["type"] in _REGISTRY:
+            kid_params = dict(kid.get("params") or {})
+            if "lr" in inspect.signature(_REGISTRY[kid["type"]]).parameters and "lr" not in kid_params:
+                kid = {**kid, "params": {**kid_params, "lr": lr}}
+        out.append(kid)
+    params[key] = out
+    return params
 
 
 def _build_param(x: Any, timeline: Any) -> Any:
@@ -77,10 +101,17 @@ def from_config(
         convert, and units needing a length raise naming the parameter.
 
     Returns:
-      The schedule, equal to the one whose ``to_config()`` produced ``cfg``.
+      The schedule, equal to the one whose ``to_config()`` produced ``cfg``. A config with
+      per-param-group lists where the home library takes them (torch
+      ``CyclicLR(base_lr=[0.1, 0.01], ...)``, ``OneCycleLR(max_lr=[...])``,
+      ``LambdaLR(lr_lambda=[f, g])``, a per-group ``lr``, DeepSpeed ``WarmupLR(warmup_max_lr=
+      [...])``, ...; see :mod:`jaxsched.config.groups`) gives a **list** of schedules, one per
+      group (lists of length 1 are the one group's value: a single schedule). A composite's
+      ``lr`` (torch ``SequentialLR``, ``ChainedScheduler``) is given to its children that lack one.
 
     Raises:
-      ValueError: unknown name (the closest names are suggested), unknown or missing parameter
+      ValueError: unknown name (the closest names are suggested), per-group lists of different
+        lengths (both named), unknown or missing parameter
         (the closest one suggested, the valid ones listed), a
         file that does not parse (its name and line), a unit string that cannot be converted.
       TypeError: ``cfg`` is not a mapping or a path.
@@ -104,6 +135,11 @@ def from_config(
     name = cfg["type"]
     if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(unknown_name_message(name, _REGISTRY))
+    parts = split_groups(cfg)
+    if parts is not None:  # per-group lists: one schedule per param group
+        if len(parts) == 1:  # one group: a list of length 1 is its one value
+            return from_config(parts[0], hyperparam, timeline=timeline)
+        return [from_config(p, hyperparam, timeline=timeline) for p in parts]
     params = cfg["params"]
     fn = _REGISTRY[name]
     sig = inspect.signature(fn)
@@ -127,6 +163,7 @@ def from_config(
             f"are: {names}"
         )
     params = timeline.resolve(cfg, recursive=False)["params"]  # after the name checks
+    params = _pass_lr_down(fn, params)
     built = {k: _build_param(v, timeline) for k, v in params.items()}
     if "hyperparam" in sig.parameters:
         if "hyperparam" in params:

@@ -536,7 +536,7 @@ class Scheduler(LRScheduler):
     @classmethod
     def from_config(cls, optimizer: torch.optim.Optimizer, cfg: Mapping[str, Any] | str | os.PathLike,
                     **kwargs: Any) -> Scheduler:
-        """Build from any config ``jaxsched.from_config`` accepts (a dict, a JSON/YAML file, a whole
+        r"""Build from any config ``jaxsched.from_config`` accepts (a dict, a JSON/YAML file, a whole
         DeepSpeed config file).
 
         Names relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ``timm.*``, a
@@ -544,31 +544,68 @@ class Scheduler(LRScheduler):
         config does not set it (one schedule per group, as torch's ``base_lrs``; set from
         ``group["lr"]`` when absent, as torch does). Schedulers that cycle momentum
         (``torch.OneCycleLR``, ``torch.CyclicLR``, DeepSpeed ``OneCycle``) also drive
-        momentum/``betas[0]``. A DeepSpeed ``"scheduler"`` block loads as it is. The config's
-        parameters, with the defaults of its name, are read-only attributes of the result
-        (``sched.T_max``, ``sched.gamma``, ...).
+        momentum/``betas[0]``: only ``cycle_momentum=False`` leaves momentum alone, and any
+        error building the momentum schedule propagates (``ValueError``/``TypeError`` naming
+        the parameter), as torch raises for an optimizer without momentum. A DeepSpeed
+        ``"scheduler"`` block loads as it is. The config's parameters, with the defaults of its
+        name, are read-only attributes of the result (``sched.T_max``, ``sched.gamma``, ...).
+
+        Per-group lists, wherever torch or DeepSpeed take them (``CyclicLR(base_lr=[...],
+        max_lr=[...], base_momentum=[...], max_momentum=[...])``, ``OneCycleLR(max_lr=[...])``,
+        ``LambdaLR``/``MultiplicativeLR(lr_lambda=[f, g])``, ``SWALR(swa_lr=[...])``, DeepSpeed
+        ``WarmupLR(warmup_max_lr=[...])``, ``OneCycle(cycle_max_lr=[...])``, also inside the
+        children of ``SequentialLR``/``ChainedScheduler``), give group ``g`` the schedule of
+        entry ``g``, as torch's ``_format_param``:
+
+        .. math:: \text{lr}_g(k) = s[\,p \mapsto p_g\,](k)
+
+        Each list must hold one entry per param group (``ValueError`` in torch's wording:
+        ``"max_lr must have the same length as optimizer.param_groups. max_lr has 3 values,
+        param_groups has 2."``).
+
+        Example:
+          >>> import torch
+          >>> from jaxsched.torch import Scheduler
+          >>> ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+          >>> opt = torch.optim.SGD([{"params": [ps[0]]}, {"params": [ps[1]]}], lr=0.1,
+          ...                       momentum=0.9)
+          >>> s = Scheduler.from_config(opt, {"type": "torch.CyclicLR", "params": {
+          ...     "base_lr": [0.01, 0.001], "max_lr": [0.1, 0.01], "step_size_up": 2}})
+          >>> [round(g["lr"], 6) for g in opt.param_groups]
+          [0.01, 0.001]
+
+        Equivalents:
+          torch: ``CyclicLR(opt, base_lr=[...], max_lr=[...])`` and the other schedulers by
+          name, on the same optimizer. DeepSpeed: the engine's ``"scheduler"`` block.
         """
         import inspect
 
+        from jaxsched.config.groups import split_groups
         from jaxsched.config.loader import _REGISTRY, load_config
 
         cfg = load_config(cfg)  # a dict, a JSON/YAML file, or a whole DeepSpeed config
-        fn = _REGISTRY.get(cfg["type"])
+        name = cfg["type"]
+        fn = _REGISTRY.get(name)
         params = dict(cfg.get("params") or {})
-        relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        n = len(optimizer.param_groups)
         last_epoch = v.integer("last_epoch", kwargs.get("last_epoch", -1), ge=-1)
-        base_lrs = _torch_group_keys(cfg["type"], params, optimizer, last_epoch)
+        parts = split_groups(cfg, n)  # per-group lists: one config per group (lengths checked)
+        base_lrs = _torch_group_keys(name, params, optimizer, last_epoch)
+        relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
         if relative:
             lrs = [float(lr) for lr in _initial_lrs(optimizer, last_epoch)]
-            schedule = [_from_config({"type": cfg["type"], "params": {**params, "lr": lr}})
-                        for lr in lrs]
-        else:
-            schedule = _from_config(cfg)
-        if "momentum" not in kwargs and fn is not None and "hyperparam" in inspect.signature(fn).parameters:
+            parts = [{**c, "params": {**c["params"], "lr": lr}}
+                     for c, lr in zip(parts or [cfg] * n, lrs)]
+        schedule = _from_config(cfg) if parts is None else [_from_config(c) for c in parts]
+        if "momentum" not in kwargs and _cycles_momentum(fn, params):
             try:
-                kwargs["momentum"] = _from_config(cfg, hyperparam="momentum")
-            except ValueError:
-                pass  # e.g. cycle_momentum=False
+                kwargs["momentum"] = (_from_config(cfg, hyperparam="momentum") if parts is None
+                                      else [_from_config(c, hyperparam="momentum") for c in parts])
+            except (ValueError, TypeError) as e:
+                raise type(e)(
+                    f"the momentum schedule of {name!r} (it cycles momentum: cycle_momentum=True) "
+                    f"cannot be built: {e}"
+                ) from e
         sched = cls(optimizer, schedule, **kwargs)
         object.__setattr__(sched, "_hparams", _hparams(fn, params, sched))
         if base_lrs is not None:
@@ -576,10 +613,30 @@ class Scheduler(LRScheduler):
         return sched
 
 
+def _cycles_momentum(fn: Any, params: Mapping[str, Any]) -> bool:
+    """Whether the config asks for a momentum schedule: its name has one (a ``hyperparam``
+    parameter: torch ``CyclicLR``/``OneCycleLR``, DeepSpeed ``OneCycle``) and its
+    ``cycle_momentum`` (default of the name) is not ``False``. Only then is momentum skipped:
+    every error building a momentum schedule the config asks for propagates."""
+    import inspect
+
+    if fn is None:
+        return False
+    sig = inspect.signature(fn).parameters
+    if "hyperparam" not in sig:
+        return False
+    p = sig.get("cycle_momentum")
+    flag = params.get("cycle_momentum", True if p is None else p.default)
+    return flag is not False
+
+
 def _group_values(name: str, x: Any, n: int) -> list[float]:
     if isinstance(x, (list, tuple)):
         if len(x) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(x)}")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. {name} has {len(x)} "
+                f"values, param_groups has {n}."
+            )
         return [float(e) for e in x]
     return [float(x)] * n
 
@@ -627,6 +684,7 @@ def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, 
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty:
                 out[name] = p.default
         out.pop("hyperparam", None)
+        out.pop("lr", None)  # the optimizer's lr, accepted by every torch name: an attribute only if set
     out.update(params)
     if out.get("total_steps", 0) is None and out.get("epochs") and out.get("steps_per_epoch"):
         out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps

@@ -426,7 +426,7 @@ INVALID = [
     (cfg("SWALR", lr=1.0, swa_lr=0.1, anneal_epochs=-1), ValueError, "anneal_epochs"),
     (cfg("SWALR", lr=1.0, swa_lr=0.1, anneal_strategy="exp"), ValueError, "anneal_strategy"),
     (cfg("SWALR", lr=1.0, swa_lr=None), TypeError, "swa_lr"),
-    (cfg("LambdaLR", lr=1.0, lr_lambda=[LAMBDAS[0]]), TypeError, "lr_lambda"),
+    (cfg("LambdaLR", lr=[1.0, 0.5], lr_lambda=list(LAMBDAS)), ValueError, "lr_lambda has 3 values"),
     (cfg("LambdaLR", lr=1.0, lr_lambda=3.0), TypeError, "lr_lambda"),
     (cfg("MultiplicativeLR", lr=1.0, lr_lambda=lambda k: 0.9 ** k), ValueError, "lr_lambda"),
     (cfg("MultiplicativeLR", lr=1.0, lr_lambda="0.9"), TypeError, "lr_lambda"),

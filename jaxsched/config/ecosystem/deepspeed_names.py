@@ -20,11 +20,14 @@ the value of update 0) and stepped after each optimizer step. Reproduced as of D
   formula at ``k`` (no shift).
 
 Deliberate differences, all raising instead of guessing: an unknown ``warmup_type`` raises
-(DeepSpeed warns and falls back to ``"log"``: pass ``"log"``); per-parameter-group lists are not
-supported (a list of length 1 is accepted as its one value; for several groups, build one
-schedule per group from its own entries); ``last_batch_iteration`` must be -1 (resume by
-restoring the optimizer count). DeepSpeed's CLI quirks (``--lr_range_test_staircase`` parsed
-with ``type=bool``, ``-1`` defaults forwarded) do not apply to configs.
+(DeepSpeed warns and falls back to ``"log"``: pass ``"log"``); ``last_batch_iteration`` must be -1
+(resume by restoring the optimizer count). Per-parameter-group lists (``warmup_min_lr``,
+``warmup_max_lr``, ``lr``, ``cycle_min_lr``, ``cycle_max_lr``, ``cycle_min_mom``,
+``cycle_max_mom``, ``lr_range_test_min_lr``) make ``from_config`` return one schedule per group
+(:mod:`jaxsched.config.groups`; a list of length 1 is the one group's value), and
+``jaxsched.torch.Scheduler.from_config`` gives each param group its own. DeepSpeed's CLI quirks
+(``--lr_range_test_staircase`` parsed with ``type=bool``, ``-1`` defaults forwarded) do not
+apply to configs.
 
 Older DeepSpeed releases differ: before 0.19.3 ``WarmupCosineLR`` is periodic past
 ``total_num_steps`` (it climbs back to the full lr at ``2N - W'``) and divides by zero when
@@ -72,8 +75,8 @@ def single(name: str, x: Any) -> Any:
         if len(x) != 1:
             raise ValueError(
                 f"`{name}` must be a number (one parameter group), got a list of {len(x)} values "
-                f"{list(x)!r}; per-group lists are not supported: build one schedule per group, "
-                "each from its own entries"
+                f"{list(x)!r}; give per-group lists to jaxsched.from_config (one schedule per "
+                "group), or build one schedule per group from its own entries"
             )
         return x[0]
     return x

@@ -117,18 +117,27 @@ def _rebase(kid: Schedule, pieces: list[Schedule], ms: Any, i: int) -> Schedule:
 
 
 @torch_name("torch.SequentialLR")
-def sequential_lr(schedulers: Any, milestones: Any) -> Schedule:
-    """torch ``SequentialLR``: child ``i`` from milestone ``i - 1`` on, at local time ``k - m``
+def sequential_lr(schedulers: Any, milestones: Any, lr: Any = None) -> Schedule:
+    r"""torch ``SequentialLR``: child ``i`` from milestone ``i - 1`` on, at local time ``k - m``
     (at a milestone torch calls the child's closed form at 0, then steps it). Children are torch
     names sharing one ``lr``; integer milestones, sorted, one fewer than the children. Kept
-    quirks: a ``MultiplicativeLR`` or ``SWALR`` child after a milestone ``m > 0`` starts from
+    quirks: a ``ChainedScheduler`` as the first child runs, as torch runs it, one step ahead for
+    the children whose first step is a ratio (torch's ``SequentialLR`` undoes the chain's
+    children's initial step and re-steps them outside their initial mode): ``ExponentialLR``
+    and ``MultiplicativeLR`` give ``gamma**(k + 1)``, ``PolynomialLR`` an extra
+    ``(T / (T + 1))**power`` and ``CosineAnnealingLR`` an extra ``2 / (1 + cos(pi / T_max))``
+    until its ``T_max`` (the others, which test ``last_epoch == 0``, are unchanged); a
+    ``MultiplicativeLR`` or ``SWALR`` child after a milestone ``m > 0`` starts from
     the lr of step ``m - 1`` (torch applies them to the current lr): ``lr_before * f**(j + 1)``
     and an anneal from ``lr_before`` at local step ``j``; several ``SWALR`` children all anneal to
     the ``swa_lr`` of the last one (torch keeps it in the param group). Not supported (``ValueError``):
     ``CyclicLR``/``OneCycleLR`` next to other children (torch lets them overwrite the
-    optimizer's lr and ``initial_lr``, changing the others' base) and nested
-    ``SequentialLR``/``ChainedScheduler`` children (torch cannot step them at a milestone).
-    Native: ``join_schedules(children, milestones)``.
+    optimizer's lr and ``initial_lr``, changing the others' base), a nested ``SequentialLR``,
+    and a ``ChainedScheduler`` after a milestone (torch raises ``NotImplementedError`` there: it
+    cannot restart a chain). ``lr`` (the optimizer's learning rate) is given to the children
+    configs that lack one. Native: ``join_schedules(children, milestones)``.
+
+    .. math:: \text{lr}(k) = s_i(k - m_{i-1}) \quad \text{for } m_{i-1} \le k < m_i
 
     Example:
       >>> import jaxsched, numpy as np
@@ -145,12 +154,15 @@ def sequential_lr(schedulers: Any, milestones: Any) -> Schedule:
     ms = v.sorted_steps("milestones", milestones, length=len(kids) - 1,
                         hint=" (one milestone between each pair of schedulers, in order)")
     ms = _integral("milestones", ms)
+    if lr is not None:
+        v.real("lr", lr)
     for i, k in enumerate(kids):
         kind = _kind(k)
-        if kind in _COMPOSITE:
+        if kind == "torch.SequentialLR" or (kind == "torch.ChainedScheduler" and i > 0):
             raise ValueError(
                 f"`schedulers[{i}]` is a {kind}, which torch's SequentialLR cannot step at a "
-                "milestone (it has no get_lr); list its schedulers in this SequentialLR instead"
+                "milestone (it has no get_lr: torch raises NotImplementedError there); list its "
+                "schedulers in this SequentialLR instead (a ChainedScheduler may come first)"
             )
         if kind in _ABSOLUTE and len(kids) > 1:
             raise ValueError(
@@ -158,6 +170,8 @@ def sequential_lr(schedulers: Any, milestones: Any) -> Schedule:
                 "when torch builds it and so changes the base of the other schedulers; jaxsched "
                 "does not reproduce that: use join_schedules over native schedules"
             )
+    if _kind(kids[0]) == "torch.ChainedScheduler":
+        kids[0] = _chain_first(kids[0])
     if len(kids) == 1:
         return kids[0]
     _same_lr("SequentialLR", kids)
@@ -225,8 +239,8 @@ def _with_cosine(cos: Schedule, others: list[Schedule], factors: list[Schedule])
 
 
 @torch_name("torch.ChainedScheduler")
-def chained_scheduler(schedulers: Any) -> Schedule:
-    """torch ``ChainedScheduler`` of chainable children on one ``lr``: every child multiplies the
+def chained_scheduler(schedulers: Any, lr: Any = None) -> Schedule:
+    r"""torch ``ChainedScheduler`` of chainable children on one ``lr``: every child multiplies the
     group lr by its own step ratio, so the chain is ``lr * prod_i g_i(k)`` with ``g_i`` each
     child's factor (e.g. ``ConstantLR(0.1, 2)`` + ``ExponentialLR(0.9)``: ``[0.1, 0.09, 0.81,
     0.729, ...]``). Chainable: ``MultiplicativeLR``, ``StepLR``, ``MultiStepLR``, ``ConstantLR``,
@@ -236,8 +250,12 @@ def chained_scheduler(schedulers: Any) -> Schedule:
     is the bare cosine, as in torch). Others raise ``ValueError``: ``LambdaLR``, ``CyclicLR``,
     ``OneCycleLR``, ``CosineAnnealingWarmRestarts``, ``SWALR`` and ``SequentialLR`` set the lr
     absolutely (torch then keeps only the later children's last ratios). A nested
-    ``ChainedScheduler`` is inlined; a single child is returned as it is. Native:
-    ``scale(product(factors), lr)``.
+    ``ChainedScheduler`` is inlined; a single child gives its own values. ``lr`` (the
+    optimizer's learning rate) is given to the children configs that lack one. Inside a
+    ``SequentialLR`` (first child only, as torch) see ``torch.SequentialLR`` for torch's shift.
+    Native: ``scale(product(factors), lr)``.
+
+    .. math:: \text{lr}(k) = \text{lr} \prod_i g_i(k)
 
     Example:
       >>> import jaxsched, numpy as np
@@ -247,11 +265,53 @@ def chained_scheduler(schedulers: Any) -> Schedule:
       >>> [round(float(x), 6) for x in s.evaluate(np.arange(5), np)]
       [0.1, 0.09, 0.81, 0.729, 0.6561]
     """
+    if lr is not None:
+        v.real("lr", lr)
     flat: list[Schedule] = []
     for k in _children("ChainedScheduler", schedulers):
         flat.extend(spec(k)[1]["schedulers"] if _kind(k) == "torch.ChainedScheduler" else [k])
-    if len(flat) == 1:
-        return flat[0]
+    return _chain(flat)
+
+
+def _first_ratio(name: str, kw: dict) -> Any:
+    """The ratio torch's step applies to a chained child at ``last_epoch == 0`` outside its
+    initial mode (1 for those whose ``get_lr`` tests ``last_epoch == 0``)."""
+    if name == "torch.ExponentialLR":
+        return kw["gamma"]
+    if name == "torch.MultiplicativeLR":
+        return kw["lr_lambda"]
+    if name == "torch.PolynomialLR":
+        n = kw["total_iters"]
+        return (n / (n + 1)) ** kw["power"]
+    if name == "torch.CosineAnnealingLR":
+        t = kw["T_max"]
+        if not v.is_traced(t) and t == 1:
+            raise ValueError(
+                "a CosineAnnealingLR with T_max=1 in a ChainedScheduler that comes first in a "
+                "SequentialLR: torch restarts it additively at step 0 there; use T_max >= 2"
+            )
+        import jax.numpy as jnp
+
+        xp = jnp if v.is_traced(t) else np
+        return 2.0 / (1.0 + xp.cos(np.pi / t))
+    return 1.0
+
+
+def _chain_first(chain: Schedule) -> Schedule:
+    """A ChainedScheduler as the first child of a SequentialLR: torch's one-step shift."""
+    return _chain(spec(chain)[1]["schedulers"], shifted=True)
+
+
+def _chain(flat: list[Schedule], shifted: bool = False) -> Schedule:
+    """The chain of ``flat`` (see :func:`chained_scheduler`); ``shifted``: as torch steps it first
+    in a SequentialLR (each child's first ratio applied at step 0)."""
+    if len(flat) == 1 and not shifted:
+        k = flat[0]
+        name, kw = spec(k) or (None, {})
+        if name not in _CHAINABLE:
+            return k
+        # a copy, tagged as a chain so that a SequentialLR applies torch's rule for chains
+        return tag("torch.ChainedScheduler", BUILDERS[name](**kw), schedulers=flat, lr=kw.get("lr"))
     for i, k in enumerate(flat):
         kind = _kind(k)
         if kind is None:
@@ -270,10 +330,29 @@ def chained_scheduler(schedulers: Any) -> Schedule:
     cosines = [k for k in flat if _kind(k) == "torch.CosineAnnealingLR"]
     others = [k for k in flat if _kind(k) != "torch.CosineAnnealingLR"]
     factors = [BUILDERS[spec(k)[0]](**{**spec(k)[1], "lr": 1.0}) for k in others]
+    if shifted:
+        first = [_first_ratio(*spec(k)) for k in flat]
+        if any(v.is_traced(r) or r != 1.0 for r in first):
+            factors.append(constant_schedule(product_of(first)))
     if len(cosines) > 1:
         raise ValueError(
             f"a ChainedScheduler may hold one CosineAnnealingLR, got {len(cosines)}: torch's "
             "additive restarts of several cosines do not chain"
         )
-    body = _with_cosine(cosines[0], others, factors) if cosines else product(factors)
-    return tag("torch.ChainedScheduler", scale(body, lr), schedulers=flat)
+    if not factors:
+        factors = [constant_schedule(1.0)]
+    body = _with_cosine(cosines[0], others, factors) if cosines else (
+        factors[0] if len(factors) == 1 else product(factors))
+    return tag("torch.ChainedScheduler", scale(body, lr), schedulers=flat, lr=lr)
+
+
+def product_of(xs: list[Any]) -> Any:
+    """``xs[0] * xs[1] * ...`` (numbers or arrays)."""
+    out: Any = 1.0
+    for x in xs:
+        out = out * x
+    return out
+
+
+sequential_lr.lr_children = "schedulers"  # type: ignore[attr-defined]
+chained_scheduler.lr_children = "schedulers"  # type: ignore[attr-defined]

@@ -31,6 +31,13 @@ def _which(hyperparam: Any, cycle_momentum: Any, name: str) -> str:
     return h
 
 
+def _unused_lr(lr: Any) -> None:
+    """Check the optimizer's ``lr`` (accepted by every torch name; unused here)."""
+    if lr is not None:
+        v.real("lr", lr, hint=" (the optimizer's lr: accepted and unused, as torch reads "
+               "base_lr/max_lr)")
+
+
 @torch_name("torch.CyclicLR")
 def cyclic_lr(
     base_lr: Any,
@@ -44,6 +51,7 @@ def cyclic_lr(
     cycle_momentum: bool = True,
     base_momentum: Any = 0.8,
     max_momentum: Any = 0.9,
+    lr: Any = None,
     *,
     hyperparam: str = "lr",
 ) -> Schedule:
@@ -54,7 +62,11 @@ def cyclic_lr(
     modes (``"cycle"``, or ``"iterations"`` for exp_range) and ``gamma`` is used by exp_range
     only. A custom ``scale_fn`` is not supported (``ValueError``: build the native
     ``cyclic_schedule``). ``gamma`` must lie in ``[0, 1]`` for exp_range (torch lets it grow
-    without bound). Native: ``cyclic_schedule`` / ``cyclic_momentum``.
+    without bound). ``lr`` (the optimizer's learning rate, accepted by every ``torch.*`` name)
+    is accepted and unused: torch's ``CyclicLR`` writes ``base_lr`` over the optimizer's lr.
+    ``base_lr``, ``max_lr``, ``base_momentum`` and ``max_momentum`` may be per-group lists, as
+    in torch (``from_config`` then gives one schedule per group). Native: ``cyclic_schedule`` /
+    ``cyclic_momentum``.
 
     Example:
       >>> import jaxsched, numpy as np
@@ -72,6 +84,7 @@ def cyclic_lr(
             "use mode='triangular'|'triangular2'|'exp_range', or build jaxsched.cyclic_schedule"
         )
     h = _which(hyperparam, cycle_momentum, "CyclicLR")
+    _unused_lr(lr)
     mode = v.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     v.choice("scale_mode", scale_mode, ("cycle", "iterations"),
              hint=" (torch ignores it for the built-in modes)")
@@ -103,6 +116,7 @@ def one_cycle_lr(
     div_factor: Any = 25.0,
     final_div_factor: Any = 1e4,
     three_phase: bool = False,
+    lr: Any = None,
     *,
     hyperparam: str = "lr",
 ) -> Schedule:
@@ -113,8 +127,11 @@ def one_cycle_lr(
     ``max_momentum -> base_momentum -> max_momentum``. torch's quirks are kept: phase ends at
     ``pct_start * N - 1`` (floats, so a small ``N`` starts past the peak and a non-integer
     ``pct_start * N`` never hits it). Deliberate difference: torch raises past ``N`` steps
-    (and extrapolates at exactly ``N``); jaxsched holds the value of step ``N - 1``. Native:
-    ``one_cycle`` / ``one_cycle_momentum``.
+    (and extrapolates at exactly ``N``); jaxsched holds the value of step ``N - 1``. ``lr``
+    (the optimizer's learning rate, accepted by every ``torch.*`` name) is accepted and unused:
+    torch's ``OneCycleLR`` starts from ``max_lr / div_factor``. ``max_lr``, ``base_momentum``
+    and ``max_momentum`` may be per-group lists, as in torch (``from_config`` then gives one
+    schedule per group). Native: ``one_cycle`` / ``one_cycle_momentum``.
 
     Example:
       >>> import jaxsched, numpy as np
@@ -123,6 +140,7 @@ def one_cycle_lr(
       [0.04, 0.52, 1.0, 0.950485]
     """
     h = _which(hyperparam, cycle_momentum, "OneCycleLR")
+    _unused_lr(lr)
     if total_steps is not None:  # torch ignores epochs and steps_per_epoch then
         epochs = steps_per_epoch = None
     div = v.real("div_factor", div_factor, gt=0)

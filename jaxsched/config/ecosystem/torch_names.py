@@ -4,9 +4,12 @@
 builds the native schedule whose value at count ``k`` is the ``group["lr"]`` that torch's
 scheduler gives update ``k`` when ``scheduler.step()`` follows ``optimizer.step()`` (torch 2.13;
 the lr after ``k`` calls of ``step()``). Schedulers that are relative to the optimizer's learning
-rate take it as ``lr`` (``optimizer.param_groups[0]["lr"]`` when the scheduler is built). One
-parameter group: per-group lists of lambdas or values are not supported (build one schedule
-per group).
+rate take it as ``lr`` (``optimizer.param_groups[0]["lr"]`` when the scheduler is built); every
+``torch.*`` name accepts ``lr`` (``CyclicLR`` and ``OneCycleLR`` ignore it, as torch does).
+Per-group lists where torch takes them (``lr_lambda=[f, g]``, ``CyclicLR(base_lr=[...])``,
+``OneCycleLR(max_lr=[...])``, ``SWALR(swa_lr=[...])``, and a per-group ``lr``) make
+``from_config`` return one schedule per group (:mod:`jaxsched.config.groups`);
+``jaxsched.torch.Scheduler.from_config`` gives each param group its own.
 
 Every name is a closed form of the step (no recursion): torch's stepped values agree to float64
 rounding (verified against live torch), without torch's float32 drift for tensor lrs and without
@@ -67,7 +70,8 @@ def lambda_lr(lr: Any, lr_lambda: Callable[[Any], Any]) -> Schedule:
     array and must use array operations (``jax.numpy``-traceable; ``schedule.evaluate(k, np)``
     passes a NumPy array): ``lambda k: 0.95 ** k`` works, a Python ``if`` on ``k`` does not. The
     result holds a user function, so it does not serialise (``to_config`` raises). One lambda
-    only (torch's per-group list is not supported).
+    here; torch's per-group list ``lr_lambda=[f, g]`` goes through ``from_config``, which
+    returns one schedule per group.
 
     Example:
       >>> import jaxsched, numpy as np
@@ -79,7 +83,7 @@ def lambda_lr(lr: Any, lr_lambda: Callable[[Any], Any]) -> Schedule:
     if isinstance(lr_lambda, (list, tuple)):
         raise TypeError(
             f"`lr_lambda` must be one function (one parameter group), got a {type(lr_lambda).__name__}"
-            " of functions; build one schedule per group"
+            " of functions; give per-group lists to jaxsched.from_config (one schedule per group)"
         )
     v.callable_("lr_lambda", lr_lambda)
     lr = v.real("lr", lr, scalar=True, hint=_ONE_LR)
