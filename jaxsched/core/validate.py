@@ -62,6 +62,11 @@ def _plain_range(name: str, x: int | float, ge: Any, gt: Any, le: Any, lt: Any, 
     ``math.isfinite`` raises the same ``OverflowError`` as NumPy's float64 conversion for an
     integer too large for a float; the bounds compare exactly.
     """
+    if type(x) is int and not -(2**63) <= x < 2**63:
+        raise ValueError(
+            f"`{name}` must fit in a 64-bit integer (|x| < 2**63), got {describe(x)}; write "
+            f"a float (1e19) for a real number this large{hint}"
+        )
     if not math.isfinite(x):
         raise ValueError(f"`{name}` must be finite, got {float(x)!r}{hint}")
     if ge is not None and not x >= ge:
