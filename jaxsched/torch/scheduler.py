@@ -22,6 +22,8 @@ Importing ``jaxsched`` never imports this module or torch.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -37,7 +39,12 @@ from jaxsched.core.schedule import Schedule
 
 __all__ = ["Scheduler"]
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+_MAX_STEP = 2**53  # the largest step a checkpoint may hold: float64 counts are exact up to it
+# what load_state_dict(..., allow_changes=...) may let differ between a checkpoint and the scheduler
+_CHANGEABLE = ("schedule", "momentum", "weight_decay", "scales", "plateau", "mode")
+_V1_KEYS = frozenset({"version", "last_epoch", "step_count", "scales", "plateau"})
+_V2_KEYS = _V1_KEYS | {"groups", "mode", "schedules", "plateau_config"}
 
 # attributes torch's LRScheduler exposes that a closed-form scheduler holds fixed
 _READ_ONLY = frozenset({"optimizer", "base_lrs", "last_epoch"})
@@ -84,6 +91,94 @@ def _check_plateau_groups(plateau: Any, n: int) -> None:
             raise ValueError(
                 f"`{f.name}` of `plateau` must have one entry per param group ({n}), got {got}"
             )
+
+
+def _fingerprint(s: Schedule) -> str:
+    """A stable fingerprint of a schedule: its class name and a SHA-256 of its ``to_config()`` JSON
+    (of its ``repr`` when it holds a user function: two different lambdas then look alike)."""
+    try:
+        text = json.dumps(s.to_config(), sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        text = "repr:" + repr(s)
+    return f"{type(s).__name__}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _plain(x: Any) -> Any:
+    """A plateau option as plain data (str, bool, int, float or a list of numbers)."""
+    if isinstance(x, (str, bool, int, float)) or x is None:
+        return x
+    a = np.asarray(x)
+    return a.item() if a.ndim == 0 else a.tolist()
+
+
+def _plateau_settings(plateau: Any) -> dict[str, Any]:
+    import dataclasses
+
+    return {f.name: _plain(getattr(plateau, f.name)) for f in dataclasses.fields(plateau)}
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _first_bad(values: Any, counts: Any, kind: str) -> tuple[int, float] | None:
+    """The first (step, value) of ``values`` outside the range of ``kind``, or ``None``.
+
+    ``lr`` and ``weight_decay`` must be finite and ``>= 0``; ``momentum`` in ``[0, 1)``.
+    """
+    a = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(a) | (a < 0)
+    if kind == "momentum":
+        bad |= a >= 1
+    if not np.any(bad):
+        return None
+    i = int(np.argmax(bad))
+    return int(np.asarray(counts)[i]), float(a[i])
+
+
+def _bad_value_error(kind: str, where: str, step: int, value: float) -> ValueError:
+    rng = "[0, 1)" if kind == "momentum" else "finite and >= 0"
+    label = {"lr": "Invalid learning rate", "momentum": "Invalid momentum value",
+             "weight_decay": "Invalid weight_decay value"}[kind]
+    return ValueError(f"{label}: {where} gives {value!r} at step {step} (it must stay {rng}, as "
+                      "torch's optimizers require)")
+
+
+def _check_schedules(kind: str, name: str, scheds: list[Schedule] | None) -> None:
+    """Evaluate each concrete schedule on the host over the checked steps (0..20000, then a
+    geometric sample up to 2**31) and refuse one that leaves its range (see ``_first_bad``)."""
+    if scheds is None:
+        return
+    from jaxsched.training.hyperparams import _CHECK_COUNTS
+
+    seen: set[int] = set()
+    for i, s in enumerate(scheds):
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        try:
+            vals = s.evaluate(_CHECK_COUNTS, np)
+        except Exception:  # traced or device leaves: checked chunk by chunk instead
+            continue
+        bad = _first_bad(vals, _CHECK_COUNTS, kind)
+        if bad is not None:
+            where = f"`{name}`" if all(x is s for x in scheds) else f"`{name}` of param group {i}"
+            raise _bad_value_error(kind, where, *bad)
+
+
+def _load_error(field: str, checkpoint: Any, ours: Any, allow: str | None = None) -> ValueError:
+    hint = (f"; to load it anyway keeping this scheduler's value, pass "
+            f"allow_changes=({allow!r},)") if allow else ""
+    return ValueError(f"load_state_dict: `{field}` differs: the checkpoint holds {checkpoint!r}, this "
+                      f"scheduler holds {ours!r}{hint}")
+
+
+def _bad_field(field: str, got: Any, expected: str) -> ValueError:
+    return ValueError(f"load_state_dict: `{field}` must be {expected}; the checkpoint holds {got!r}")
 
 
 def _as_schedule(name: str, s: Any) -> Schedule | None:
@@ -166,8 +261,12 @@ class Scheduler(LRScheduler):
 
     Raises:
       ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``;
-        momentum leaving ``[0, 1)``; wrong number of scales or schedules; bad ``mode``;
-        ``last_epoch < -1``; a plateau array option whose length is not the number of groups.
+        momentum leaving ``[0, 1)``; a learning rate (schedule times scale) or weight decay that
+        is negative or non-finite ("Invalid learning rate: ``lr schedule`` gives ... at step
+        ...": checked on the host over steps 0 to 20000 and a geometric sample up to 2**31 at
+        construction; in host mode also each chunk as it is evaluated); wrong number of scales
+        or schedules; bad ``mode``; ``last_epoch < -1``; a plateau array option whose length is
+        not the number of groups.
       KeyError: ``last_epoch >= 0`` and a param group without ``"initial_lr"`` (as torch).
       TypeError: a schedule that is not a Schedule, a config or a number.
 
@@ -220,6 +319,8 @@ class Scheduler(LRScheduler):
         if len(scales) != n:
             raise ValueError(f"`scales` must have one entry per param group ({n}), got {len(scales)}")
         self.scales = [float(v.real(f"scales[{i}]", a, ge=0)) for i, a in enumerate(scales)]
+        _check_schedules("lr", "lr schedule", self._lr)
+        _check_schedules("weight_decay", "weight_decay", self._wd)
         if self._mom is not None:
             from jaxsched.training.hyperparams import _check_values
 
@@ -326,7 +427,12 @@ class Scheduler(LRScheduler):
             for s in scheds:
                 key = id(s)
                 if key not in cache:
-                    cache[key] = np.asarray(s.evaluate(counts, np), dtype=np.float64).tolist()
+                    vals = np.asarray(s.evaluate(counts, np), dtype=np.float64)
+                    bad = _first_bad(vals, counts, kind)
+                    if bad is not None:  # past the steps checked at construction
+                        raise _bad_value_error(kind, "the " + ("lr schedule" if kind == "lr" else kind),
+                                               *bad)
+                    cache[key] = vals.tolist()
                 table.append(cache[key])
             self._chunks[kind] = (start, table)
         i = k - start
@@ -493,8 +599,17 @@ class Scheduler(LRScheduler):
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """Plain data only (loads with ``torch.load(weights_only=True)``): the step, the scales,
-        the plateau state, and a format version."""
+        """The step and the configuration it belongs to, as plain data only (loads with
+        ``torch.load(weights_only=True)``).
+
+        Returns:
+          A dict with ``version`` (2), ``last_epoch``, ``step_count``, ``scales``, ``plateau`` (the
+          plateau state, or ``None``) and, checked by ``load_state_dict``: ``groups`` (the number of
+          param groups), ``mode``, ``schedules`` (a fingerprint per group of the ``lr``,
+          ``momentum`` and ``weight_decay`` schedules: class name and a hash of ``to_config()``,
+          or of the ``repr`` for a schedule holding a user function; ``None`` when not scheduled)
+          and ``plateau_config`` (the plateau's settings, or ``None``).
+        """
         plateau = None
         if self._plateau_state is not None:
             plateau = {k: np.asarray(x).item() if np.ndim(x) == 0 else np.asarray(x).tolist()
@@ -505,32 +620,188 @@ class Scheduler(LRScheduler):
             "step_count": int(self._step_count),
             "scales": list(self.scales),
             "plateau": plateau,
+            "groups": len(self.scales),
+            "mode": self.mode,
+            "schedules": self._fingerprints(),
+            "plateau_config": None if self.plateau is None else _plateau_settings(self.plateau),
         }
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+    def _fingerprints(self) -> dict[str, list[str] | None]:
+        out: dict[str, list[str] | None] = {}
+        for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is None:
+                out[kind] = None
+                continue
+            memo: dict[int, str] = {}
+            for x in scheds:
+                if id(x) not in memo:
+                    memo[id(x)] = _fingerprint(x)
+            out[kind] = [memo[id(x)] for x in scheds]
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], *,
+                        allow_changes: Sequence[str] | str = ()) -> None:
         """Restore the step (and plateau state) and rewrite the optimizer's values for it.
 
         Works whatever the order relative to ``optimizer.load_state_dict``: the values written
-        are a function of the restored step only.
-        """
-        if state_dict.get("version") != _STATE_VERSION:
-            raise ValueError(
-                f"unsupported state_dict version {state_dict.get('version')!r}; expected "
-                f"{_STATE_VERSION}"
-            )
-        self.scales = [float(a) for a in state_dict["scales"]]
-        self._step_count = int(state_dict["step_count"])
-        if state_dict.get("plateau") is not None:
-            if self.plateau is None:
-                raise ValueError("the state_dict holds plateau state but `plateau` was not given")
-            from jaxsched.training.plateau_rule import PlateauState
+        are a function of the restored step only. Every field is checked before anything
+        changes: its type and range (``last_epoch`` an integer in ``[0, 2**53]``, ``scales``
+        finite and ``>= 0``, ...), and that the checkpoint belongs to this configuration: the
+        same number of param groups, the same schedules (by fingerprint), ``scales``, plateau
+        (present or not, and its settings) and ``mode``.
 
-            self._plateau_state = PlateauState(
-                **{k: np.asarray(x, dtype=np.asarray(getattr(self._plateau_state, k)).dtype)
-                   for k, x in state_dict["plateau"].items()})
+        Args:
+          state_dict: a dict from ``state_dict()``.
+          allow_changes: names of deliberate changes to accept (a subset of ``"schedule"``,
+            ``"momentum"``, ``"weight_decay"``, ``"scales"``, ``"plateau"``, ``"mode"``): the
+            checkpoint's step (and plateau state) is restored and this scheduler's configuration
+            kept, e.g. ``load_state_dict(state, allow_changes=("scales",))`` after retuning the
+            per-group scales. ``"plateau"`` also accepts a plateau added (it starts fresh) or
+            removed (its state is dropped). The number of param groups cannot change.
+
+        A checkpoint of format version 1 (jaxsched before these checks: no ``groups``, ``mode``,
+        ``schedules`` or ``plateau_config``) still loads: its ``scales``, group count (the length
+        of ``scales``) and plateau presence are checked, and a ``DeprecationWarning`` says that the
+        schedules and mode could not be; save a new checkpoint to have them checked.
+
+        Raises:
+          ValueError: a field is missing, unknown, of the wrong type or out of range, or differs
+            from this scheduler (the message names the field, the checkpoint's value and this
+            scheduler's); an unknown name in ``allow_changes``; an unsupported ``version``.
+          TypeError: ``state_dict`` is not a mapping.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"`state_dict` must be a dict from Scheduler.state_dict(), got "
+                            f"{type(state_dict).__name__}")
+        allow = (allow_changes,) if isinstance(allow_changes, str) else tuple(allow_changes)
+        for name in allow:
+            if name not in _CHANGEABLE:
+                raise ValueError(f"`allow_changes` holds {name!r}; valid names are {list(_CHANGEABLE)} "
+                                 "(the number of param groups cannot change)")
+        version = state_dict.get("version")
+        if version not in (1, _STATE_VERSION) or not _is_int(version):
+            raise ValueError(f"unsupported state_dict version {version!r}; expected {_STATE_VERSION} (or "
+                             "1, from older jaxsched)")
+        keys = _V1_KEYS if version == 1 else _V2_KEYS
+        missing, unknown = sorted(keys - set(state_dict)), sorted(set(state_dict) - keys)
+        if missing:
+            raise ValueError(f"load_state_dict: the checkpoint (version {version}) has no {missing}")
+        if unknown:
+            raise ValueError(f"load_state_dict: the checkpoint holds unknown keys {unknown}")
+        n = len(self.scales)
+        last_epoch, step_count = state_dict["last_epoch"], state_dict["step_count"]
+        if not _is_int(last_epoch) or not 0 <= last_epoch <= _MAX_STEP:
+            raise _bad_field("last_epoch", last_epoch, "an integer in [0, 2**53]")
+        if not _is_int(step_count) or not 0 <= step_count <= _MAX_STEP + 1:
+            raise _bad_field("step_count", step_count, "an integer in [0, 2**53 + 1]")
+        scales = state_dict["scales"]
+        if not isinstance(scales, (list, tuple)):
+            raise _bad_field("scales", scales, "a list with one number per param group")
+        groups = state_dict["groups"] if version > 1 else len(scales)
+        if not _is_int(groups) or groups < 1:
+            raise _bad_field("groups", groups, "an integer >= 1")
+        if groups != n:
+            raise _load_error("groups", groups, n)
+        if len(scales) != n:
+            raise _bad_field("scales", scales, f"a list with one number per param group ({n})")
+        for i, a in enumerate(scales):
+            if not _is_real(a) or not np.isfinite(a) or a < 0:
+                raise _bad_field(f"scales[{i}]", a, "a finite number >= 0")
+        if [float(a) for a in scales] != self.scales and "scales" not in allow:
+            raise _load_error("scales", list(scales), self.scales, "scales")
+        if version > 1:
+            self._check_config(state_dict, allow)
+        else:
+            warnings.warn(
+                "load_state_dict: this checkpoint has state_dict version 1 (older jaxsched), which "
+                "holds no fingerprint of the schedules and no mode: only the step, group count, "
+                "scales and plateau presence were checked; save a new checkpoint to check them all",
+                DeprecationWarning, stacklevel=2)
+        plateau_state = self._check_plateau_state(state_dict["plateau"], allow)
+        # everything checked: now restore
+        self._step_count = int(step_count)
+        if plateau_state is not None:
+            self._plateau_state = plateau_state
         self._chunks = {}
         self._rows = None
-        self._write(int(state_dict["last_epoch"]))
+        self._write(int(last_epoch))
+
+    def _check_config(self, state: Mapping[str, Any], allow: tuple[str, ...]) -> None:
+        """The checkpoint's mode, schedule fingerprints and plateau settings match (or may change)."""
+        mode = state["mode"]
+        if mode not in ("host", "device"):
+            raise _bad_field("mode", mode, "'host' or 'device'")
+        if mode != self.mode and "mode" not in allow:
+            raise _load_error("mode", mode, self.mode, "mode")
+        ours = self._fingerprints()
+        theirs = state["schedules"]
+        if not isinstance(theirs, Mapping) or set(theirs) != set(ours):
+            raise _bad_field("schedules", theirs, f"a dict with the keys {sorted(ours)}")
+        n = len(self.scales)
+        for kind, field in (("lr", "schedule"), ("momentum", "momentum"), ("weight_decay", "weight_decay")):
+            got = theirs[kind]
+            if got is not None and (not isinstance(got, (list, tuple)) or len(got) != n
+                                    or not all(isinstance(x, str) for x in got)):
+                raise _bad_field(f"schedules[{kind!r}]", got, f"None or {n} fingerprint strings")
+            if field in allow:
+                continue
+            if (got is None) != (ours[kind] is None):
+                raise _load_error(field, "a schedule" if got is not None else "none",
+                                  "a schedule" if ours[kind] is not None else "none", field)
+            if got is not None and ours[kind] is not None:
+                shared = len(set(got)) == 1 and len(set(ours[kind])) == 1  # one schedule each side
+                for i, (x, y) in enumerate(zip(got, ours[kind])):
+                    if x != y:
+                        where = field if shared else f"{field} (param group {i})"
+                        raise _load_error(where, x, y, field)
+        cfg = state["plateau_config"]
+        if cfg is not None and not isinstance(cfg, Mapping):
+            raise _bad_field("plateau_config", cfg, "None or a dict of plateau settings")
+        if "plateau" in allow:
+            return
+        if (cfg is None) != (self.plateau is None):
+            raise _load_error("plateau", "a plateau" if cfg is not None else "none",
+                              "a plateau" if self.plateau is not None else "none", "plateau")
+        if cfg is not None:
+            mine = _plateau_settings(self.plateau)
+            for k in sorted(set(cfg) | set(mine)):
+                if cfg.get(k) != mine.get(k):
+                    raise _load_error(f"plateau.{k}", cfg.get(k), mine.get(k), "plateau")
+
+    def _check_plateau_state(self, saved: Any, allow: tuple[str, ...]) -> Any:
+        """The checkpoint's plateau state, checked and converted (``None``: keep the current one)."""
+        if (saved is None) != (self.plateau is None):
+            if "plateau" in allow:
+                return None  # a plateau added (starts fresh) or removed (state dropped)
+            raise _load_error("plateau", "plateau state" if saved is not None else "none",
+                              "a plateau" if self.plateau is not None else "none", "plateau")
+        if saved is None:
+            return None
+        from jaxsched.training.plateau_rule import PlateauState
+
+        current = self._plateau_state._asdict()
+        if not isinstance(saved, Mapping) or set(saved) != set(current):
+            raise _bad_field("plateau", saved, f"a dict with the keys {sorted(current)}")
+        out = {}
+        for k, now in current.items():
+            now = np.asarray(now)
+            x = saved[k]
+            flat = x if isinstance(x, (list, tuple)) else [x]
+            ok = all(_is_real(e) for e in flat)
+            if ok and np.issubdtype(now.dtype, np.integer):
+                ok = all(_is_int(e) and e >= 0 for e in flat)
+            elif ok and k == "scale":
+                ok = all(np.isfinite(e) and e >= 0 for e in flat)
+            elif ok:
+                ok = not any(np.isnan(e) for e in flat) or k == "avg"
+            if not ok:
+                raise _bad_field(f"plateau[{k!r}]", x, f"{now.dtype} values"
+                                 + (", finite and >= 0" if k == "scale" else ""))
+            arr = np.asarray(x, dtype=now.dtype)
+            if arr.shape != now.shape:
+                raise _bad_field(f"plateau[{k!r}]", x, f"of shape {now.shape} (this scheduler's plateau)")
+            out[k] = arr
+        return PlateauState(**out)
 
     # ------------------------------------------------------------------ factories
     @classmethod

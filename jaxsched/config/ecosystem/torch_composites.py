@@ -151,6 +151,12 @@ def sequential_lr(schedulers: Any, milestones: Any, lr: Any = None) -> Schedule:
       [0.1, 0.4, 0.7, 1.0, 0.853553, 0.5, 0.146447, 0.0, 0.146447, 0.5]
     """
     kids = _children("SequentialLR", schedulers)
+    if hasattr(milestones, "__len__") and len(milestones) != len(kids) - 1:  # torch's words
+        raise ValueError(
+            "Sequential Schedulers expects number of schedulers provided to be one more than the number "
+            f"of milestone points, but got number of schedulers {len(kids)} and the number of milestones "
+            f"to be equal to {len(milestones)}"
+        )
     ms = v.sorted_steps("milestones", milestones, length=len(kids) - 1,
                         hint=" (one milestone between each pair of schedulers, in order)")
     ms = _integral("milestones", ms)

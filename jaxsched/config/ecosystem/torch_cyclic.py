@@ -141,6 +141,10 @@ def one_cycle_lr(
     """
     h = _which(hyperparam, cycle_momentum, "OneCycleLR")
     _unused_lr(lr)
+    if total_steps is None and (epochs is None or steps_per_epoch is None):  # torch's words
+        raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch); got "
+                         f"total_steps={total_steps!r}, epochs={epochs!r}, "
+                         f"steps_per_epoch={steps_per_epoch!r}")
     if total_steps is not None:  # torch ignores epochs and steps_per_epoch then
         epochs = steps_per_epoch = None
     div = v.real("div_factor", div_factor, gt=0)
