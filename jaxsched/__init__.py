@@ -15,9 +15,17 @@ names, grouped by floor. Importing ``jaxsched`` never imports torch, matplotlib 
 # isort: skip_file
 from typing import Any
 
-# Floor 0, core: the Schedule base and sequences
+# Floor 0, core: the Schedule base, type aliases and sequences
 from jaxsched.core.schedule import (
     Schedule,
+)
+from jaxsched.core.types import (
+    ScheduleFn,
+    ScheduleLike,
+    Steps,
+    StepsList,
+    Value,
+    Values,
 )
 from jaxsched.core.sequence import (
     Function,
@@ -221,8 +229,14 @@ OPTAX_NAMES = (
 
 __all__ = [
     "OPTAX_NAMES",
-    # Floor 0, core: the Schedule base and sequences
+    # Floor 0, core: the Schedule base, type aliases and sequences
     "Schedule",
+    "ScheduleFn",
+    "ScheduleLike",
+    "Steps",
+    "StepsList",
+    "Value",
+    "Values",
     "Function",
     "Sequence",
     "join_schedules",

@@ -17,7 +17,6 @@ Python numbers, NumPy/JAX arrays or tracers, on either side. ``sum(schedules)`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
@@ -35,6 +34,7 @@ from jaxsched.compose.transforms import (
 from jaxsched.core import arrays as _xp
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, child_field, schedule_class
+from jaxsched.core.types import ScheduleFn
 from jaxsched.schedules.polynomial import constant_schedule
 
 __all__ = [
@@ -118,7 +118,7 @@ def _binary(op: str, s: Schedule, other: Any, reflected: bool) -> Any:
 
 # ---------------------------------------------------------------------------------- constructors
 @register("product")
-def product(schedules: SequenceABC[Callable]) -> Product:
+def product(schedules: SequenceABC[ScheduleFn]) -> Product:
     r"""The elementwise product of two or more schedules.
 
     .. math:: f(t) = \prod_{i} s_i(t)
@@ -159,7 +159,7 @@ def product(schedules: SequenceABC[Callable]) -> Product:
 
 
 @register("add")
-def add(schedules: SequenceABC[Callable]) -> Sum:
+def add(schedules: SequenceABC[ScheduleFn]) -> Sum:
     r"""The elementwise sum of two or more schedules.
 
     .. math:: f(t) = \sum_{i} s_i(t)

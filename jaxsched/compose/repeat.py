@@ -8,7 +8,6 @@ index is computed exactly by :mod:`jaxsched.schedules.cycles`, as for
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from jaxsched.core.schedule import (
     value_field,
 )
 from jaxsched.core.sequence import Function
+from jaxsched.core.types import ScheduleFn, Steps, Value
 from jaxsched.schedules.cycles import locate
 from jaxsched.schedules.restarts import _cycle_args
 
@@ -69,14 +69,14 @@ class Repeat(Schedule):
 
 @register("repeat")
 def repeat(
-    schedule: Callable,
-    period: Any,
-    period_mult: Any = 1,
-    decay: Any = 1.0,
-    cycle_limit: Any = None,
-    floor: Any = 0.0,
-    peak: Any = None,
-    end_value: Any = None,
+    schedule: ScheduleFn,
+    period: Steps,
+    period_mult: Steps = 1,
+    decay: Value = 1.0,
+    cycle_limit: Steps | None = None,
+    floor: Value = 0.0,
+    peak: Value | None = None,
+    end_value: Value | None = None,
     stretch: bool = False,
 ) -> Repeat:
     r"""Restart any schedule periodically, with growing cycles and decaying amplitude.

@@ -8,7 +8,6 @@ namespace, serialisable with ``to_config``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, child_field, schedule_class, steps_field, value_field
 from jaxsched.core.sequence import Function
+from jaxsched.core.types import ScheduleFn, Steps, Value
 
 __all__ = ["Scale", "Clip", "Offset", "scale", "clip", "floor", "offset"]
 
@@ -90,7 +90,7 @@ def _is_number(x: Any) -> bool:
 
 # ---------------------------------------------------------------------------------- constructors
 @register("scale")
-def scale(schedule: Callable, factor: Any) -> Scale:
+def scale(schedule: ScheduleFn, factor: Value) -> Scale:
     r"""Multiply a schedule by a constant factor.
 
     .. math:: f(t) = a \, s(t)
@@ -125,7 +125,7 @@ def scale(schedule: Callable, factor: Any) -> Scale:
 
 
 @register("clip")
-def clip(schedule: Callable, min_value: Any = None, max_value: Any = None) -> Clip:
+def clip(schedule: ScheduleFn, min_value: Value | None = None, max_value: Value | None = None) -> Clip:
     r"""Bound a schedule from below, above, or both.
 
     .. math:: f(t) = \min\bigl(\max(s(t),\ m),\ M\bigr)
@@ -167,7 +167,7 @@ def clip(schedule: Callable, min_value: Any = None, max_value: Any = None) -> Cl
 
 
 @register("floor")
-def floor(schedule: Callable, min_value: Any) -> Clip:
+def floor(schedule: ScheduleFn, min_value: Value) -> Clip:
     r"""Bound a schedule from below: ``clip(schedule, min_value=min_value)``.
 
     .. math:: f(t) = \max(s(t),\ m)
@@ -177,7 +177,7 @@ def floor(schedule: Callable, min_value: Any) -> Clip:
       min_value: the floor ``m`` (real; traceable).
 
     Returns:
-      A :class:`Clip` schedule (its config name is ``clip``).
+      A :class:`Clip` schedule (its repr and config show this call, ``floor``).
 
     Raises:
       TypeError: ``schedule`` is not callable; ``min_value`` is ``None`` or not a real number.
@@ -197,7 +197,7 @@ def floor(schedule: Callable, min_value: Any) -> Clip:
 
 
 @register("offset")
-def offset(schedule: Callable, start: Any, value_before: Any = None) -> Offset:
+def offset(schedule: ScheduleFn, start: Steps, value_before: Value | None = None) -> Offset:
     r"""Start a schedule at step ``start``: hold a value before it, then run on local time.
 
     .. math::

@@ -25,6 +25,7 @@ from jaxsched.core.schedule import (
     value_field,
 )
 from jaxsched.core.sequence import Function
+from jaxsched.core.types import ScheduleLike, Steps, Value
 from jaxsched.schedules.polynomial import constant_schedule
 from jaxsched.schedules.ramps import WARMUP_SHAPES, ramp
 
@@ -86,9 +87,9 @@ def _as_schedule(schedule: Any) -> Schedule:
 
 @register("warmup")
 def warmup(
-    schedule: Any,
-    warmup_steps: Any,
-    init_value: Any = 0.0,
+    schedule: ScheduleLike,
+    warmup_steps: Steps,
+    init_value: Value = 0.0,
     *,
     shape: str = "linear",
     skip_zero: bool = False,

@@ -24,6 +24,7 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import eager
+from jaxsched.core import registry as _registry
 from jaxsched.core.validate import is_traced
 
 __all__ = [
@@ -213,6 +214,17 @@ class Schedule:
             return id(self)
 
     def __repr__(self) -> str:
+        """The call that built the schedule, else ``ClassName(field=value, ...)``.
+
+        A schedule built by a registered constructor whose class is registered under another name
+        (``warmup_cosine_decay_schedule``) shows that constructor and its arguments, defaults
+        included, when every argument is serialisable; otherwise (a user function, traced
+        values, or an object JAX rebuilt from its leaves) the class form.
+        """
+        call = _call_form(self)
+        if call is not None:
+            name, raw, _ = call
+            return f"{name}({', '.join(f'{k}={_arg_repr(v)}' for k, v in raw.items())})"
         parts = []
         for f in dataclasses.fields(self):
             parts.append(f"{f.name}={_short_repr(getattr(self, f.name))}")
@@ -222,9 +234,17 @@ class Schedule:
     def to_config(self) -> dict:
         """A plain dict ``{"type": NAME, "params": {...}}`` that ``from_config`` rebuilds.
 
+        ``NAME`` is the registered constructor that built the schedule, with the arguments it
+        was called with (defaults included), when every argument is serialisable (numbers,
+        strings, lists, dicts with string keys, serialisable schedules); otherwise the name
+        of the schedule's class, with its fields.
+
         Raises:
           TypeError: the schedule holds a user function or traced values.
         """
+        call = _call_form(self)
+        if call is not None:
+            return {"type": call[0], "params": call[2]}
         if self._config_name is None:
             raise TypeError(
                 f"{type(self).__name__} holds a user function and cannot be serialised; "
@@ -339,3 +359,105 @@ def _to_plain(name: str, v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
     return v
+
+
+# ---------------------------------------------------------------------- the recorded call
+class _NotPlain(Exception):
+    pass
+
+
+_SIGNATURES: dict[str, Any] = {}
+
+
+def _call_form(s: Schedule) -> tuple[str, dict, dict] | None:
+    """``(name, raw arguments, plain arguments)`` of the call recorded on ``s``, or None.
+
+    The arguments are bound to the constructor's signature here, not at construction, which
+    stays cheap. None when nothing is recorded or an argument is not serialisable.
+    """
+    rec = s.__dict__.get(_registry.CALL_ATTR)
+    if rec is None:
+        return None
+    name, args, kwargs = rec
+    sig = _SIGNATURES.get(name)
+    if sig is None:
+        import inspect
+
+        fn = _registry.lookup(name)
+        if fn is None:
+            return None
+        sig = _SIGNATURES[name] = inspect.signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    raw: dict[str, Any] = {}
+    for pname, val in bound.arguments.items():
+        kind = sig.parameters[pname].kind
+        if kind == kind.VAR_POSITIONAL:
+            if val:
+                return None  # from_config passes keywords only
+        elif kind == kind.VAR_KEYWORD:
+            raw.update(val)
+        elif pname == "hyperparam":
+            if val != "lr":
+                return None  # from_config takes it as its own argument
+        else:
+            raw[pname] = val
+    try:
+        plain = {k: _plain_arg(v) for k, v in raw.items()}
+    except _NotPlain:
+        return None
+    return name, raw, plain
+
+
+def _is_config(x: Any) -> bool:
+    return isinstance(x, dict) and "type" in x
+
+
+def _plain_arg(v: Any) -> Any:
+    """An argument as plain data that ``from_config`` passes back unchanged (schedules: configs)."""
+    if is_traced(v):
+        raise _NotPlain
+    if isinstance(v, Schedule):
+        try:
+            return v.to_config()
+        except TypeError as e:
+            raise _NotPlain from e
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        try:
+            return np.asarray(v).tolist()
+        except Exception as e:  # tracers of other kinds
+            raise _NotPlain from e
+    if isinstance(v, (list, tuple)):
+        out = [_plain_arg(x) for x in v]
+        # from_config builds a list of configs, or none of it
+        if any(_is_config(x) for x in out) and not all(_is_config(x) for x in out):
+            raise _NotPlain
+        return out
+    if isinstance(v, dict):
+        if "type" in v or not all(isinstance(k, str) for k in v):
+            raise _NotPlain  # read back as a config, or not JSON
+        out_d = {k: _plain_arg(x) for k, x in v.items()}
+        if any(_is_config(x) or isinstance(x, list) and any(_is_config(y) for y in x)
+               for x in out_d.values()):
+            raise _NotPlain  # from_config builds configs at the top level only
+        return out_d
+    raise _NotPlain
+
+
+def _arg_repr(v: Any) -> str:
+    if isinstance(v, list):
+        return f"[{', '.join(_arg_repr(x) for x in v)}]"
+    if isinstance(v, tuple):
+        return f"({', '.join(_arg_repr(x) for x in v)}{',' if len(v) == 1 else ''})"
+    if isinstance(v, dict):
+        return f"{{{', '.join(f'{k!r}: {_arg_repr(x)}' for k, x in v.items())}}}"
+    if isinstance(v, np.generic):
+        return repr(v.item())
+    return _short_repr(v)

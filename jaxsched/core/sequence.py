@@ -18,6 +18,7 @@ from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, child_field, function_field, schedule_class, steps_field
+from jaxsched.core.types import ScheduleFn, Steps, StepsList, Value
 
 __all__ = ["Sequence", "Function", "join_schedules", "boundary_list", "lambda_schedule"]
 
@@ -51,7 +52,7 @@ class Function(Schedule):
         )
 
 
-def lambda_schedule(fn: Callable[[Any], Any]) -> Function:
+def lambda_schedule(fn: Callable[[Steps], Value]) -> Function:
     r"""A schedule over your own function of the step, ``f(t) = fn(t)``.
 
     ``fn`` receives the (clamped at 0) integer count and must be written with ``jax.numpy`` to
@@ -230,7 +231,9 @@ def _flatten(schedules: list, boundaries: Any) -> tuple[list, Any]:
 
 
 @register("join_schedules")
-def join_schedules(schedules: SequenceABC[Callable], boundaries: SequenceABC[Any]) -> Schedule:
+def join_schedules(
+    schedules: SequenceABC[ScheduleFn], boundaries: StepsList
+) -> Sequence:
     r"""Join schedules at step boundaries, each child on its local time.
 
     .. math::

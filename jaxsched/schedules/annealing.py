@@ -15,7 +15,8 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.schedules.polynomial import polynomial_schedule
+from jaxsched.core.types import Steps, Value
+from jaxsched.schedules.polynomial import Polynomial, polynomial_schedule
 
 __all__ = ["PolynomialDecay", "TanhDecay", "polynomial_decay", "tanh_decay"]
 
@@ -83,12 +84,12 @@ class TanhDecay(Schedule):
 
 @register("polynomial_decay")
 def polynomial_decay(
-    init_value: Any,
-    decay_steps: Any,
-    end_value: Any = 0.0,
-    power: Any = 1.0,
+    init_value: Value,
+    decay_steps: Steps,
+    end_value: Value = 0.0,
+    power: Value = 1.0,
     cycle: bool = False,
-) -> Schedule:
+) -> Polynomial | PolynomialDecay:
     r"""Keras' polynomial decay from ``init_value`` to ``end_value``, optionally cycling.
 
     .. math::
@@ -141,11 +142,11 @@ def polynomial_decay(
 
 @register("tanh_decay")
 def tanh_decay(
-    init_value: Any,
-    decay_steps: Any,
-    end_value: Any = 0.0,
-    lower: Any = -7.0,
-    upper: Any = 3.0,
+    init_value: Value,
+    decay_steps: Steps,
+    end_value: Value = 0.0,
+    lower: Value = -7.0,
+    upper: Value = 3.0,
 ) -> TanhDecay:
     r"""timm's hyperbolic-tangent decay from about ``init_value`` to ``end_value``.
 

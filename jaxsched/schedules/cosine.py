@@ -9,7 +9,8 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_interpolate, cosine_pair, interpolate, known_to_equal
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
-from jaxsched.core.sequence import boundary_list, join_schedules
+from jaxsched.core.sequence import Sequence, boundary_list, join_schedules
+from jaxsched.core.types import Steps, Value
 from jaxsched.schedules.polynomial import linear_schedule
 
 __all__ = [
@@ -43,7 +44,7 @@ class Cosine(Schedule):
 
 @register("cosine_decay")
 def cosine_decay(
-    init_value: Any, decay_steps: Any, end_value: Any = 0.0, exponent: Any = 1.0
+    init_value: Value, decay_steps: Steps, end_value: Value = 0.0, exponent: Value = 1.0
 ) -> Cosine:
     r"""Half-cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``, then held.
 
@@ -84,7 +85,7 @@ def cosine_decay(
 
 @register("cosine_decay_schedule")
 def cosine_decay_schedule(
-    init_value: Any, decay_steps: Any, alpha: Any = 0.0, exponent: Any = 1.0
+    init_value: Value, decay_steps: Steps, alpha: Value = 0.0, exponent: Value = 1.0
 ) -> Cosine:
     r"""optax's cosine decay: from ``init_value`` to ``alpha * init_value`` over ``decay_steps``.
 
@@ -119,13 +120,13 @@ def cosine_decay_schedule(
 
 @register("warmup_cosine_decay_schedule")
 def warmup_cosine_decay_schedule(
-    init_value: Any,
-    peak_value: Any,
-    warmup_steps: Any,
-    decay_steps: Any,
-    end_value: Any = 0.0,
-    exponent: Any = 1.0,
-) -> Schedule:
+    init_value: Value,
+    peak_value: Value,
+    warmup_steps: Steps,
+    decay_steps: Steps,
+    end_value: Value = 0.0,
+    exponent: Value = 1.0,
+) -> Sequence:
     r"""Linear warmup to ``peak_value``, then cosine decay to ``end_value``.
 
     ``decay_steps`` is the *total* length, warmup included (optax's convention).
@@ -190,7 +191,7 @@ def warmup_cosine_decay_schedule(
 
 
 @register("sgdr_schedule")
-def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
+def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Sequence:
     r"""SGDR: warmup-cosine cycles joined end to end (optax's form).
 
     Cycle ``i`` is ``warmup_cosine_decay_schedule(**cosine_kwargs[i])``; cycle ``i + 1``

@@ -23,6 +23,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_pair, interpolate, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["CosineWave", "cosine_wave", "cosine_annealing"]
 
@@ -103,11 +104,11 @@ class CosineWave(Schedule):
 
 @register("cosine_wave")
 def cosine_wave(
-    init_value: Any,
-    decay_steps: Any,
-    end_value: Any = 0.0,
-    num_cycles: Any = 0.5,
-    phase_steps: Any = 0,
+    init_value: Value,
+    decay_steps: Steps,
+    end_value: Value = 0.0,
+    num_cycles: Value = 0.5,
+    phase_steps: Steps = 0,
 ) -> CosineWave:
     r"""A periodic cosine: ``num_cycles`` full waves every ``decay_steps`` steps, never held.
 
@@ -171,7 +172,7 @@ def cosine_wave(
 
 
 @register("cosine_annealing")
-def cosine_annealing(init_value: Any, decay_steps: Any, end_value: Any = 0.0) -> CosineWave:
+def cosine_annealing(init_value: Value, decay_steps: Steps, end_value: Value = 0.0) -> CosineWave:
     r"""Periodic cosine annealing: down to ``end_value`` over ``decay_steps``, back up, and again.
 
     .. math::
@@ -179,8 +180,8 @@ def cosine_annealing(init_value: Any, decay_steps: Any, end_value: Any = 0.0) ->
 
     **Periodic by design** (period ``2 D``): it reaches ``end_value`` at ``t = D, 3D, 5D, ...``
     and ``init_value`` again at ``t = 2D, 4D, ...``. It is :func:`cosine_wave` with
-    ``num_cycles=0.5`` and ``phase_steps=0`` (its config is emitted under ``"cosine_wave"``;
-    ``"cosine_annealing"`` configs load too). Exact integer phase arithmetic for integer
+    ``num_cycles=0.5`` and ``phase_steps=0`` (equal to that schedule; its repr and config
+    show this call, ``"cosine_annealing"``). Exact integer phase arithmetic for integer
     counts and ``D``, and relative precision at both ends, as described there. For a cosine
     that stops at ``end_value`` use :func:`jaxsched.cosine_decay`; for cycles that jump back to
     the top, :func:`jaxsched.cosine_restarts`.

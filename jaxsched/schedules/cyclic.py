@@ -17,6 +17,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = [
     "Cyclic",
@@ -107,12 +108,12 @@ def _cycle_args(step_size_up, step_size_down, mode, gamma, scale_mode):
 
 @register("cyclic_schedule")
 def cyclic_schedule(
-    base_value: Any,
-    max_value: Any,
-    step_size_up: Any = 2000,
-    step_size_down: Any = None,
+    base_value: Value,
+    max_value: Value,
+    step_size_up: Steps = 2000,
+    step_size_down: Steps | None = None,
     mode: str = "triangular",
-    gamma: Any = 1.0,
+    gamma: Value = 1.0,
     scale_mode: str | None = None,
 ) -> Cyclic:
     r"""Cyclical learning rate (Smith, 2017): triangles between ``base_value`` and ``max_value``.
@@ -176,12 +177,12 @@ def _momentum(name: str, x: Any) -> Any:
 
 @register("cyclic_momentum")
 def cyclic_momentum(
-    base_momentum: Any = 0.8,
-    max_momentum: Any = 0.9,
-    step_size_up: Any = 2000,
-    step_size_down: Any = None,
+    base_momentum: Value = 0.8,
+    max_momentum: Value = 0.9,
+    step_size_up: Steps = 2000,
+    step_size_down: Steps | None = None,
     mode: str = "triangular",
-    gamma: Any = 1.0,
+    gamma: Value = 1.0,
     scale_mode: str | None = None,
 ) -> CyclicMomentum:
     r"""torch's momentum cycle: inverse to :func:`cyclic_schedule`, from ``max`` down to ``base``.
@@ -226,10 +227,10 @@ def cyclic_momentum(
 
 @register("exponential_cyclic_schedule")
 def exponential_cyclic_schedule(
-    base_value: Any,
-    max_value: Any,
-    step_size: Any,
-    gamma: Any = 1.0,
+    base_value: Value,
+    max_value: Value,
+    step_size: Steps,
+    gamma: Value = 1.0,
     scale_mode: str = "iterations",
 ) -> Cyclic:
     r"""Symmetric cycles whose amplitude decays as ``gamma**t`` (TensorFlow Addons' name).
@@ -249,7 +250,7 @@ def exponential_cyclic_schedule(
       scale_mode: ``"iterations"`` (default) or ``"cycle"``; static.
 
     Returns:
-      A :class:`Cyclic` schedule (``to_config`` gives its ``cyclic_schedule`` form).
+      A :class:`Cyclic` schedule (``to_config`` gives this call, ``exponential_cyclic_schedule``).
 
     Raises:
       ValueError: ``step_size <= 0``, ``gamma`` outside ``[0, 1]``, an unknown ``scale_mode``.

@@ -23,6 +23,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.types import Steps, StepsList, Value, Values
 from jaxsched.schedules.annealing import PolynomialDecay, TanhDecay, polynomial_decay, tanh_decay
 from jaxsched.schedules.inverse import (
     InverseSqrtDecay,
@@ -99,7 +100,7 @@ class PiecewiseValues(Schedule):
 
 
 @register("step_decay")
-def step_decay(init_value: Any, step_size: Any, decay_rate: Any = 0.1) -> StepDecay:
+def step_decay(init_value: Value, step_size: Steps, decay_rate: Value = 0.1) -> StepDecay:
     r"""Multiply ``init_value`` by ``decay_rate`` every ``step_size`` optimizer steps.
 
     .. math:: f(t) = I\, r^{\lfloor t / S \rfloor}
@@ -142,7 +143,7 @@ def step_decay(init_value: Any, step_size: Any, decay_rate: Any = 0.1) -> StepDe
 
 
 @register("multistep_decay")
-def multistep_decay(init_value: Any, milestones: Any, decay_rate: Any = 0.1) -> MultiStepDecay:
+def multistep_decay(init_value: Value, milestones: StepsList, decay_rate: Value = 0.1) -> MultiStepDecay:
     r"""Multiply ``init_value`` by ``decay_rate`` at each milestone step.
 
     .. math:: f(t) = I\, r^{\#\{i:\ m_i \le t\}}
@@ -189,7 +190,7 @@ def multistep_decay(init_value: Any, milestones: Any, decay_rate: Any = 0.1) -> 
 
 
 @register("multiplicative_decay")
-def multiplicative_decay(init_value: Any, factor: Any) -> MultiplicativeDecay:
+def multiplicative_decay(init_value: Value, factor: Value) -> MultiplicativeDecay:
     r"""Multiply the value by ``factor`` at every optimizer step.
 
     .. math:: f(t) = I\, f^{\,t}
@@ -251,7 +252,7 @@ def _value_table(name: str, values: Any, n: int) -> Any:
 
 
 @register("piecewise_constant_values")
-def piecewise_constant_values(boundaries: Any, values: Any) -> PiecewiseValues:
+def piecewise_constant_values(boundaries: StepsList, values: Values) -> PiecewiseValues:
     r"""Piecewise constant schedule given by absolute values between step boundaries.
 
     .. math:: f(t) = v_i \quad \text{for } b_i \le t < b_{i+1},

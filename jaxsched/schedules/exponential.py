@@ -8,7 +8,8 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
-from jaxsched.core.sequence import boundary_list, join_schedules
+from jaxsched.core.sequence import Sequence, boundary_list, join_schedules
+from jaxsched.core.types import Steps, Value
 from jaxsched.schedules.polynomial import linear_schedule
 
 __all__ = ["Exponential", "exponential_decay", "warmup_exponential_decay_schedule"]
@@ -44,12 +45,12 @@ class Exponential(Schedule):
 
 @register("exponential_decay")
 def exponential_decay(
-    init_value: Any,
-    transition_steps: Any,
-    decay_rate: Any,
-    transition_begin: Any = 0,
+    init_value: Value,
+    transition_steps: Steps,
+    decay_rate: Value,
+    transition_begin: Steps = 0,
     staircase: bool = False,
-    end_value: Any = None,
+    end_value: Value | None = None,
 ) -> Exponential:
     r"""Exponential decay (or growth) of ``init_value`` by ``decay_rate`` every ``transition_steps``.
 
@@ -103,15 +104,15 @@ def exponential_decay(
 
 @register("warmup_exponential_decay_schedule")
 def warmup_exponential_decay_schedule(
-    init_value: Any,
-    peak_value: Any,
-    warmup_steps: Any,
-    transition_steps: Any,
-    decay_rate: Any,
-    transition_begin: Any = 0,
+    init_value: Value,
+    peak_value: Value,
+    warmup_steps: Steps,
+    transition_steps: Steps,
+    decay_rate: Value,
+    transition_begin: Steps = 0,
     staircase: bool = False,
-    end_value: Any = None,
-) -> Schedule:
+    end_value: Value | None = None,
+) -> Sequence:
     r"""Linear warmup to ``peak_value``, then :func:`exponential_decay` from the peak.
 
     .. math::

@@ -13,6 +13,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["InverseTimeDecay", "InverseSqrtDecay", "inverse_time_decay", "inverse_sqrt_decay"]
 
@@ -59,11 +60,11 @@ class InverseSqrtDecay(Schedule):
 
 @register("inverse_time_decay")
 def inverse_time_decay(
-    init_value: Any,
-    decay_steps: Any,
-    decay_rate: Any,
+    init_value: Value,
+    decay_steps: Steps,
+    decay_rate: Value,
     staircase: bool = False,
-    step_exponent: Any = 1.0,
+    step_exponent: Value = 1.0,
 ) -> InverseTimeDecay:
     r"""Inverse time decay: ``init_value / (1 + decay_rate * t**k / decay_steps)``.
 
@@ -112,10 +113,10 @@ def inverse_time_decay(
 
 @register("inverse_sqrt_decay")
 def inverse_sqrt_decay(
-    init_value: Any,
-    timescale: Any = None,
-    warmup_steps: Any = 0,
-    warmup_init_value: Any = 0.0,
+    init_value: Value,
+    timescale: Value | None = None,
+    warmup_steps: Steps = 0,
+    warmup_init_value: Value = 0.0,
 ) -> InverseSqrtDecay:
     r"""Linear warmup to ``init_value``, then decay as the inverse square root of the step.
 

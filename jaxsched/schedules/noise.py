@@ -17,6 +17,7 @@ from jaxsched.core.schedule import (
     steps_field,
     value_field,
 )
+from jaxsched.core.types import ScheduleFn, Steps, Value
 from jaxsched.schedules import noise_rng as rng
 
 __all__ = ["Noise", "with_noise"]
@@ -53,13 +54,13 @@ class Noise(Schedule):
 
 @register("with_noise")
 def with_noise(
-    schedule: Any,
-    noise_pct: Any = 0.67,
-    noise_std: Any = 1.0,
+    schedule: ScheduleFn,
+    noise_pct: Value = 0.67,
+    noise_std: Value = 1.0,
     noise_type: str = "normal",
-    seed: Any = 42,
-    noise_start: Any = 0,
-    noise_end: Any = None,
+    seed: int = 42,
+    noise_start: Steps = 0,
+    noise_end: Steps | None = None,
 ) -> Noise:
     r"""Multiply a schedule by ``1 + n_t``, with ``n_t`` deterministic noise drawn per step.
 

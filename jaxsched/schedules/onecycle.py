@@ -13,6 +13,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_tail, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["OneCycle", "OneCycleMomentum", "one_cycle", "one_cycle_momentum"]
 
@@ -127,14 +128,14 @@ def _phase_args(pct_start: Any, anneal_strategy: str, three_phase: bool) -> tupl
 
 @register("one_cycle")
 def one_cycle(
-    max_value: Any,
-    total_steps: Any = None,
-    epochs: Any = None,
-    steps_per_epoch: Any = None,
-    pct_start: Any = 0.3,
+    max_value: Value,
+    total_steps: Steps | None = None,
+    epochs: Steps | None = None,
+    steps_per_epoch: Steps | None = None,
+    pct_start: Value = 0.3,
     anneal_strategy: str = "cos",
-    div_factor: Any = 25.0,
-    final_div_factor: Any = 1e4,
+    div_factor: Value = 25.0,
+    final_div_factor: Value = 1e4,
     three_phase: bool = False,
 ) -> OneCycle:
     r"""torch's one-cycle policy: warm up to ``max_value``, then anneal far below the start.
@@ -208,12 +209,12 @@ def one_cycle(
 
 @register("one_cycle_momentum")
 def one_cycle_momentum(
-    base_momentum: Any = 0.85,
-    max_momentum: Any = 0.95,
-    total_steps: Any = None,
-    epochs: Any = None,
-    steps_per_epoch: Any = None,
-    pct_start: Any = 0.3,
+    base_momentum: Value = 0.85,
+    max_momentum: Value = 0.95,
+    total_steps: Steps | None = None,
+    epochs: Steps | None = None,
+    steps_per_epoch: Steps | None = None,
+    pct_start: Value = 0.3,
     anneal_strategy: str = "cos",
     three_phase: bool = False,
 ) -> OneCycleMomentum:

@@ -13,6 +13,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = [
     "OneCycleWithDecay",
@@ -127,14 +128,14 @@ def _shape_args(first, second, first_stairs, second_stairs, decay_step_size):
 
 @register("one_cycle_with_decay")
 def one_cycle_with_decay(
-    cycle_min_lr: Any,
-    cycle_max_lr: Any,
-    decay_lr_rate: Any = 0.0,
-    cycle_first_step_size: Any = 2000,
-    cycle_second_step_size: Any = None,
-    cycle_first_stair_count: Any = 0,
-    cycle_second_stair_count: Any = None,
-    decay_step_size: Any = 0,
+    cycle_min_lr: Value,
+    cycle_max_lr: Value,
+    decay_lr_rate: Value = 0.0,
+    cycle_first_step_size: Steps = 2000,
+    cycle_second_step_size: Steps | None = None,
+    cycle_first_stair_count: Steps = 0,
+    cycle_second_stair_count: Steps | None = None,
+    decay_step_size: Steps = 0,
 ) -> OneCycleWithDecay:
     r"""DeepSpeed's one-cycle: ``min -> max -> min`` over ``S1 + S2`` steps, then ``min / (1 + r d/D)``.
 
@@ -195,15 +196,15 @@ def one_cycle_with_decay(
 
 @register("one_cycle_with_decay_momentum")
 def one_cycle_with_decay_momentum(
-    cycle_min_mom: Any = 0.8,
-    cycle_max_mom: Any = 0.9,
-    decay_mom_rate: Any = 0.0,
-    cycle_first_step_size: Any = 2000,
-    cycle_second_step_size: Any = None,
-    cycle_first_stair_count: Any = 0,
-    cycle_second_stair_count: Any = None,
-    decay_step_size: Any = 0,
-    first_value: Any = None,
+    cycle_min_mom: Value = 0.8,
+    cycle_max_mom: Value = 0.9,
+    decay_mom_rate: Value = 0.0,
+    cycle_first_step_size: Steps = 2000,
+    cycle_second_step_size: Steps | None = None,
+    cycle_first_stair_count: Steps = 0,
+    cycle_second_stair_count: Steps | None = None,
+    decay_step_size: Steps = 0,
+    first_value: Value | None = None,
 ) -> OneCycleWithDecayMomentum:
     r"""DeepSpeed's one-cycle momentum: ``max -> min -> max``, then ``max (1 + r d/D)``, kept < 1.
 

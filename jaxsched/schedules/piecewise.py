@@ -17,6 +17,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_pair, interpolate, linear_pair
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, StepsList, Value, Values
 
 __all__ = [
     "PiecewiseConstant",
@@ -132,7 +133,7 @@ def _scales(name: str, scales: Any, n: int) -> Any:
 
 
 @register("piecewise_constant")
-def piecewise_constant(init_value: Any, boundaries: Any, scales: Any) -> PiecewiseConstant:
+def piecewise_constant(init_value: Value, boundaries: StepsList, scales: Values) -> PiecewiseConstant:
     r"""Piecewise constant schedule with multiplicative scales, in array form.
 
     .. math:: f(t) = I \prod_{i:\ b_i \le t} s_i
@@ -165,7 +166,7 @@ def piecewise_constant(init_value: Any, boundaries: Any, scales: Any) -> Piecewi
 
 @register("piecewise_interpolate")
 def piecewise_interpolate(
-    interpolate_type: str, init_value: Any, boundaries: Any, scales: Any
+    interpolate_type: str, init_value: Value, boundaries: StepsList, scales: Values
 ) -> PiecewiseInterpolate:
     r"""Interpolate between accumulated values at boundaries, linearly or with a half cosine.
 
@@ -208,7 +209,7 @@ def piecewise_interpolate(
 
 @register("piecewise_constant_schedule")
 def piecewise_constant_schedule(
-    init_value: Any, boundaries_and_scales: Mapping[int, Any] | None = None
+    init_value: Value, boundaries_and_scales: Mapping[int, Any] | None = None
 ) -> PiecewiseConstant:
     r"""optax's piecewise constant schedule: ``init_value`` times the scales passed so far.
 
@@ -241,7 +242,7 @@ def piecewise_constant_schedule(
 @register("piecewise_interpolate_schedule")
 def piecewise_interpolate_schedule(
     interpolate_type: str,
-    init_value: Any,
+    init_value: Value,
     boundaries_and_scales: Mapping[int, Any] | None = None,
 ) -> PiecewiseInterpolate:
     r"""optax's piecewise interpolation between accumulated values (see :func:`piecewise_interpolate`).
@@ -313,12 +314,12 @@ def _onecycle_checks(transition_steps, peak_value, pct_start, div_factor, final_
 
 @register("linear_onecycle_schedule")
 def linear_onecycle_schedule(
-    transition_steps: Any,
-    peak_value: Any,
-    pct_start: Any = 0.3,
-    pct_final: Any = 0.85,
-    div_factor: Any = 25.0,
-    final_div_factor: Any = 1e4,
+    transition_steps: Steps,
+    peak_value: Value,
+    pct_start: Value = 0.3,
+    pct_final: Value = 0.85,
+    div_factor: Value = 25.0,
+    final_div_factor: Value = 1e4,
 ) -> PiecewiseInterpolate:
     r"""optax's linear one-cycle: ``P/div -> P -> P/div -> P/(div * final_div)``, linearly.
 
@@ -363,11 +364,11 @@ def linear_onecycle_schedule(
 
 @register("cosine_onecycle_schedule")
 def cosine_onecycle_schedule(
-    transition_steps: Any,
-    peak_value: Any,
-    pct_start: Any = 0.3,
-    div_factor: Any = 25.0,
-    final_div_factor: Any = 1e4,
+    transition_steps: Steps,
+    peak_value: Value,
+    pct_start: Value = 0.3,
+    div_factor: Value = 25.0,
+    final_div_factor: Value = 1e4,
 ) -> PiecewiseInterpolate:
     r"""optax's cosine one-cycle: ``P/div -> P -> P/(div * final_div)`` with half cosines.
 

@@ -8,6 +8,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import interpolate, known_positive, known_to_equal, linear_pair
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = [
     "Constant",
@@ -59,7 +60,7 @@ class Polynomial(Schedule):
 
 
 @register("constant_schedule")
-def constant_schedule(value: Any) -> Constant:
+def constant_schedule(value: Value) -> Constant:
     r"""A schedule that always returns ``value``.
 
     .. math:: f(t) = v
@@ -85,11 +86,11 @@ def constant_schedule(value: Any) -> Constant:
 
 @register("polynomial_schedule")
 def polynomial_schedule(
-    init_value: Any,
-    end_value: Any,
-    power: Any,
-    transition_steps: Any,
-    transition_begin: Any = 0,
+    init_value: Value,
+    end_value: Value,
+    power: Value,
+    transition_steps: Steps,
+    transition_begin: Steps = 0,
 ) -> Polynomial:
     r"""Polynomial transition from ``init_value`` to ``end_value``.
 
@@ -141,10 +142,10 @@ def polynomial_schedule(
 
 @register("linear_schedule")
 def linear_schedule(
-    init_value: Any,
-    end_value: Any,
-    transition_steps: Any,
-    transition_begin: Any = 0,
+    init_value: Value,
+    end_value: Value,
+    transition_steps: Steps,
+    transition_begin: Steps = 0,
 ) -> Polynomial:
     r"""Linear transition from ``init_value`` to ``end_value`` over ``transition_steps``.
 
@@ -172,7 +173,7 @@ def linear_schedule(
 
 
 @register("warmup_constant_schedule")
-def warmup_constant_schedule(init_value: Any, peak_value: Any, warmup_steps: Any) -> Polynomial:
+def warmup_constant_schedule(init_value: Value, peak_value: Value, warmup_steps: Steps) -> Polynomial:
     r"""Linear warmup from ``init_value`` to ``peak_value``, then constant.
 
     .. math:: f(t) = I + (P - I)\,\min(t, W)/W

@@ -14,6 +14,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["PolynomialKDecay", "polynomial_k_decay"]
 
@@ -44,11 +45,11 @@ class PolynomialKDecay(Schedule):
 
 @register("polynomial_k_decay")
 def polynomial_k_decay(
-    init_value: Any,
-    decay_steps: Any,
-    end_value: Any = 0.0,
-    power: Any = 1.0,
-    k_decay: Any = 1.0,
+    init_value: Value,
+    decay_steps: Steps,
+    end_value: Value = 0.0,
+    power: Value = 1.0,
+    k_decay: Value = 1.0,
 ) -> PolynomialKDecay:
     r"""Polynomial decay of the k-warped progress, from ``init_value`` to ``end_value``.
 

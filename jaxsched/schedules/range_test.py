@@ -8,6 +8,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["RangeTest", "lr_range_test"]
 
@@ -45,12 +46,12 @@ class RangeTest(Schedule):
 
 @register("lr_range_test")
 def lr_range_test(
-    min_value: Any,
-    step_size: Any = 2000,
-    step_rate: Any = 1.0,
+    min_value: Value,
+    step_size: Steps = 2000,
+    step_rate: Value = 1.0,
     staircase: bool = False,
     mode: str = "linear",
-    max_value: Any = None,
+    max_value: Value | None = None,
 ) -> RangeTest:
     r"""Learning-rate range test: a value growing from ``min_value``, linearly or geometrically.
 

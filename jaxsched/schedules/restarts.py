@@ -17,6 +17,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 from jaxsched.schedules.cycles import locate
 
 __all__ = ["CosineRestarts", "CosineHardRestarts", "cosine_restarts", "cosine_hard_restarts"]
@@ -66,13 +67,13 @@ class CosineRestarts(Schedule):
 
 @register("cosine_restarts")
 def cosine_restarts(
-    init_value: Any,
-    period: Any,
-    period_mult: Any = 1,
-    end_value: Any = 0.0,
-    decay: Any = 1.0,
-    cycle_limit: Any = None,
-    k_decay: Any = 1.0,
+    init_value: Value,
+    period: Steps,
+    period_mult: Steps = 1,
+    end_value: Value = 0.0,
+    decay: Value = 1.0,
+    cycle_limit: Steps | None = None,
+    k_decay: Value = 1.0,
     decay_mode: str = "amplitude",
 ) -> CosineRestarts:
     r"""Cosine annealing with warm restarts (SGDR), with growing periods and decaying peaks.
@@ -203,11 +204,11 @@ def _remaining_int(c, n, span, cycles):
 
 @register("cosine_hard_restarts")
 def cosine_hard_restarts(
-    init_value: Any,
-    total_steps: Any,
-    num_cycles: Any = 1,
-    warmup_steps: Any = 0,
-    end_value: Any = 0.0,
+    init_value: Value,
+    total_steps: Steps,
+    num_cycles: Steps = 1,
+    warmup_steps: Steps = 0,
+    end_value: Value = 0.0,
 ) -> CosineHardRestarts:
     r"""Linear warmup from 0, then ``num_cycles`` equal hard cosine restarts up to ``total_steps``.
 

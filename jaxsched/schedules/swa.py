@@ -8,6 +8,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_tail, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 
 __all__ = ["SWAAnneal", "swa_schedule"]
 
@@ -34,9 +35,9 @@ class SWAAnneal(Schedule):
 
 @register("swa_schedule")
 def swa_schedule(
-    init_value: Any,
-    swa_value: Any,
-    anneal_steps: Any = 10,
+    init_value: Value,
+    swa_value: Value,
+    anneal_steps: Steps = 10,
     anneal_strategy: str = "cos",
 ) -> SWAAnneal:
     r"""Anneal from ``init_value`` to ``swa_value`` over ``anneal_steps``, then hold it (SWA).

@@ -12,6 +12,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
+from jaxsched.core.types import Steps, Value
 from jaxsched.schedules.ramps import WARMUP_SHAPES, ramp, until
 
 __all__ = ["WarmupStableDecay", "warmup_stable_decay"]
@@ -114,18 +115,18 @@ def _add(a: Any, b: Any) -> Any:
 
 @register("warmup_stable_decay")
 def warmup_stable_decay(
-    peak_value: Any,
-    total_steps: Any,
-    warmup_steps: Any = 0,
+    peak_value: Value,
+    total_steps: Steps,
+    warmup_steps: Steps = 0,
     *,
-    decay_steps: Any = None,
-    decay_start: Any = None,
-    decay_fraction: Any = None,
-    init_value: Any = 0.0,
-    end_value: Any = 0.0,
+    decay_steps: Steps | None = None,
+    decay_start: Steps | None = None,
+    decay_fraction: Value | None = None,
+    init_value: Value = 0.0,
+    end_value: Value = 0.0,
     warmup_shape: str = "linear",
     decay_shape: str = "linear",
-    power: Any = 2.0,
+    power: Value = 2.0,
     skip_zero: bool = False,
 ) -> WarmupStableDecay:
     r"""Warmup-stable-decay: ramp up, hold the peak, decay to a floor by ``total_steps``.

@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from jaxsched.compose import scale as _scale
 from jaxsched.core import validate as v
 from jaxsched.core.schedule import Schedule
+from jaxsched.core.types import ScheduleLike, Value
+
+if TYPE_CHECKING:
+    import optax
+    from jax.typing import DTypeLike
 
 __all__ = ["scheduled_optimizer", "current_hyperparams", "per_group", "MOMENTUM_NAMES"]
 
@@ -91,10 +96,10 @@ def scheduled_optimizer(
     *,
     weight_decay_follows_lr: bool = False,
     lr_reference: float | None = None,
-    hyperparam_dtype: Any = "float32",
+    hyperparam_dtype: DTypeLike = "float32",
     static_args: tuple[str, ...] | None = None,
-    **hyperparams: Any,
-) -> Any:
+    **hyperparams: ScheduleLike,
+) -> optax.GradientTransformationExtraArgs:
     r"""An optax optimizer whose hyperparameters follow schedules (``optax.inject_hyperparams``).
 
     Every keyword in ``hyperparams`` is a hyperparameter of ``optimizer``: a number, a
@@ -213,7 +218,7 @@ def _key_name(entry: Any) -> str:
     return str(entry)
 
 
-def current_hyperparams(opt_state: Any) -> dict[str, Any]:
+def current_hyperparams(opt_state: optax.OptState) -> dict[str, Any]:
     """Every injected hyperparameter value, by name, from any (nested) optax state.
 
     Finds every ``inject_hyperparams`` state inside ``opt_state`` (through ``optax.chain``,
@@ -263,12 +268,12 @@ def _readable(path: tuple) -> list:
 
 def per_group(
     optimizer: Callable[..., Any],
-    labels: Any,
-    scales: Mapping[str, Any],
+    labels: optax.Params | Callable[[optax.Params], optax.Params],
+    scales: Mapping[str, Value],
     *,
-    learning_rate: Any,
-    **hyperparams: Any,
-) -> Any:
+    learning_rate: ScheduleLike,
+    **hyperparams: ScheduleLike,
+) -> optax.GradientTransformation:
     r"""Per-parameter-group learning rates: group ``g`` uses ``learning_rate(k) * scales[g]``.
 
     Builds ``optax.multi_transform`` with one :func:`scheduled_optimizer` per group, so it

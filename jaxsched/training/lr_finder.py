@@ -15,12 +15,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from jaxsched.core import validate as v
 from jaxsched.schedules.range_test import RangeTest, lr_range_test
+
+if TYPE_CHECKING:
+    import optax
 
 __all__ = ["LRFindResult", "lr_find", "sweep_schedule"]
 
@@ -328,13 +331,13 @@ def progress_bar(total: int, enabled: bool) -> Any:
 
 def lr_find(
     loss_fn: Callable[[Any, Any], Any] | None = None,
-    params: Any = None,
-    batches: Any = None,
+    params: optax.Params | None = None,
+    batches: Iterable[Any] | Callable[[int], Any] | None = None,
     *,
-    optimizer: Any = None,
+    optimizer: Callable[..., optax.GradientTransformation] | optax.GradientTransformation | None = None,
     optimizer_kwargs: Mapping[str, Any] | None = None,
     train_step: Callable[[Any, Any, Any], tuple[Any, Any, Any]] | None = None,
-    opt_state: Any = None,
+    opt_state: optax.OptState | None = None,
     min_lr: float = 1e-7,
     max_lr: float = 10.0,
     num_steps: int = 100,

@@ -39,12 +39,17 @@ The metric passed with update ``k`` acts on update ``k`` (as optax); torch's ``l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from jaxsched.core import validate as v
+from jaxsched.core.types import Steps, Value, Values
 from jaxsched.training.plateau_rule import PlateauConfig, PlateauState, plateau_init, plateau_update
+
+if TYPE_CHECKING:
+    import jax
+    import optax
 
 __all__ = [
     "PlateauConfig",
@@ -62,10 +67,20 @@ __all__ = [
 _SEMANTICS = ("native", "torch", "optax")
 
 
-def plateau_config(factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e-4,
-                   threshold_mode: str = "rel", cooldown: Any = 0, mode: str = "min",
-                   min_scale: Any = 0.0, min_lr: Any = None, base_lr: Any = None, window: Any = 1,
-                   semantics: str = "native", eps: Any = None) -> PlateauConfig:
+def plateau_config(
+    factor: Value = 0.1,
+    patience: Steps = 10,
+    threshold: Value = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: Steps = 0,
+    mode: str = "min",
+    min_scale: Value = 0.0,
+    min_lr: Value | Values | None = None,
+    base_lr: Value | Values | None = None,
+    window: Steps = 1,
+    semantics: str = "native",
+    eps: Value | None = None,
+) -> PlateauConfig:
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
 
     Use it with :func:`plateau_init` / :func:`plateau_update` (or a torch bridge). Array
@@ -129,7 +144,7 @@ def _per_group_list(name: str, x: Any) -> Any:
     return np.asarray([v.real(f"{name}[{i}]", e) for i, e in enumerate(x)], dtype=np.float64)
 
 
-def plateau_transform(config: PlateauConfig) -> Any:
+def plateau_transform(config: PlateauConfig) -> optax.GradientTransformationExtraArgs:
     """The optax transformation of a :class:`PlateauConfig` (see :func:`reduce_on_plateau`)."""
     import jax
     import jax.numpy as jnp
@@ -163,10 +178,20 @@ def plateau_transform(config: PlateauConfig) -> Any:
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-def reduce_on_plateau(factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e-4,
-                      threshold_mode: str = "rel", cooldown: Any = 0, mode: str = "min",
-                      min_scale: Any = 0.0, min_lr: Any = None, base_lr: Any = None,
-                      window: Any = 1, semantics: str = "native", eps: Any = None) -> Any:
+def reduce_on_plateau(
+    factor: Value = 0.1,
+    patience: Steps = 10,
+    threshold: Value = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: Steps = 0,
+    mode: str = "min",
+    min_scale: Value = 0.0,
+    min_lr: Value | Values | None = None,
+    base_lr: Value | Values | None = None,
+    window: Steps = 1,
+    semantics: str = "native",
+    eps: Value | None = None,
+) -> optax.GradientTransformationExtraArgs:
     r"""Multiply the updates by a scale that drops by ``factor`` when a metric stops improving.
 
     In min mode (max mode mirrors every inequality), with ``r = rtol`` and ``a = atol`` (one of
@@ -235,9 +260,18 @@ def reduce_on_plateau(factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e
                                             eps))
 
 
-def plateau_from_torch(mode: str = "min", factor: Any = 0.1, patience: Any = 10,
-                       threshold: Any = 1e-4, threshold_mode: str = "rel", cooldown: Any = 0,
-                       min_lr: Any = 0.0, eps: Any = 1e-8, *, lr: Any = 1.0) -> Any:
+def plateau_from_torch(
+    mode: str = "min",
+    factor: Value = 0.1,
+    patience: Steps = 10,
+    threshold: Value = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: Steps = 0,
+    min_lr: Value | Values = 0.0,
+    eps: Value = 1e-8,
+    *,
+    lr: Value | Values = 1.0,
+) -> optax.GradientTransformationExtraArgs:
     """torch's ``ReduceLROnPlateau`` with its parameter names and defaults, as a transformation.
 
     ``lr`` is the optimizer's learning rate (the scale is torch's ``lr / lr_0``; ``min_lr`` and
@@ -259,8 +293,15 @@ def plateau_from_torch(mode: str = "min", factor: Any = 0.1, patience: Any = 10,
                              0.0, min_lr, lr, 1, "torch", eps)
 
 
-def plateau_from_optax(factor: Any = 0.1, patience: Any = 10, rtol: Any = 1e-4, atol: Any = 0.0,
-                       cooldown: Any = 0, accumulation_size: Any = 1, min_scale: Any = 0.0) -> Any:
+def plateau_from_optax(
+    factor: Value = 0.1,
+    patience: Steps = 10,
+    rtol: Value = 1e-4,
+    atol: Value = 0.0,
+    cooldown: Steps = 0,
+    accumulation_size: Steps = 1,
+    min_scale: Value = 0.0,
+) -> optax.GradientTransformationExtraArgs:
     """``optax.contrib.reduce_on_plateau`` with its parameter names and defaults (exact).
 
     A drop-in replacement: the same scale sequence, improvement ``avg < (1 - rtol)*best - atol``
@@ -288,7 +329,7 @@ def plateau_from_optax(factor: Any = 0.1, patience: Any = 10, rtol: Any = 1e-4, 
                                     None, window, "optax", None))
 
 
-def plateau_scale(state: Any) -> Any:
+def plateau_scale(state: optax.OptState) -> jax.Array:
     """The current scale held by a :class:`PlateauState` anywhere in an optax state pytree.
 
     Raises:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from jaxsched.core import arrays as _xp
+from jaxsched.core.types import Value
 
 __all__ = ["PlateauConfig", "PlateauState", "plateau_init", "plateau_update"]
 
@@ -93,8 +95,8 @@ def _default_dtypes(xp: Any, dtype: Any) -> tuple[Any, Any]:
     return (xp.float64 if dtype is None else dtype), xp.int64
 
 
-def plateau_init(config: PlateauConfig, *, xp: Any = None, dtype: Any = None,
-                 device: Any = None) -> PlateauState:
+def plateau_init(config: PlateauConfig, *, xp: ModuleType | None = None, dtype: object = None,
+                 device: object = None) -> PlateauState:
     """The initial state: scale 1, best = +inf (min mode) or -inf (max mode), counters 0.
 
     Args:
@@ -136,8 +138,8 @@ def _convert(xp: Any, x: Any, dtype: Any, device: Any) -> Any:
     return xp.astype(xp.asarray(x, **kw), dtype)
 
 
-def plateau_update(config: PlateauConfig, state: PlateauState, metric: Any, *,
-                   xp: Any = None) -> PlateauState:
+def plateau_update(config: PlateauConfig, state: PlateauState, metric: Value, *,
+                   xp: ModuleType | None = None) -> PlateauState:
     """Report one metric value; every ``window``-th report evaluates the window's mean.
 
     Args:

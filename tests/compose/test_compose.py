@@ -208,7 +208,7 @@ def test_structure_and_flattening():
     assert inner["type"] == "join_schedules"
     assert inner["params"]["schedules"][0] == {"type": "scale", "params": {
         "schedule": a.to_config(), "factor": 2.0}}
-    assert js.floor(a, 0.1).to_config()["type"] == "clip"
+    assert js.floor(a, 0.1).to_config()["type"] == "floor"  # the call that built it
     assert js.from_config({"type": "floor", "params": {"schedule": a.to_config(), "min_value": 0.1}}) == (
         js.clip(a, 0.1)
     )

@@ -60,8 +60,8 @@ def _schedule_constructors() -> list[str]:
         if not inspect.isfunction(fn):
             continue
         ret = inspect.signature(fn).return_annotation
-        cls = fn.__globals__.get(ret) if isinstance(ret, str) else ret
-        if isinstance(cls, type) and issubclass(cls, jaxsched.Schedule):
+        options = [fn.__globals__.get(r.strip()) for r in ret.split("|")] if isinstance(ret, str) else [ret]
+        if all(isinstance(cls, type) and issubclass(cls, jaxsched.Schedule) for cls in options):
             names.append(name)
     return names
 

@@ -90,9 +90,10 @@ def test_annealing_is_the_half_cycle_wave():
     assert isinstance(s, CosineWave)
     assert s == cosine_wave(0.3, 12, 0.01) == cosine_wave(0.3, 12, 0.01, 0.5, 0)
     cfg = s.to_config()
-    assert cfg["type"] == "cosine_wave"
+    assert cfg["type"] == "cosine_annealing"  # the call that built it
     assert jaxsched.from_config(cfg) == s
-    # configs written under the old name still load, to the same schedule
+    assert jaxsched.from_config(cosine_wave(0.3, 12, 0.01).to_config()) == s
+    # configs written under that name load, to the same schedule
     old = {"type": "cosine_annealing",
            "params": {"init_value": 0.3, "decay_steps": 12, "end_value": 0.01}}
     assert jaxsched.from_config(old) == s
