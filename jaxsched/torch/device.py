@@ -136,6 +136,7 @@ def _set_colscale(sched: Any) -> None:
 def _refill(sched: Any) -> None:
     """Evaluate the table for the ``chunk_size`` steps from the device counter (torch ops)."""
     d = sched._dev
+    _set_colscale(sched)  # scales and plateau factors may have been loaded since
     counts = torch.add(sched._device_step, d.arange)
     done: dict[int, torch.Tensor] = {}
     for c, s in enumerate(sched._dev_lr + (sched._dev_mom or [])):

@@ -141,3 +141,17 @@ def test_device_replays_past_the_table_hold_the_last_row():
     assert int(s._device_step) == 20
     want = float(jaxsched.cosine_annealing(1.0, 100)(7))
     assert float(opt.param_groups[0]["lr"]) == pytest.approx(want, rel=1e-6)
+
+
+def test_device_mode_resume_restores_the_plateau_factor():
+    cfg = jaxsched.plateau_config(factor=0.5, patience=1)
+    lr = jaxsched.cosine_annealing(1.0, 100)
+    a = Scheduler(_opt(), lr, plateau=cfg, mode="device")
+    for x in [1.0, 1.0, 1.0, 1.0, 1.0]:
+        a.step(x)
+    assert a._plateau_factors()[0] < 1.0
+    opt = _opt()
+    b = Scheduler(opt, lr, plateau=cfg, mode="device")
+    b.load_state_dict(a.state_dict())
+    want = float(lr(5)) * a._plateau_factors()[0]
+    assert float(opt.param_groups[0]["lr"]) == pytest.approx(want, rel=1e-6)
