@@ -544,8 +544,8 @@ def _run(ctx: Context) -> list[Row]:
     row.met = None if row.ratio is None else row.ratio >= PLATEAU_TARGET_RATIO
     rows.append(row)
 
-    # 3 (last: dynamo's compile leaves eager torch ops slower in this process, so the
-    # device-mode and plateau timings above run before it)
+    # 3. recompiles of a compiled optimizer step (run last, so that dynamo's process-wide
+    # state cannot touch the eager timings above)
     count_recompiles("jaxsched", 5)  # warm-up: dynamo's one-time costs land on no figure
     ours = count_recompiles("jaxsched", updates)
     peers = [
