@@ -13,7 +13,8 @@ Two modes:
   (``chunk_size`` steps per hyperparameter, a few KiB), so a ``step()`` is a list lookup and a
   few dict writes.
 - ``mode="device"``: every scheduled value is a 0-d tensor on the optimizer's device, updated in
-  place (``copy_``) from a device step counter with torch ops: no ``.item()``, no host sync. Use
+  place from a device step counter with torch ops (a table of ``chunk_size`` steps on the
+  device gathered by the counter: three tensor ops per step): no ``.item()``, no host sync. Use
   it with capturable/fused optimizers, ``torch.compile`` (the compiled step sees a tensor whose
   value changes: no recompiles) and CUDA graphs.
 
@@ -230,7 +231,8 @@ class Scheduler(LRScheduler):
         ``"adjust_learning_rate"`` works too).
       mode: ``"host"`` or ``"device"`` (see the module docstring).
       chunk_size: host mode: steps evaluated ahead per chunk (default 2048: a few tens of KiB
-        per param group).
+        per param group). Device mode: the rows of the table on the device (see
+        ``jaxsched.torch.device``; at least the CUDA-graph replays between host ``step()``s).
       plateau: optional ``jaxsched.plateau_config(...)`` / ``plateau_from_torch(...)``: a
         metric-driven factor (the same state machine as the JAX transformation), multiplied into
         the learning rate; report metrics with ``step(metric)`` or ``report(metric)``. Array
@@ -282,7 +284,11 @@ class Scheduler(LRScheduler):
 
     Equivalents:
       torch: any ``lr_scheduler`` (closed form, not chainable). Lightning:
-      ``{"scheduler": sched, "interval": "step"}``. HF Trainer: ``optimizers=(opt, sched)``.
+      ``{"scheduler": sched, "interval": "step"}``; with ``plateau``, add
+      ``"monitor": name, "reduce_on_plateau": True`` (Lightning passes the metric only to
+      schedulers so flagged, or to instances of ``ReduceLROnPlateau``). HF Trainer:
+      ``optimizers=(opt, sched)``. timm loops: ``step(epoch)``, or ``step_to(num_updates)``
+      for ``step_update``.
       Cerebras: ``ScalePerParamLR`` via ``scale_key="adjust_learning_rate"``. timm: ``lr_scale``.
     """
 
@@ -367,6 +373,30 @@ class Scheduler(LRScheduler):
         """The current step: ``k`` after ``k`` calls of ``step()`` (read-only)."""
         return self._last_epoch
 
+    @property
+    def _plateau_state(self) -> Any:
+        """The plateau state as a ``PlateauState`` of Python numbers (``None`` without plateau).
+
+        Host and device mode both run the rule in Python floats (``HostPlateau``: the same
+        float64 values as the array rule, microseconds per report); assigning a state (any
+        arrays or numbers) loads it into that rule.
+        """
+        host = self.__dict__.get("_plateau_host")
+        return None if host is None else host.state()
+
+    @_plateau_state.setter
+    def _plateau_state(self, state: Any) -> None:
+        if state is None:
+            self.__dict__["_plateau_host"] = None
+            return
+        from jaxsched.training.plateau_rule import HostPlateau
+
+        host = self.__dict__.get("_plateau_host")
+        if host is None or host.config is not self.plateau:
+            host = HostPlateau(self.plateau, len(self.optimizer.param_groups))
+        host.load(state)
+        self.__dict__["_plateau_host"] = host
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _READ_ONLY or name in self.__dict__.get("_hparams", ()):
             how = ("move with step(), step_to(k) or load_state_dict()" if name == "last_epoch"
@@ -441,10 +471,11 @@ class Scheduler(LRScheduler):
     def _plateau_factors(self) -> list[float]:
         """Each group's plateau factor (one scale, or one per group for array options)."""
         n = len(self.scales)
-        if self._plateau_state is None:
+        host = self.__dict__.get("_plateau_host")
+        if host is None:
             return [1.0] * n
-        scale = np.broadcast_to(np.asarray(self._plateau_state.scale, dtype=np.float64), (n,))
-        return [float(x) for x in scale]
+        scales = host.scales
+        return list(scales) if len(scales) == n else scales * n
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current step (closed form; never reads ``group["lr"]``)."""
@@ -456,6 +487,8 @@ class Scheduler(LRScheduler):
     def get_last_lr(self) -> list[Any]:
         """The learning rates of the current step: a new list each call (floats in host mode;
         tensor clones in device mode, never the live tensors)."""
+        if self.mode == "device":  # cloned on read: a step() copies nothing
+            return [t.clone() for t in self._last_lr]
         return list(self._last_lr)
 
     def current_values(self) -> list[dict[str, float]]:
@@ -507,6 +540,8 @@ class Scheduler(LRScheduler):
             self._last_epoch = k
             i = k - rows[0]
             lrs = rows[1][i]
+            if self._plateau_host is not None:  # rows hold lr * scale; the factor is applied here
+                lrs = [x * f for x, f in zip(lrs, self._plateau_factors())]
             for g, lr in zip(self.optimizer.param_groups, lrs):
                 if isinstance(g["lr"], torch.Tensor):
                     g["lr"].fill_(lr)
@@ -526,28 +561,31 @@ class Scheduler(LRScheduler):
         """Feed a metric to the plateau state machine (see ``plateau``) and rewrite the values."""
         if self.plateau is None:
             raise ValueError("`report` needs a scheduler built with `plateau=`")
-        from jaxsched.training.plateau_rule import plateau_update
+        metric = float(metric.detach().cpu()) if isinstance(metric, torch.Tensor) else float(metric)
+        # the rule in Python floats (HostPlateau: the array rule's float64 values); the values
+        # are rewritten only when a factor changed
+        if self._plateau_host.update(metric) and self.last_epoch >= 0:
+            if self.mode == "device":
+                from jaxsched.torch.device import rescale_device
 
-        if isinstance(metric, torch.Tensor):
-            metric = float(metric.detach().cpu())
-        self._plateau_state = plateau_update(self.plateau, self._plateau_state,
-                                             np.float64(metric), xp=np)
-        self._rows = None
-        if self.last_epoch >= 0:
-            self._write(self.last_epoch)
+                rescale_device(self)
+            else:
+                self._write(self.last_epoch)
 
     def _write(self, k: int, advance: bool = False) -> None:
         first = self.last_epoch < 0
         self._last_epoch = k
         if self.mode == "device":
             self._write_device(k, advance and not first)
-            self._last_lr = [t.clone() for t in self._device_lr]
+            self._last_lr = self._device_lr  # live tensors; get_last_lr() clones
             return
         rows = self._rows
         if rows is None or not 0 <= k - rows[0] < len(rows[1]):
             rows = self._rows = self._build_rows(k)
         i = k - rows[0]
         lrs = rows[1][i]
+        if self._plateau_host is not None:
+            lrs = [x * f for x, f in zip(lrs, self._plateau_factors())]
         groups = self.optimizer.param_groups
         for g, lr in zip(groups, lrs):
             if isinstance(g["lr"], torch.Tensor):
@@ -572,7 +610,6 @@ class Scheduler(LRScheduler):
     def _build_rows(self, k: int) -> tuple:
         """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
         that a ``step()`` is an index and a few dict writes."""
-        fs = self._plateau_factors()
         out: list = [k]
         for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
             if scheds is None:
@@ -581,8 +618,8 @@ class Scheduler(LRScheduler):
             self._chunks.pop(kind, None)
             self._host_values(kind, k)  # evaluates the chunk that starts at k
             table = self._chunks[kind][1]
-            if kind == "lr":
-                table = [[x * a * f for x in col] for col, a, f in zip(table, self.scales, fs)]
+            if kind == "lr":  # lr * scale; a plateau factor is applied when written
+                table = [[x * a for x in col] for col, a in zip(table, self.scales)]
             out.append(list(zip(*table)))
         return tuple(out)
 

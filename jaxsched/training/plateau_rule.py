@@ -21,7 +21,7 @@ import numpy as np
 from jaxsched.core import arrays as _xp
 from jaxsched.core.types import Value
 
-__all__ = ["PlateauConfig", "PlateauState", "plateau_init", "plateau_update"]
+__all__ = ["HostPlateau", "PlateauConfig", "PlateauState", "plateau_init", "plateau_update"]
 
 _LEAVES = ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr", "base_lr",
            "eps", "window")
@@ -234,3 +234,157 @@ def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: 
     new = xp.maximum(scale * factor, floor)
     apply = xp.logical_and(trigger, (scale - new) * base_lr > f(config.eps))
     return xp.where(apply, new, scale), best, num_bad, cooldown
+
+
+# ---------------------------------------------------------------------------------------------
+# The same rule in Python floats (the torch bridge's host mode: microseconds per report)
+
+
+def _max(a: float, b: float) -> float:
+    """``numpy.maximum`` on two floats: NaN if either is NaN."""
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+def _div(a: float, b: float) -> float:
+    """IEEE division of floats (as float64 NumPy: no ZeroDivisionError)."""
+    if b == 0.0:
+        if a != a or a == 0.0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _element_params(config: PlateauConfig, n: int | None) -> list[tuple]:
+    """The numeric options as Python numbers, one tuple per broadcast element.
+
+    Integer options are truncated as the array rule's ``astype(int64)`` does; ``1 +/- rtol``
+    is computed on the leaf, as there.
+    """
+    leaves = {name: np.asarray(getattr(config, name)) for name in _LEAVES}
+    shape = np.broadcast_shapes(*(x.shape for x in leaves.values()))
+    if len(shape) > 1:
+        raise ValueError(f"plateau options must be scalars or 1-d, got shape {shape}")
+    m = shape[0] if shape else 1
+    if n is not None and m not in (1, n):
+        raise ValueError(f"plateau options hold {m} entries, expected 1 or {n}")
+    sign = 1.0 if config.mode == "max" else -1.0
+    out = []
+    flat = {name: x.reshape(-1).tolist() for name, x in leaves.items()}
+    for j in range(m):
+        def get(name: str, j: int = j) -> Any:
+            x = flat[name]
+            return x[j if len(x) > 1 else 0]
+
+        rtol = get("rtol")
+        out.append((
+            float(get("factor")), int(get("patience")), float(rtol), float(get("atol")),
+            int(get("cooldown")), float(get("min_scale")), float(get("min_lr")),
+            float(get("base_lr")), float(get("eps")), int(get("window")),
+            float(np.float64(1.0 + sign * rtol)),
+        ))
+    return out
+
+
+def _host_update(p: tuple, st: tuple, metric: float, mode_max: bool, semantics: str) -> tuple:
+    """One report for one element: :func:`plateau_update` in Python floats (same operations,
+    same float64 results)."""
+    factor, patience, rtol, atol, cooldown_n, min_scale, min_lr, base_lr, eps, window, m = p
+    scale, best, num_bad, cd, avg, wc, nrep = st
+    n = wc + 1
+    avg = (wc * avg + metric) / n
+    if n < window:
+        return (scale, best, num_bad, cd, avg, n, nrep + 1)
+    sign = 1.0 if mode_max else -1.0
+    # the threshold a metric must beat
+    if math.isfinite(best):
+        if semantics == "native":
+            thr = best + sign * (rtol * abs(best) + atol)
+        else:
+            thr = best * m + sign * atol
+    elif semantics == "native":
+        thr = best
+    else:
+        thr = best if m > 0.0 else (-best if m < 0.0 else math.nan)
+    improved = avg > thr if mode_max else avg < thr
+    if improved:
+        best = avg
+    bad = 0 if improved else num_bad + 1
+    in_cooldown = cd > 0
+    if in_cooldown:
+        cd -= 1
+    num_bad = 0 if in_cooldown else bad
+    if semantics == "optax":
+        trigger = not in_cooldown and bad == patience
+    else:
+        trigger = num_bad > patience
+    if trigger:
+        num_bad = 0
+        cd = cooldown_n
+    if semantics == "optax":
+        floor = _max(min_scale, _div(min_lr, base_lr))
+        reduced = _max(scale * factor if trigger else scale, floor)
+        scale = scale if in_cooldown else reduced
+    elif semantics == "torch":
+        if trigger:
+            old = scale * base_lr
+            new = _max(old * factor, _max(min_lr, min_scale * base_lr))
+            if old - new > eps:
+                scale = _div(new, base_lr)
+    elif trigger:
+        new = _max(scale * factor, _max(min_scale, _div(min_lr, base_lr)))
+        if (scale - new) * base_lr > eps:
+            scale = new
+    return (scale, best, num_bad, cd, 0.0, 0, nrep + 1)
+
+
+class HostPlateau:
+    """The plateau state machine of :func:`plateau_update` in plain Python floats.
+
+    The torch bridge's host mode reports one metric per call; the array rule costs a
+    millisecond of NumPy dispatch per report, this one a few microseconds. It computes the
+    same float64 values (``tests/training/test_plateau_host.py`` checks equality on random
+    metric streams). Array options broadcast: one element per param group.
+
+    Args:
+      config: a :class:`PlateauConfig` (leaves: numbers or 1-d arrays).
+      n: the number of param groups an array option must match (``None``: any length).
+    """
+
+    def __init__(self, config: PlateauConfig, n: int | None = None) -> None:
+        self.config = config
+        self.params = _element_params(config, n)
+        self._max = config.mode == "max"
+        self._semantics = config.semantics
+        best = -math.inf if self._max else math.inf
+        self.states = [(1.0, best, 0, 0, 0.0, 0, 0) for _ in self.params]
+        self.scales = [1.0] * len(self.params)
+
+    def update(self, metric: float) -> bool:
+        """Report ``metric``; returns whether any element's scale changed."""
+        mode_max, sem = self._max, self._semantics
+        states = [_host_update(p, st, metric, mode_max, sem) for p, st in zip(self.params, self.states)]
+        self.states = states
+        scales = [st[0] for st in states]
+        changed = scales != self.scales
+        self.scales = scales
+        return changed
+
+    def state(self) -> PlateauState:
+        """The state as a :class:`PlateauState` of Python numbers (lists when broadcast)."""
+        cols = list(zip(*self.states))
+        if len(self.states) == 1:
+            return PlateauState(*(c[0] for c in cols))
+        return PlateauState(*(list(c) for c in cols))
+
+    def load(self, state: PlateauState) -> None:
+        """Take the values of ``state`` (any arrays or numbers, broadcast to the elements)."""
+        m = len(self.params)
+        cols = []
+        for name, x in zip(PlateauState._fields, state):
+            a = np.broadcast_to(np.asarray(x), (m,)) if np.ndim(x) else np.full((m,), np.asarray(x))
+            integral = name in ("num_bad", "cooldown_counter", "window_count", "num_reports")
+            cols.append([int(e) if integral else float(e) for e in a.tolist()])
+        self.states = [tuple(row) for row in zip(*cols)]
+        self.scales = [st[0] for st in self.states]
