@@ -1,4 +1,4 @@
-"""Time units for step parameters: epochs, batches, fractions of the run, with accumulation.
+"""Time units for step parameters: epochs, batches, tokens, samples, fractions of the run.
 
 A jaxsched schedule counts **optimizer updates** (``schedule(k)`` is the value update ``k``
 uses). People think in epochs, in micro-batches and in fractions of the run; a
@@ -12,7 +12,22 @@ converts the unit strings inside a config:
 ``"800 batches"``         micro-batches (``"800ba"``), divided by the accumulation
 ``"10%"``                 ``0.10 * total_steps``
 ``"0.1 total"``           ``0.1 * total_steps`` (also ``"0.1 of total"``, ``"0.1dur"``)
+``"2e9 tokens"``          ``2e9 / tokens_per_step`` (also ``"2e9 tok"``, ``"1 token"``)
+``"5e6 samples"``         ``5e6 / samples_per_step`` (also ``"5e6 sp"``, ``"1 sample"``)
+``"10% tokens"``          ``0.10 * total_tokens / tokens_per_step`` (``"10% samples"`` alike)
 ========================  ===========================================================
+
+**Tokens and samples** (large-scale training counts data, not epochs: Megatron-LM's
+``--lr-warmup-samples``, token budgets such as "warm up for 2B tokens"). ``tokens_per_step``
+and ``samples_per_step`` are per **optimizer** step, the global batch (all data-parallel
+ranks, all accumulated micro-batches: Megatron's ``--global-batch-size`` samples of
+``--seq-length`` tokens); with ``samples_per_step`` and ``sequence_length``,
+``tokens_per_step = samples_per_step * sequence_length``. ``total_tokens`` (or
+``total_samples``) gives ``total_steps = round(total_tokens / tokens_per_step)`` when
+``total_steps`` is not given; a percentage of tokens is of ``total_tokens``, or of
+``total_steps * tokens_per_step`` when only the steps are known. The batch size is constant:
+a batch-size ramp (Megatron's ``--rampup-batch-size``) makes the map non-linear and is not
+modelled.
 
 **Accumulation.** With ``batches_per_epoch = B`` and ``gradient_accumulation_steps = A`` an
 epoch has ``ceil(B / A)`` optimizer steps: the last, partial accumulation window of an epoch
@@ -46,6 +61,11 @@ Example:
   (25, 75)
   >>> [tl.steps(x) for x in (10, "1 epoch", "0.5ep", "10%", "0.2 total", "250 batches")]
   [10, 25, 13, 8, 15, 63]
+  >>> big = Timeline(samples_per_step=512, sequence_length=4096, total_tokens=10**12)
+  >>> big.tokens_per_step, big.total_steps
+  (2097152, 476837)
+  >>> [big.steps(x) for x in ("2e9 tokens", "1e6 samples", "1% tokens", "10%")]
+  [954, 1953, 4768, 47684]
   >>> tl.resolve({"type": "warmup_cosine_decay_schedule", "params": {
   ...     "init_value": 0.0, "peak_value": 1.0, "warmup_steps": "1 epoch", "decay_steps": "100%"}})
   {'type': 'warmup_cosine_decay_schedule', 'params': {'init_value': 0.0, 'peak_value': 1.0, \
@@ -79,6 +99,10 @@ _UNITS = {
     "ba": "batches", "batch": "batches", "batches": "batches",
     "%": "percent",
     "total": "total", "of total": "total", "dur": "total",
+    "tok": "tokens", "token": "tokens", "tokens": "tokens",
+    "sp": "samples", "sample": "samples", "samples": "samples",
+    "% tok": "percent tokens", "% token": "percent tokens", "% tokens": "percent tokens",
+    "% sp": "percent samples", "% sample": "percent samples", "% samples": "percent samples",
 }
 _UNIT_RE = re.compile(
     r"^\s*(?P<num>(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[a-zA-Z%][a-zA-Z ]*?)?\s*$"
@@ -97,7 +121,10 @@ def is_step_parameter(name: str) -> bool:
 
 
 def parse_unit(text: str, name: str = "steps") -> tuple[Fraction, str]:
-    """``(amount, unit)`` of a unit string, unit one of steps/epochs/batches/percent/total.
+    """``(amount, unit)`` of a unit string.
+
+    The unit is one of ``steps``, ``epochs``, ``batches``, ``percent``, ``total``, ``tokens``,
+    ``samples``, ``percent tokens``, ``percent samples``.
 
     Raises:
       ValueError: not a number followed by a known unit (the units are listed).
@@ -107,12 +134,15 @@ def parse_unit(text: str, name: str = "steps") -> tuple[Fraction, str]:
       (Fraction(1, 2), 'epochs')
     """
     m = _UNIT_RE.match(text) if len(text) <= 100 else None  # no unit string is longer
-    unit = (m.group("unit") or "").lower().strip() if m else None
+    unit = " ".join((m.group("unit") or "").lower().split()) if m else None
+    if unit and unit.startswith("%") and len(unit) > 1:  # "10%tokens", "10 % tokens"
+        unit = "% " + unit[1:].strip()
     if m is None or unit not in _UNITS:
         raise ValueError(
             f"`{name}`={describe(text)} is not a step count: give a number of steps (500, '500 steps') "
             "or a number with a unit: '3 epochs' / '3ep', '800 batches' / '800ba', '10%', "
-            "'0.1 total'"
+            "'0.1 total', '2e9 tokens' / '2e9 tok', '5e6 samples' / '5e6 sp', '10% tokens', "
+            "'10% samples'"
         )
     return Fraction(m.group("num").replace("_", "")), _UNITS[unit]
 
@@ -149,7 +179,7 @@ def _count(name: str, x: Any, *, positive: bool, allow_fraction: bool = False) -
 
 
 class Timeline:
-    """The length of a run in optimizer steps, to convert epochs, batches and fractions.
+    """The length of a run in optimizer steps, to convert epochs, batches, tokens, fractions.
 
     Args:
       steps_per_epoch: optimizer steps per epoch (give this or ``batches_per_epoch``).
@@ -161,10 +191,18 @@ class Timeline:
         ``ceil(B / A)`` (``floor`` with ``step_on_partial=False``).
       rounding: ``"nearest"`` (halves up), ``"floor"`` or ``"ceil"``, for every conversion.
       step_on_partial: whether the partial accumulation window at an epoch's end updates.
+      tokens_per_step: tokens in one optimizer step (the global batch), for ``"2e9 tokens"``.
+      samples_per_step: samples (sequences) in one optimizer step, for ``"5e6 samples"``.
+      sequence_length: tokens per sample; with ``samples_per_step`` it gives
+        ``tokens_per_step``.
+      total_tokens: tokens in the run (``"10% tokens"``); gives ``total_steps`` when that is
+        not given, ``round(total_tokens / tokens_per_step)``.
+      total_samples: samples in the run (``"10% samples"``), likewise.
 
     Raises:
       ValueError: a count out of range, an unknown rounding, or given values that disagree
-        (e.g. ``steps_per_epoch`` that is not ``ceil(batches_per_epoch / A)``).
+        (e.g. ``steps_per_epoch`` that is not ``ceil(batches_per_epoch / A)``), a total of
+        tokens or samples without its per-step size.
       TypeError: a count that is not a number.
 
     Example:
@@ -172,6 +210,8 @@ class Timeline:
       75
       >>> Timeline(batches_per_epoch=10, gradient_accumulation_steps=4).steps_per_epoch  # 4+4+2
       3
+      >>> Timeline(tokens_per_step=2**20, total_tokens=10**9).total_steps  # 953.67 -> 954
+      954
     """
 
     def __init__(
@@ -184,6 +224,11 @@ class Timeline:
         *,
         rounding: str = "nearest",
         step_on_partial: bool = True,
+        tokens_per_step: int | None = None,
+        samples_per_step: int | None = None,
+        sequence_length: int | None = None,
+        total_tokens: int | None = None,
+        total_samples: int | None = None,
     ) -> None:
         if rounding not in _ROUNDINGS:
             raise ValueError(f"`rounding` must be one of {list(_ROUNDINGS)}, got {rounding!r}")
@@ -217,7 +262,38 @@ class Timeline:
                     f"epoch = {derived_total}; give one of them"
                 )
             total = derived_total
+        tps = _count("tokens_per_step", tokens_per_step, positive=True)
+        sps = _count("samples_per_step", samples_per_step, positive=True)
+        seq = _count("sequence_length", sequence_length, positive=True)
+        if seq is not None:
+            if sps is None:
+                raise ValueError("`sequence_length` needs `samples_per_step` (tokens per step = both)")
+            if tps is not None and tps != sps * seq:
+                raise ValueError(
+                    f"`tokens_per_step`={tps} disagrees with `samples_per_step`={sps} x "
+                    f"`sequence_length`={seq} = {sps * seq}; give one of them"
+                )
+            tps = sps * seq
+        data_totals = {}
+        for unit, per, amount in (("tokens", tps, total_tokens), ("samples", sps, total_samples)):
+            amount = _count(f"total_{unit}", amount, positive=False)
+            data_totals[unit] = amount
+            if amount is None:
+                continue
+            if per is None:
+                raise ValueError(
+                    f"`total_{unit}`={amount} needs `{unit}_per_step` to give the run's length in steps"
+                )
+            derived_total = self._round(Fraction(amount, per))
+            if total is not None and total != derived_total:
+                raise ValueError(
+                    f"`total_steps`={total} disagrees with `total_{unit}`={amount} / {per} "
+                    f"{unit} per step = {derived_total} steps; give one of them"
+                )
+            total = derived_total
         self._acc, self._bpe, self._spe, self._epochs, self._total = acc, bpe, spe, ep, total
+        self._tps, self._sps, self._seq = tps, sps, seq
+        self._total_tokens, self._total_samples = data_totals["tokens"], data_totals["samples"]
 
     # ------------------------------------------------------------------ read-only properties
     @property
@@ -246,9 +322,34 @@ class Timeline:
         e = self._epochs
         return None if e is None else (int(e) if e.denominator == 1 else float(e))
 
+    @property
+    def tokens_per_step(self) -> int | None:
+        """Tokens per optimizer step (given, or ``samples_per_step * sequence_length``), or None."""
+        return self._tps
+
+    @property
+    def samples_per_step(self) -> int | None:
+        """Samples per optimizer step, or None."""
+        return self._sps
+
+    @property
+    def total_tokens(self) -> int | None:
+        """Tokens in the run (given, or ``total_steps * tokens_per_step``), or None."""
+        if self._total_tokens is not None:
+            return self._total_tokens
+        return None if self._total is None or self._tps is None else self._total * self._tps
+
+    @property
+    def total_samples(self) -> int | None:
+        """Samples in the run (given, or ``total_steps * samples_per_step``), or None."""
+        if self._total_samples is not None:
+            return self._total_samples
+        return None if self._total is None or self._sps is None else self._total * self._sps
+
     def _key(self) -> tuple:
         return (self._spe, self._epochs, self._total, self._acc, self._bpe, self._rounding,
-                self._step_on_partial)
+                self._step_on_partial, self._tps, self._sps, self._seq, self._total_tokens,
+                self._total_samples)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Timeline) and self._key() == other._key()
@@ -259,7 +360,12 @@ class Timeline:
     def __repr__(self) -> str:
         return (f"Timeline(steps_per_epoch={self._spe}, epochs={self.epochs}, "
                 f"total_steps={self._total}, gradient_accumulation_steps={self._acc}, "
-                f"batches_per_epoch={self._bpe}, rounding={self._rounding!r})")
+                f"batches_per_epoch={self._bpe}, rounding={self._rounding!r}"
+                + "".join(f", {k}={x}" for k, x in (
+                    ("tokens_per_step", self._tps), ("samples_per_step", self._sps),
+                    ("sequence_length", self._seq), ("total_tokens", self._total_tokens),
+                    ("total_samples", self._total_samples)) if x is not None)
+                + ")")
 
     # ------------------------------------------------------------------ conversion
     def _round(self, x: Fraction) -> int:
@@ -269,11 +375,11 @@ class Timeline:
             return math.ceil(x)
         return math.floor(x + Fraction(1, 2))
 
-    def _need(self, name: str, text: str, what: str, value: Any) -> Any:
+    def _need(self, name: str, text: str, what: str, value: Any, flags: bool = True) -> Any:
         if value is None:
             raise ValueError(
-                f"`{name}`={text!r} needs {what}: pass timeline=jaxsched.config.units.Timeline({what}=...) "
-                "(or the --steps-per-epoch / --epochs / --total-steps flags)"
+                f"`{name}`={text!r} needs {what}: pass timeline=jaxsched.config.units.Timeline({what}=...)"
+                + (" (or the --steps-per-epoch / --epochs / --total-steps flags)" if flags else "")
             )
         return value
 
@@ -282,12 +388,14 @@ class Timeline:
 
         Args:
           x: ``500``, ``"500"``, ``"500 steps"``, ``"3 epochs"``, ``"3ep"``, ``"800 batches"``,
-            ``"10%"`` or ``"0.1 total"`` (see the module docstring).
+            ``"10%"``, ``"0.1 total"``, ``"2e9 tokens"``, ``"5e6 samples"``, ``"10% tokens"`` or
+            ``"10% samples"`` (see the module docstring).
           name: the parameter named in error messages.
 
         Raises:
           ValueError: a negative or fractional step count, an unknown unit, or a unit whose
-            length is unknown (epochs without steps per epoch, ``%`` without total steps).
+            length is unknown (epochs without steps per epoch, ``%`` without total steps,
+            tokens without ``tokens_per_step``, ``% tokens`` without a total).
           TypeError: ``x`` is not a number or a string.
 
         Example:
@@ -316,6 +424,16 @@ class Timeline:
                 return self._round(amount / self._acc)
             whole, rest = divmod(amount, self._bpe)
             return int(whole) * self._spe + self._round(rest / self._acc)
+        if unit.endswith(("tokens", "samples")):
+            data = unit.split()[-1]
+            per = self._need(name, x, f"{data}_per_step", self._tps if data == "tokens" else self._sps,
+                             flags=False)
+            if unit == data:
+                return self._round(amount / per)
+            whole = self._total_tokens if data == "tokens" else self._total_samples
+            if whole is None:
+                whole = per * self._need(name, x, f"total_{data}", self._total, flags=False)
+            return self._round(amount * whole / (100 * per))
         total = self._need(name, x, "total_steps", self._total)
         return self._round(amount * total / (100 if unit == "percent" else 1))
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
+from jaxsched.core.numerics import cosine_tail, known_to_equal, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -17,7 +17,8 @@ from jaxsched.schedules.ramps import WARMUP_SHAPES, ramp, until
 
 __all__ = ["WarmupStableDecay", "warmup_stable_decay"]
 
-DECAY_SHAPES = ("linear", "cosine", "1-sqrt", "exponential", "polynomial")
+DECAY_SHAPES = ("linear", "cosine", "1-sqrt", "exponential", "polynomial", "minus_sqrt",
+                "megatron_exponential")
 _DECAY_SPECS = ("decay_steps", "decay_start", "decay_fraction")
 
 
@@ -60,9 +61,11 @@ class WarmupStableDecay(Schedule):
     decay_shape: str = static_field()
     power: Any = value_field()
     skip_zero: bool = static_field()
+    num_cycles: Any = value_field()
 
     def _formula(self, c, *, peak_value, total_steps, warmup_steps, decay_steps, decay_start,
-                 decay_fraction, init_value, end_value, warmup_shape, decay_shape, power, skip_zero):
+                 decay_fraction, init_value, end_value, warmup_shape, decay_shape, power, skip_zero,
+                 num_cycles):
         xp = c.xp
         zero, one = c.const(0.0), c.const(1.0)
         start, length = _window(c, total_steps, decay_steps, decay_start, decay_fraction)
@@ -76,8 +79,18 @@ class WarmupStableDecay(Schedule):
         if decay_shape == "linear":
             factor = left
         elif decay_shape == "cosine":
-            factor = cosine_tail(c, left, one)
-        elif decay_shape == "1-sqrt":
+            factor = cosine_tail(c, left, one)  # num_cycles = 1/2: sin(pi/2 (1 - q))^2
+            if not known_to_equal(num_cycles, 0.5):
+                # (1 + cos(2 pi n q)) / 2 = sin(pi (n (1 - q) - h))^2, h = n - 1/2 taken mod 1
+                # (sin^2 has period pi): exact in the steps left for every half-integer n, the
+                # n that end at E; n = 1/2 (the default) is kept bit for bit by the where
+                h = num_cycles - c.const(0.5)
+                wave = xp.sin(math.pi * (num_cycles * left - (h - xp.round(h))))
+                wave = xp.where(left > zero, wave * wave, zero)  # E from N on, whatever n
+                factor = xp.where(num_cycles == c.const(0.5), factor, wave)
+        elif decay_shape == "megatron_exponential":
+            factor = xp.expm1(math.log(2.0) * left)  # 2 * 0.5^q - 1 = 2^(1-q) - 1
+        elif decay_shape in ("1-sqrt", "minus_sqrt"):
             pos = done > 0
             root = xp.where(pos, xp.sqrt(xp.where(pos, done, one)), zero)
             factor = left / (one + root)  # 1 - sqrt(q) without cancellation near q = 1
@@ -128,6 +141,7 @@ def warmup_stable_decay(
     decay_shape: str = "linear",
     power: Value = 2.0,
     skip_zero: bool = False,
+    num_cycles: Any = 0.5,
 ) -> WarmupStableDecay:
     r"""Warmup-stable-decay: ramp up, hold the peak, decay to a floor by ``total_steps``.
 
@@ -145,10 +159,15 @@ def warmup_stable_decay(
       \end{cases}
 
     with the decay shapes ``linear`` :math:`g = 1 - q`; ``cosine``
-    :math:`g = \tfrac12(1 + \cos\pi q)`; ``1-sqrt`` :math:`g = 1 - \sqrt q` (Hägele et al.
-    2024); ``polynomial`` :math:`g = (1 - q)^{p}`; ``exponential`` is geometric,
-    :math:`P\,(E/P)^{q}` (needs ``E > 0``; a half-life ``h`` is ``D = h \log_2(P/E)``). The
-    tails are computed from the steps left (``N - t``), so they keep relative precision.
+    :math:`g = \tfrac12(1 + \cos 2\pi n q)` with ``n = num_cycles`` (default :math:`\tfrac12`:
+    :math:`\tfrac12(1 + \cos\pi q)`, one half-wave down to ``E``; HF's ``num_cycles``);
+    ``1-sqrt`` (or Megatron's name ``minus_sqrt``) :math:`g = 1 - \sqrt q` (Hägele et al.
+    2024); ``polynomial`` :math:`g = (1 - q)^{p}`; ``megatron_exponential``
+    :math:`g = 2 \cdot 0.5^{q} - 1` (Megatron-LM's WSD ``exponential``: from 1 to 0, so it reaches
+    ``E``, even ``E = 0``); ``exponential`` is geometric, :math:`P\,(E/P)^{q}` (needs ``E > 0``; a
+    half-life ``h`` is ``D = h \log_2(P/E)``). The tails are computed from the steps left
+    (``N - t``), so they keep relative precision in float32 (``megatron_exponential`` as
+    :math:`\operatorname{expm1}((1 - q)\ln 2)`).
 
     Degenerate configurations: ``W = 0`` starts at the peak; ``D = 0`` holds the peak until
     ``N`` and drops to ``E`` there; ``W = N`` (then ``D = 0``) ramps and drops to ``E`` at
@@ -170,11 +189,14 @@ def warmup_stable_decay(
         ``> 0`` for an exponential decay).
       warmup_shape: ``"linear"`` (default), ``"cosine"``, ``"exponential"``, ``"log"``,
         ``"1-sqrt"``: see :func:`jaxsched.warmup` (static).
-      decay_shape: ``"linear"`` (default), ``"cosine"``, ``"1-sqrt"``, ``"exponential"``,
-        ``"polynomial"`` (static).
+      decay_shape: ``"linear"`` (default), ``"cosine"``, ``"1-sqrt"`` / ``"minus_sqrt"``,
+        ``"megatron_exponential"``, ``"exponential"`` (geometric), ``"polynomial"`` (static).
       power: ``p > 0`` for ``decay_shape="polynomial"`` (traceable; default 2; unused
         otherwise).
       skip_zero: start the warmup one step in (see :func:`jaxsched.warmup`; static).
+      num_cycles: ``n >= 0``, cosine waves over the decay for ``decay_shape="cosine"``
+        (traceable; default 0.5, a half-wave down to ``E``; ``n = 1`` rises back to ``P`` at
+        ``N`` but ``E`` is still held from ``N`` on, as in HF; unused otherwise).
 
     Returns:
       A :class:`WarmupStableDecay` schedule.
@@ -183,7 +205,7 @@ def warmup_stable_decay(
       ValueError: not exactly one of ``decay_steps``/``decay_start``/``decay_fraction``;
         phases that do not fit in ``total_steps``; negative or non-finite values; unknown
         shapes; a non-positive ``init_value``/``end_value``/``peak_value`` for an exponential
-        shape; ``power <= 0``.
+        shape; ``power <= 0``; ``num_cycles < 0``.
       TypeError: a non-numeric value, a non-string shape, a non-bool ``skip_zero``.
 
     Example:
@@ -192,13 +214,22 @@ def warmup_stable_decay(
       ...                                  end_value=0.1, decay_shape="1-sqrt")
       >>> [round(float(x), 6) for x in s.evaluate(np.arange(12), np)]
       [0.1, 0.55, 1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 0.363604, 0.220577, 0.1, 0.1]
+      >>> m = jaxsched.warmup_stable_decay(1.0, 8, decay_steps=4, decay_shape="megatron_exponential")
+      >>> [round(float(x), 6) for x in m.evaluate(np.arange(4, 9), np)]
+      [1.0, 0.681793, 0.414214, 0.189207, 0.0]
 
     Equivalents:
       HF: ``get_wsd_schedule(opt, W, D, N, warmup_type, decay_type, min_lr_ratio=m)`` with base
       lr ``lr`` is ``warmup_stable_decay(lr, N, W, decay_steps=D, init_value=m*lr,
       end_value=m*lr, warmup_shape=warmup_type, decay_shape=decay_type)`` (HF's warmup starts at
-      ``m``, not 0; with ``num_stable_steps=S`` use ``N = W + S + D``; ``num_cycles`` other than
-      0.5 has no equivalent). optimus-dl ``wsd``: ``init_value=lr/init_div_factor``,
+      ``m``, not 0; with ``num_stable_steps=S`` use ``N = W + S + D``; HF's ``num_cycles=c`` is
+      ``num_cycles=c``). Megatron-LM (``megatron/core/optimizer_param_scheduler.py``):
+      ``--lr-decay-style WSD --lr-wsd-decay-style S --lr-wsd-decay-iters D --lr-decay-iters N
+      --lr-warmup-iters W --lr LR --min-lr M --lr-warmup-init I`` is ``warmup_stable_decay(LR, N,
+      W, decay_steps=D, init_value=I, end_value=M, decay_shape=S)`` with ``S`` one of
+      ``linear``, ``cosine``, ``minus_sqrt`` and ``exponential`` -> ``"megatron_exponential"``
+      (Megatron's step ``k`` after ``k`` calls of ``step(1)``; units of samples via
+      :class:`jaxsched.config.units.Timeline`). optimus-dl ``wsd``: ``init_value=lr/init_div_factor``,
       ``end_value=final_lr_factor*lr``, ``decay_steps=int(fract_decay*N)`` (it truncates;
       ``decay_fraction`` rounds), ``decay_type`` ``linear``/``cosine``/``sqrt``
       (``sqrt_power=0.5``: ``"1-sqrt"``)/``exp`` (``"exponential"``); its
@@ -224,6 +255,7 @@ def warmup_stable_decay(
     init = v.real("init_value", init_value, gt=0 if exp_warm else None, hint=geo)
     end = v.real("end_value", end_value, gt=0 if exp_decay else None, hint=geo)
     p = v.real("power", power, gt=0)
+    cycles = v.real("num_cycles", num_cycles, ge=0)
     n = v.steps("total_steps", total_steps)
     w = v.steps("warmup_steps", warmup_steps)
     if _concrete(n, w) and not _le(w, n):
@@ -252,4 +284,5 @@ def warmup_stable_decay(
                 f"`decay_fraction` must leave room for the warmup: round({f!r} * {n!r}) = "
                 f"{steps!r} decay steps + {w!r} warmup steps > `total_steps` {n!r}{fits}"
             )
-    return WarmupStableDecay(peak, n, w, d, s, f, init, end, warmup_shape, decay_shape, p, skip)
+    return WarmupStableDecay(peak, n, w, d, s, f, init, end, warmup_shape, decay_shape, p, skip,
+                             cycles)

@@ -259,9 +259,8 @@ def hf_warmup_stable_decay(
     warmup_shape=warmup_type, decay_shape=decay_type)`` with ``m = min_lr_ratio``: the warmup
     starts at ``m lr``, not 0 (as HF). ``S = num_stable_steps``, or ``N - W - D`` from
     ``num_training_steps``; when both are given ``num_stable_steps`` wins, as in HF (a
-    ``UserWarning`` if they disagree). A cosine decay with ``num_cycles`` other than 0.5 (HF's
-    ``(1 + cos(2 pi c q)) / 2``, e.g. rising back for ``c = 1``) is a join of the warmup, the
-    stable ``lr``, ``cosine_wave(lr, D, m lr, c)`` and ``m lr``. HF starts the decay inside
+    ``UserWarning`` if they disagree). ``num_cycles`` is passed on (HF's cosine decay
+    ``(1 + cos(2 pi c q)) / 2``, e.g. rising back for ``c = 1``). HF starts the decay inside
     the warmup window when ``W + D > N`` (a negative stable phase); jaxsched raises.
     """
     wt = v.choice("warmup_type", warmup_type, _SHAPES)
@@ -290,9 +289,5 @@ def hf_warmup_stable_decay(
     m = v.real("min_lr_ratio", min_lr_ratio, ge=0)
     c = v.real("num_cycles", num_cycles, ge=0)
     floor = m * lr
-    if dt != "cosine" or (_concrete(c) and np.ndim(c) == 0 and c == 0.5):
-        return warmup_stable_decay(lr, w + s + d, w, decay_steps=d, init_value=floor,
-                                   end_value=floor, warmup_shape=wt, decay_shape=dt)
-    pieces = [warmup(lr, w, floor, shape=wt), constant_schedule(lr),
-              cosine_wave(lr, maximum(d, 1), floor, c), constant_schedule(floor)]
-    return join_schedules(pieces, boundary_list(w, w + s, w + s + d))
+    return warmup_stable_decay(lr, w + s + d, w, decay_steps=d, init_value=floor, end_value=floor,
+                               warmup_shape=wt, decay_shape=dt, num_cycles=c)
