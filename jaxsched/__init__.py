@@ -70,6 +70,7 @@ from jaxsched.schedules.exponential import (
 from jaxsched.schedules.inverse import (
     InverseSqrtDecay,
     InverseTimeDecay,
+    inverse_power_decay,
     inverse_sqrt_decay,
     inverse_time_decay,
 )
@@ -162,6 +163,7 @@ from jaxsched.training.hyperparams import (
     scheduled_optimizer,
 )
 from jaxsched.training.plateau import (
+    PlateauSchedule,
     plateau_config,
     plateau_from_optax,
     plateau_from_torch,
@@ -258,6 +260,7 @@ __all__ = [
     "warmup_exponential_decay_schedule",
     "InverseSqrtDecay",
     "InverseTimeDecay",
+    "inverse_power_decay",
     "inverse_sqrt_decay",
     "inverse_time_decay",
     "Noise",
@@ -316,6 +319,7 @@ __all__ = [
     "current_hyperparams",
     "per_group",
     "scheduled_optimizer",
+    "PlateauSchedule",
     "plateau_config",
     "plateau_from_optax",
     "plateau_from_torch",

@@ -22,7 +22,7 @@ from jaxsched.core import arrays as _xp
 __all__ = ["PlateauConfig", "PlateauState", "plateau_init", "plateau_update"]
 
 _LEAVES = ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr", "base_lr",
-           "eps", "window")
+           "eps", "window", "skip")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +33,10 @@ class PlateauConfig:
     e.g. one entry per torch param group); ``mode`` and ``semantics`` are static. The threshold
     is held as ``rtol`` and ``atol`` (torch's ``threshold_mode`` sets one of them); ``min_lr``
     and ``eps`` are in learning-rate units, i.e. ``min_lr / base_lr`` and ``eps / base_lr`` in
-    scale units. No validation happens here (JAX rebuilds instances with tracers).
+    scale units. ``skip`` reports are ignored at the start (timm's plateau warmup: its plateau is
+    stepped only after ``warmup_t`` epochs); ``None`` (the default, no pytree leaf, so configs
+    batched for ``vmap`` need not batch it) ignores none. No validation happens here (JAX
+    rebuilds instances with tracers).
     """
 
     factor: Any = 0.1
@@ -46,6 +49,7 @@ class PlateauConfig:
     base_lr: Any = 1.0
     eps: Any = 0.0
     window: Any = 1
+    skip: Any = None
     mode: str = "min"
     semantics: str = "native"
 
@@ -140,6 +144,9 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Any, *,
                    xp: Any = None) -> PlateauState:
     """Report one metric value; every ``window``-th report evaluates the window's mean.
 
+    The first ``config.skip`` reports (counted by ``state.num_reports``) are ignored: only the
+    report count advances.
+
     Args:
       config: a :class:`PlateauConfig`.
       state: the current :class:`PlateauState`.
@@ -166,9 +173,11 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Any, *,
     i = lambda v: _convert(xp, v, idt, dev)  # noqa: E731
 
     # running mean of the window, in optax's form: (k * avg + value) / (k + 1)
+    # reports before `skip` are ignored (num_reports still counts them)
+    live = state.num_reports >= i(0 if config.skip is None else config.skip)
     n = state.window_count + i(1)
     avg = (xp.astype(state.window_count, fdt) * state.avg + f(metric)) / xp.astype(n, fdt)
-    done = n >= i(config.window)
+    done = xp.logical_and(live, n >= i(config.window))
     scale, best, num_bad, cooldown = _evaluate(xp, config, state, avg, f, i)
     pick = lambda new, old: xp.where(done, new, old)  # noqa: E731
     return PlateauState(
@@ -176,8 +185,8 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Any, *,
         best=pick(best, state.best),
         num_bad=pick(num_bad, state.num_bad),
         cooldown_counter=pick(cooldown, state.cooldown_counter),
-        avg=pick(f(0.0), avg),
-        window_count=pick(i(0), n),
+        avg=xp.where(live, pick(f(0.0), avg), state.avg),
+        window_count=xp.where(live, pick(i(0), n), state.window_count),
         num_reports=state.num_reports + i(1),
     )
 
