@@ -78,6 +78,7 @@ from jaxsched.schedules.exponential import (
 from jaxsched.schedules.inverse import (
     InverseSqrtDecay,
     InverseTimeDecay,
+    inverse_power_decay,
     inverse_sqrt_decay,
     inverse_time_decay,
 )
@@ -170,6 +171,7 @@ from jaxsched.training.hyperparams import (
     scheduled_optimizer,
 )
 from jaxsched.training.plateau import (
+    PlateauSchedule,
     plateau_config,
     plateau_from_optax,
     plateau_from_torch,
@@ -272,6 +274,7 @@ __all__ = [
     "warmup_exponential_decay_schedule",
     "InverseSqrtDecay",
     "InverseTimeDecay",
+    "inverse_power_decay",
     "inverse_sqrt_decay",
     "inverse_time_decay",
     "Noise",
@@ -330,6 +333,7 @@ __all__ = [
     "current_hyperparams",
     "per_group",
     "scheduled_optimizer",
+    "PlateauSchedule",
     "plateau_config",
     "plateau_from_optax",
     "plateau_from_torch",

@@ -108,8 +108,15 @@ def parse_configs(tokens: list[str], extra_params: list[str] | None = None) -> l
 def build(config: CliConfig, timeline: Any = None) -> tuple[Any, Any]:
     """The learning-rate schedule of a CONFIG and its coupled momentum schedule (or None)."""
     from jaxsched.config import from_config
+    from jaxsched.training.plateau import PlateauSchedule
 
     lr = from_config(config.config, timeline=timeline)
+    if isinstance(lr, PlateauSchedule) or (
+            isinstance(lr, list) and any(isinstance(x, PlateauSchedule) for x in lr)):
+        raise ValueError(
+            f"{config.config['type']!r} is metric-driven (its lr depends on reported metrics), not "
+            "a function of the step: use jaxsched.from_config and step it with metrics"
+        )
     try:
         mom = from_config(config.config, hyperparam="momentum", timeline=timeline)
     except ValueError:

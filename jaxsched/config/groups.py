@@ -37,6 +37,8 @@ PER_GROUP: dict[str, tuple[str, ...]] = {
     "torch.CyclicLR": ("base_lr", "max_lr", "base_momentum", "max_momentum"),
     "torch.OneCycleLR": ("max_lr", "base_momentum", "max_momentum"),
     "torch.SWALR": ("swa_lr",),
+    "torch.ReduceLROnPlateau": ("min_lr",),
+    "hf.reduce_lr_on_plateau": ("min_lr",),
     "deepspeed.OneCycle": _DS_ONECYCLE,
     "OneCycle": _DS_ONECYCLE,
     "deepspeed.WarmupLR": _DS_WARMUP,

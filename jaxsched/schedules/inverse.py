@@ -15,7 +15,10 @@ from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
 
-__all__ = ["InverseTimeDecay", "InverseSqrtDecay", "inverse_time_decay", "inverse_sqrt_decay"]
+__all__ = [
+    "InverseTimeDecay", "InverseSqrtDecay", "InversePowerDecay", "inverse_time_decay",
+    "inverse_sqrt_decay", "inverse_power_decay",
+]
 
 _HF_DEFAULT_TIMESCALE = 10000.0
 
@@ -56,6 +59,20 @@ class InverseSqrtDecay(Schedule):
         decay = init_value * xp.sqrt(tau / (c.shift(warmup_steps).t + tau))
         warm = warmup_init_value + (init_value - warmup_init_value) * (c.t / safe_den(c, w))
         return xp.where(c.ge(warmup_steps), decay, warm)
+
+
+@schedule_class("inverse_power_decay")
+class InversePowerDecay(Schedule):
+    """``I (1 + t / tau)^-p``. See :func:`inverse_power_decay`."""
+
+    init_value: Any = value_field()
+    timescale: Any = value_field()
+    power: Any = value_field()
+
+    def _formula(self, c, *, init_value, timescale, power):
+        xp = c.xp
+        # (1 + t/tau)^-p as exp(-p log1p(t/tau)): exact 1 at t = 0, no overflow of the base
+        return init_value * xp.exp(-power * xp.log1p(c.t / safe_den(c, timescale)))
 
 
 @register("inverse_time_decay")
@@ -163,4 +180,44 @@ def inverse_sqrt_decay(
         v.real("timescale", timescale, gt=0, allow_none=True),
         v.steps("warmup_steps", warmup_steps),
         v.real("warmup_init_value", warmup_init_value),
+    )
+
+
+@register("inverse_power_decay")
+def inverse_power_decay(init_value: Any, timescale: Any, power: Any = 0.5) -> InversePowerDecay:
+    r"""Inverse power decay: ``init_value * (1 + t / timescale) ** -power``.
+
+    .. math::
+      f(t) = I \left(1 + \frac{t}{\tau}\right)^{-p}
+
+    ``f(0) = I``; ``p = 0.5`` is the reciprocal square root (``inverse_sqrt_decay(I, tau)``
+    without warmup), ``p = 1`` the inverse time decay ``I / (1 + t / tau)``.
+
+    Args:
+      init_value: ``I``, the value at step 0 (real; traceable).
+      timescale: ``tau > 0`` in optimizer steps (traceable).
+      power: ``p >= 0`` (default 0.5; traceable).
+
+    Returns:
+      An :class:`InversePowerDecay` schedule.
+
+    Raises:
+      ValueError: ``timescale <= 0``, ``power < 0`` or a non-finite value.
+      TypeError: a non-numeric argument.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.inverse_power_decay(1.0, 3.0, 0.3)
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(3), np)]
+      [1.0, 0.917315, 0.857917]
+
+    Equivalents:
+      timm: the ``rsqrt`` and ``power`` stable functions of ``WSDLRScheduler``
+      (``(1 + t_s / stable_timescale) ** -stable_power``); Big Vision's ``rsqrt`` schedule;
+      the Power scheduler's stable phase. optax: none.
+    """
+    return InversePowerDecay(
+        v.real("init_value", init_value),
+        v.real("timescale", timescale, gt=0),
+        v.real("power", power, ge=0),
     )

@@ -857,6 +857,9 @@ class Scheduler(LRScheduler):
         the parameter), as torch raises for an optimizer without momentum. A DeepSpeed
         ``"scheduler"`` block loads as it is. The config's parameters, with the defaults of its
         name, are read-only attributes of the result (``sched.T_max``, ``sched.gamma``, ...).
+        Metric-driven names (``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau``,
+        ``timm.plateau``) give a scheduler with their ``plateau`` (per-group ``base_lr`` and
+        ``min_lr`` when the groups differ): ``step(metric)`` writes the lr the peer writes.
 
         Per-group lists, wherever torch or DeepSpeed take them (``CyclicLR(base_lr=[...],
         max_lr=[...], base_momentum=[...], max_momentum=[...])``, ``OneCycleLR(max_lr=[...])``,
@@ -914,11 +917,36 @@ class Scheduler(LRScheduler):
                     f"the momentum schedule of {name!r} (it cycles momentum: cycle_momentum=True) "
                     f"cannot be built: {e}"
                 ) from e
+        schedule = _metric_driven(name, schedule, kwargs)
         sched = cls(optimizer, schedule, **kwargs)
         object.__setattr__(sched, "_hparams", _hparams(fn, params, sched))
         if base_lrs is not None:
             object.__setattr__(sched, "_base_lrs", base_lrs)
         return sched
+
+
+def _metric_driven(name: str, schedule: Any, kwargs: dict[str, Any]) -> Any:
+    """For a metric-driven name (``torch.ReduceLROnPlateau``, ``timm.plateau``, ...), whose
+    config gives :class:`~jaxsched.PlateauSchedule` (one per group): the groups' schedules, with
+    their plateaus joined into ``kwargs["plateau"]`` (per-group ``base_lr`` and ``min_lr``
+    arrays when the groups differ). Other schedules are returned unchanged."""
+    from jaxsched.training.plateau import PlateauSchedule
+
+    specs = schedule if isinstance(schedule, list) else [schedule]
+    if not any(isinstance(s, PlateauSchedule) for s in specs):
+        return schedule
+    if kwargs.get("plateau") is not None:
+        raise ValueError(f"{name!r} is metric-driven and brings its own plateau: do not pass "
+                         "`plateau=` as well")
+    first = specs[0].plateau
+    base = [float(s.plateau.base_lr) for s in specs]
+    floor = [float(s.plateau.min_lr) for s in specs]
+    if len(set(base)) > 1 or len(set(floor)) > 1:
+        import dataclasses
+
+        first = dataclasses.replace(first, base_lr=np.asarray(base), min_lr=np.asarray(floor))
+    kwargs["plateau"] = first
+    return [s.schedule for s in specs] if isinstance(schedule, list) else schedule.schedule
 
 
 def _cycles_momentum(fn: Any, params: Mapping[str, Any]) -> bool:

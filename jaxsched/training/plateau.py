@@ -39,7 +39,7 @@ The metric passed with update ``k`` acts on update ``k`` (as optax); torch's ``l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PlateauConfig",
+    "PlateauSchedule",
     "PlateauState",
     "plateau_config",
     "plateau_from_optax",
@@ -80,6 +81,7 @@ def plateau_config(
     window: Steps = 1,
     semantics: str = "native",
     eps: Value | None = None,
+    skip: Steps = 0,
 ) -> PlateauConfig:
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
 
@@ -102,18 +104,21 @@ def plateau_config(
                            hint=" (semantics='optax': rtol in (0, 1] or atol > 0)")
     rtol, atol = (threshold, 0.0) if threshold_mode == "rel" else (0.0, threshold)
     return _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
-                  window, semantics, eps)
+                  window, semantics, eps, skip)
 
 
 def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode: str,
            min_scale: Any, min_lr: Any, base_lr: Any, window: Any, semantics: str,
-           eps: Any) -> PlateauConfig:
+           eps: Any, skip: Any = 0) -> PlateauConfig:
     factor = v.real("factor", factor, gt=0, lt=1)
     low = 1 if semantics == "optax" else 0
     patience = v.integer("patience", patience, ge=low, hint=" (semantics='optax' reduces on the "
                          "patience-th bad evaluation)" if low else "")
     cooldown = v.integer("cooldown", cooldown, ge=0)
     window = v.integer("window", window, ge=1)
+    skip = v.integer("skip", skip, ge=0)
+    if not v.is_traced(skip) and np.ndim(skip) == 0 and int(skip) == 0:
+        skip = None  # no pytree leaf: configs batched for vmap need not batch it
     min_scale = v.real("min_scale", min_scale, ge=0, le=1)
     base_lr = v.real("base_lr", _per_group_list("base_lr", base_lr), gt=0, allow_none=True)
     min_lr = v.real("min_lr", _per_group_list("min_lr", min_lr), ge=0, allow_none=True)
@@ -131,7 +136,7 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
     return PlateauConfig(factor=factor, patience=patience, rtol=rtol, atol=atol, cooldown=cooldown,
                          min_scale=min_scale, min_lr=0.0 if min_lr is None else min_lr,
                          base_lr=1.0 if base_lr is None else base_lr, eps=eps, window=window,
-                         mode=mode, semantics=semantics)
+                         skip=skip, mode=mode, semantics=semantics)
 
 
 def _per_group_list(name: str, x: Any) -> Any:
@@ -153,7 +158,7 @@ def plateau_transform(config: PlateauConfig) -> optax.GradientTransformationExtr
     if not isinstance(config, PlateauConfig):
         raise TypeError(f"`config` must be a PlateauConfig, got {type(config).__name__}")
     for name in ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr",
-                 "base_lr", "eps", "window"):
+                 "base_lr", "eps", "window", "skip"):
         if np.ndim(getattr(config, name)) != 0:
             raise ValueError(f"`{name}` must be a scalar for the optax transformation (one scale "
                              f"for all updates), got shape {np.shape(getattr(config, name))}")
@@ -191,6 +196,7 @@ def reduce_on_plateau(
     window: Steps = 1,
     semantics: str = "native",
     eps: Value | None = None,
+    skip: Steps = 0,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Multiply the updates by a scale that drops by ``factor`` when a metric stops improving.
 
@@ -221,6 +227,8 @@ def reduce_on_plateau(
       semantics: ``"native"`` (sign-correct), ``"torch"`` or ``"optax"`` (exact peers).
       eps: a reduction smaller than ``eps`` (lr units) is skipped. ``None``: 1e-8 for torch,
         0 for native; not used by optax.
+      skip: reports ignored at the start (>= 0; default 0, held as ``None``), as timm's
+        ``PlateauLRScheduler`` ignores the metrics of its ``warmup_t`` warmup epochs.
 
     Returns:
       An ``optax.GradientTransformationExtraArgs``; its ``update`` needs ``value=`` (the metric)
@@ -257,7 +265,7 @@ def reduce_on_plateau(
     """
     return plateau_transform(plateau_config(factor, patience, threshold, threshold_mode, cooldown,
                                             mode, min_scale, min_lr, base_lr, window, semantics,
-                                            eps))
+                                            eps, skip))
 
 
 def plateau_from_torch(
@@ -342,3 +350,42 @@ def plateau_scale(state: optax.OptState) -> jax.Array:
     if len(found) != 1:
         raise ValueError(f"`state` must hold exactly one PlateauState, found {len(found)}")
     return found[0].scale
+
+
+class PlateauSchedule(NamedTuple):
+    """A metric-driven scheduler: a time-based ``schedule`` times the scale of a ``plateau``.
+
+    What :func:`jaxsched.from_config` returns for the metric-driven names
+    (``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau``, ``timm.plateau``). The learning
+    rate of update ``k`` is ``schedule(k) * scale``, the scale after the metrics reported so far
+    (``plateau.base_lr`` is the lr that scale 1 stands for).
+
+    Attributes:
+      schedule: the learning rate without reductions (a constant ``lr``, or timm's warmup then
+        ``lr``).
+      plateau: the :class:`PlateauConfig` of the reductions.
+
+    Example:
+      >>> import jax.numpy as jnp, optax, jaxsched
+      >>> spec = jaxsched.from_config({"type": "torch.ReduceLROnPlateau",
+      ...                              "params": {"lr": 0.1, "factor": 0.5, "patience": 0}})
+      >>> tx = optax.chain(optax.sgd(spec.schedule), spec.transform())
+      >>> params = jnp.zeros(1)
+      >>> state = tx.init(params)
+      >>> for loss in [1.0, 1.0]:
+      ...     updates, state = tx.update(jnp.ones(1), state, params, value=loss)
+      >>> round(float(updates[0]), 6)
+      -0.05
+
+    Equivalents:
+      torch: ``ReduceLROnPlateau(opt, ...)`` is ``jaxsched.torch.Scheduler.from_config(opt,
+      cfg)`` (``Scheduler(opt, spec.schedule, plateau=spec.plateau)``, ``step(metric)``).
+    """
+
+    schedule: Any
+    plateau: PlateauConfig
+
+    def transform(self) -> Any:
+        """The optax transformation of :attr:`plateau` (:func:`plateau_transform`); chain it
+        after an optimizer driven by :attr:`schedule`."""
+        return plateau_transform(self.plateau)

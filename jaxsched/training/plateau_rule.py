@@ -24,7 +24,7 @@ from jaxsched.core.types import Value
 __all__ = ["HostPlateau", "PlateauConfig", "PlateauState", "plateau_init", "plateau_update"]
 
 _LEAVES = ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr", "base_lr",
-           "eps", "window")
+           "eps", "window", "skip")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +35,10 @@ class PlateauConfig:
     e.g. one entry per torch param group); ``mode`` and ``semantics`` are static. The threshold
     is held as ``rtol`` and ``atol`` (torch's ``threshold_mode`` sets one of them); ``min_lr``
     and ``eps`` are in learning-rate units, i.e. ``min_lr / base_lr`` and ``eps / base_lr`` in
-    scale units. No validation happens here (JAX rebuilds instances with tracers).
+    scale units. ``skip`` reports are ignored at the start (timm's plateau warmup: its plateau is
+    stepped only after ``warmup_t`` epochs); ``None`` (the default, no pytree leaf, so configs
+    batched for ``vmap`` need not batch it) ignores none. No validation happens here (JAX
+    rebuilds instances with tracers).
     """
 
     factor: Any = 0.1
@@ -48,6 +51,7 @@ class PlateauConfig:
     base_lr: Any = 1.0
     eps: Any = 0.0
     window: Any = 1
+    skip: Any = None
     mode: str = "min"
     semantics: str = "native"
 
@@ -142,6 +146,9 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Value, *,
                    xp: ModuleType | None = None) -> PlateauState:
     """Report one metric value; every ``window``-th report evaluates the window's mean.
 
+    The first ``config.skip`` reports (counted by ``state.num_reports``) are ignored: only the
+    report count advances.
+
     Args:
       config: a :class:`PlateauConfig`.
       state: the current :class:`PlateauState`.
@@ -168,9 +175,11 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Value, *,
     i = lambda v: _convert(xp, v, idt, dev)  # noqa: E731
 
     # running mean of the window, in optax's form: (k * avg + value) / (k + 1)
+    # reports before `skip` are ignored (num_reports still counts them)
+    live = state.num_reports >= i(0 if config.skip is None else config.skip)
     n = state.window_count + i(1)
     avg = (xp.astype(state.window_count, fdt) * state.avg + f(metric)) / xp.astype(n, fdt)
-    done = n >= i(config.window)
+    done = xp.logical_and(live, n >= i(config.window))
     scale, best, num_bad, cooldown = _evaluate(xp, config, state, avg, f, i)
     pick = lambda new, old: xp.where(done, new, old)  # noqa: E731
     return PlateauState(
@@ -178,8 +187,8 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Value, *,
         best=pick(best, state.best),
         num_bad=pick(num_bad, state.num_bad),
         cooldown_counter=pick(cooldown, state.cooldown_counter),
-        avg=pick(f(0.0), avg),
-        window_count=pick(i(0), n),
+        avg=xp.where(live, pick(f(0.0), avg), state.avg),
+        window_count=xp.where(live, pick(i(0), n), state.window_count),
         num_reports=state.num_reports + i(1),
     )
 
@@ -357,6 +366,7 @@ class HostPlateau:
         self.params = _element_params(config, n)
         self._max = config.mode == "max"
         self._semantics = config.semantics
+        self._skip = 0 if config.skip is None else int(config.skip)
         best = -math.inf if self._max else math.inf
         self.states = [(1.0, best, 0, 0, 0.0, 0, 0) for _ in self.params]
         self.scales = [1.0] * len(self.params)
@@ -364,6 +374,9 @@ class HostPlateau:
     def update(self, metric: float) -> bool:
         """Report ``metric``; returns whether any element's scale changed."""
         mode_max, sem = self._max, self._semantics
+        if self.states[0][6] < self._skip:  # reports before `skip` are only counted
+            self.states = [st[:6] + (st[6] + 1,) for st in self.states]
+            return False
         states = [_host_update(p, st, metric, mode_max, sem) for p, st in zip(self.params, self.states)]
         self.states = states
         scales = [st[0] for st in states]

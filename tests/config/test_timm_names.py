@@ -38,11 +38,9 @@ NAMES = {
     "StepLRScheduler": "timm.step",
     "MultiStepLRScheduler": "timm.multistep",
     "PolyLRScheduler": "timm.poly",
+    "WSDLRScheduler": "timm.wsd",
 }
-NOT_MAPPED = {
-    "WSDLRScheduler": "timm's WSDLRScheduler (added in timm 1.0.x, after anchors.md b6) has no "
-    "timm.* name in jaxsched yet: its rsqrt/power stable phases and exp decay have no native",
-}
+NOT_MAPPED: dict[str, str] = {}
 CASES = GOLDEN["cases"]
 
 
@@ -321,7 +319,8 @@ def test_timm_rejections_rejected(entry):
         pytest.skip(NOT_MAPPED[entry["name"]])
     assert entry["error"] is not None
     params = entry["params"]
-    bad = "ub" if "lb" in params else "lr_min" if "lr_min" in params else "t_initial"
+    bad = ("stable_timescale" if "stable_fn" in params else "decay_t" if "decay_t" in params
+           else "ub" if "lb" in params else "lr_min" if "lr_min" in params else "t_initial")
     with pytest.raises(ValueError, match=bad):
         build(NAMES[entry["name"]], lr=1.0, **params)
 

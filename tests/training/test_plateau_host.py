@@ -38,6 +38,8 @@ CONFIGS = [
     dict(factor=0.5, patience=0, threshold=0.05, threshold_mode="abs", min_scale=0.1),
     dict(factor=0.7, patience=3, min_lr=0.02, base_lr=0.1, eps=1e-3),
     dict(factor=0.5, patience=1, mode="max", cooldown=1),
+    dict(factor=0.5, patience=1, skip=5),  # timm's plateau warmup: early reports ignored
+    dict(factor=0.3, patience=2, window=3, skip=4),
 ]
 
 

@@ -13,6 +13,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     hf_names,
     keras_names,
     optax_names,
+    plateau_names,
     timm_names,
     torch_composites,
     torch_cyclic,

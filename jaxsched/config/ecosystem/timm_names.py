@@ -27,8 +27,10 @@ reads from the param group. The native schedule gives, at count ``k``, the lr th
 
 Deliberate differences: restarts with a fractional ``cycle_mul`` are located exactly (timm's
 float ``log`` could misplace one on an exact boundary); ``cycle_mul < 1`` is rejected; timm's
-``initialize`` is accepted and ignored. Not mapped: ``PlateauLRScheduler`` (metric-driven: see
-``jaxsched.training.plateau``) and ``WSDLRScheduler``.
+``initialize`` is accepted and ignored. ``WSDLRScheduler`` (``timm.wsd``) is mapped with its
+string stable and decay functions (a callable ``decay_fn`` is refused: a config holds data).
+``PlateauLRScheduler`` (metric-driven) is ``timm.plateau`` in
+:mod:`jaxsched.config.ecosystem.plateau_names`.
 """
 
 from __future__ import annotations
@@ -37,17 +39,25 @@ from typing import Any
 
 import numpy as np
 
+from jaxsched.compose import add, floor, product, scale
 from jaxsched.config.ecosystem._timm_parts import assemble, cycle_args, cycled, noisy, value_at
 from jaxsched.core import validate as v
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule
+from jaxsched.core.sequence import join_schedules
 from jaxsched.schedules.annealing import tanh_decay
+from jaxsched.schedules.cosine import cosine_decay_schedule
 from jaxsched.schedules.decay import multistep_decay, step_decay
+from jaxsched.schedules.exponential import exponential_decay
+from jaxsched.schedules.inverse import inverse_power_decay
 from jaxsched.schedules.polynomial import constant_schedule
 from jaxsched.schedules.polynomial_k import polynomial_k_decay
 from jaxsched.schedules.restarts import cosine_restarts
 
-__all__ = ["cosine", "tanh", "step", "multistep", "poly"]
+__all__ = ["cosine", "tanh", "step", "multistep", "poly", "wsd"]
+
+_STABLE_FNS = ("constant", "rsqrt", "power")
+_DECAY_FNS = ("linear", "1-sqrt", "cosine", "power", "exp")
 
 
 def _common(lr, warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, initialize) -> tuple:
@@ -203,4 +213,87 @@ def poly(
         curve: Schedule = constant_schedule(lr_min)
     else:
         curve = cycled(polynomial_k_decay(lr, t0, lr_min, p, k), lr, lr_min, t0, mul, decay, limit)
+    return _finish(lr, curve, (w, init, prefix), (noise_range_t, noise_pct, noise_std, noise_seed))
+
+
+def _wsd_decay(decay_fn: str, decay_t: Any, decay_power: Any, decay_ratio: Any) -> Schedule:
+    """timm's decay factor ``decay(frac)`` from 1 to 0 over ``decay_t`` local steps."""
+    if decay_fn == "cosine":
+        return cosine_decay_schedule(1.0, decay_t)
+    if decay_fn == "exp":  # (r**frac - r) / (1 - r)
+        r = decay_ratio
+        return scale(add([exponential_decay(1.0, decay_t, r), constant_schedule(-r)]), 1.0 / (1.0 - r))
+    k = {"linear": 1.0, "1-sqrt": 0.5}.get(decay_fn, decay_power)  # 1 - frac**k
+    return polynomial_k_decay(1.0, decay_t, 0.0, 1.0, k)
+
+
+@register("timm.wsd", "timm.WSDLRScheduler")
+def wsd(
+    lr: Any, t_initial: Any, decay_t: Any, lr_min: Any = 0.0, stable_fn: str = "constant",
+    stable_timescale: Any = None, stable_power: Any = 0.5, decay_fn: str = "1-sqrt",
+    decay_power: Any = 0.5, decay_ratio: Any = 0.1, warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+    t_in_epochs: bool = True, noise_range_t: Any = None, noise_pct: Any = 0.67,
+    noise_std: Any = 1.0, noise_seed: Any = 42, initialize: bool = True,
+) -> Schedule:
+    r"""timm ``WSDLRScheduler``: warmup (always a prefix), stable phase, decay to ``lr_min``.
+
+    With ``t_s = t - warmup_t`` and the decay progress ``frac = min((t_s - (t_initial -
+    decay_t)) / decay_t, 1)`` (``<= 0``: the stable phase),
+
+    .. math::
+      \mathrm{lr}(t) = m + (\max(\mathrm{lr}\,\sigma(t_s), m) - m)\, d(\mathrm{frac})
+
+    with ``m = lr_min``, ``sigma`` the stable function (``constant``: 1; ``rsqrt``/``power``:
+    :func:`jaxsched.inverse_power_decay`, ``(1 + t_s / stable_timescale)**-p``) and ``d`` the
+    decay function (``linear``, ``1-sqrt``, ``power``: ``1 - frac**k`` by
+    :func:`jaxsched.polynomial_k_decay`; ``cosine``: :func:`jaxsched.cosine_decay_schedule`;
+    ``exp``: ``(r**frac - r) / (1 - r)`` from :func:`jaxsched.exponential_decay`), joined at
+    ``t_initial - decay_t`` and ``t_initial`` (``lr_min`` after). ``stable_timescale`` defaults to
+    ``warmup_t``. See the module docstring for the stepping, update-0 and noise conventions.
+
+    Raises:
+      ValueError: timm's own checks (``t_initial > 0``, ``decay_t`` in ``(0, t_initial]``,
+        ``lr_min >= 0``, ``decay_ratio`` in (0, 1), ``decay_power``, ``stable_power`` > 0, a
+        positive ``stable_timescale`` for ``rsqrt``/``power``), naming the parameter.
+      TypeError: a callable ``decay_fn`` (not mappable to a native schedule) or a bad type.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.from_config({"type": "timm.wsd", "params": {
+      ...     "lr": 1.0, "t_initial": 6, "decay_t": 2, "decay_fn": "linear", "t_in_epochs": False}})
+      >>> [round(float(x), 4) for x in s.evaluate(np.arange(8), np)]
+      [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0]
+
+    Equivalents:
+      HF: ``warmup_stable_decay`` (:func:`jaxsched.warmup_stable_decay`, constant stable phase).
+      Big Vision: ``rsqrt`` with a linear cooldown is ``stable_fn="rsqrt", decay_fn="linear"``.
+    """
+    lr, w, init, prefix = _common(lr, warmup_t, warmup_lr_init, True, t_in_epochs, initialize)
+    if callable(decay_fn):
+        raise TypeError("`decay_fn` must be one of " + ", ".join(_DECAY_FNS) + "; a callable cannot "
+                        "be mapped to a native (serialisable, jit-able) schedule")
+    stable_fn = v.choice("stable_fn", stable_fn, _STABLE_FNS)
+    decay_fn = v.choice("decay_fn", decay_fn, _DECAY_FNS)
+    t0 = v.steps("t_initial", t_initial, positive=True)
+    d = v.steps("decay_t", decay_t, positive=True)
+    if not v.is_traced(t0) and not v.is_traced(d) and not np.all(np.asarray(d) <= np.asarray(t0)):
+        raise ValueError(f"`decay_t` must be in (0, t_initial] (t_initial={t0!r}), got {d!r}")
+    lr_min = v.real("lr_min", lr_min, ge=0)
+    ratio = v.real("decay_ratio", decay_ratio, gt=0, lt=1)
+    dpow = v.real("decay_power", decay_power, gt=0)
+    spow = v.real("stable_power", stable_power, gt=0)
+    if stable_fn == "constant":
+        stable: Schedule = constant_schedule(lr)
+    else:
+        tau = w if stable_timescale is None else stable_timescale
+        tau = v.real("stable_timescale", tau, gt=0,
+                     hint=f" (stable_fn={stable_fn!r}; it defaults to warmup_t={w!r}: set it "
+                          "explicitly when there is no warmup)")
+        stable = inverse_power_decay(lr, tau, 0.5 if stable_fn == "rsqrt" else spow)
+    factor = join_schedules(
+        [constant_schedule(1.0), _wsd_decay(decay_fn, d, dpow, ratio), constant_schedule(0.0)],
+        [t0 - d, t0],
+    )
+    above = add([floor(stable, lr_min), constant_schedule(-lr_min)])  # max(lr sigma, m) - m
+    curve = add([constant_schedule(lr_min), product([above, factor])])
     return _finish(lr, curve, (w, init, prefix), (noise_range_t, noise_pct, noise_std, noise_seed))

@@ -271,8 +271,9 @@ def swalr(lr: Any, swa_lr: Any, anneal_epochs: Any = 10, anneal_strategy: str = 
     milestone, as torch's does. Native: ``swa_schedule(lr, swa_lr, anneal_epochs, ...)``."""
     a = v.integer("anneal_epochs", anneal_epochs, ge=0)
     if anneal_strategy not in ("cos", "linear"):  # torch's ValueError and words
-        raise ValueError("anneal_strategy must be one of 'cos' or 'linear', instead got "
-                         f"{v.describe(anneal_strategy)}")
+        got = (anneal_strategy if isinstance(anneal_strategy, str) and len(anneal_strategy) <= 100
+               else v.describe(anneal_strategy))  # torch's words; a huge value shortened
+        raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {got}")
     strategy = v.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
     lr, swa = v.real("lr", lr, scalar=True, hint=_ONE_LR), v.real("swa_lr", swa_lr, scalar=True)
     return tag("torch.SWALR", swa_schedule(lr, swa, a, strategy), lr=lr, swa_lr=swa,

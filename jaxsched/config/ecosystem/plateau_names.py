@@ -1,0 +1,140 @@
+"""Metric-driven schedulers by their peers' names: torch, HF and timm reduce-on-plateau.
+
+``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau`` and ``timm.plateau`` (also
+``timm.PlateauLRScheduler``) take their home library's parameter names and defaults, plus
+``lr`` (the optimizer's, or its group's, learning rate; default 1.0: the schedule is then a
+multiplier). A metric-driven scheduler is no function of the step alone, so
+:func:`jaxsched.from_config` returns a :class:`jaxsched.PlateauSchedule`: the time-based
+``schedule`` (the constant ``lr``; timm: its warmup, then ``lr``) and the ``plateau``
+(:class:`jaxsched.PlateauConfig`, ``semantics="torch"`` with ``base_lr=lr``: the state machine
+that :func:`jaxsched.reduce_on_plateau` and the torch bridge run). The learning rate after the
+metrics ``m_0 .. m_{k-1}`` is ``schedule(k) * scale``:
+
+- optax: ``optax.chain(optax.sgd(spec.schedule), spec.transform())`` with
+  ``update(..., value=metric)``;
+- torch: ``jaxsched.torch.Scheduler.from_config(optimizer, cfg)`` gives a bridge whose
+  ``step(metric)`` writes the lr that the peer's ``step(metric)`` writes (for timm, whose
+  ``step(epoch + 1, metric)`` is called at each epoch end, ``step(metric)`` once per epoch).
+
+A per-group ``min_lr`` list (torch, HF) gives one :class:`~jaxsched.PlateauSchedule` per group
+from ``from_config`` (:mod:`jaxsched.config.groups`); the torch bridge joins them into one
+plateau with per-group ``base_lr`` and ``min_lr`` arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxsched.core import validate as v
+from jaxsched.core.registry import register
+from jaxsched.core.sequence import join_schedules
+from jaxsched.schedules.polynomial import constant_schedule, linear_schedule
+from jaxsched.training.plateau import PlateauSchedule, plateau_config
+
+__all__ = ["torch_reduce_lr_on_plateau", "hf_reduce_lr_on_plateau", "timm_plateau"]
+
+
+def _torch(lr: Any, mode: str, factor: Any, patience: Any, threshold: Any, threshold_mode: str,
+           cooldown: Any, min_lr: Any, eps: Any) -> PlateauSchedule:
+    lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
+                             min_lr=min_lr, base_lr=lr, semantics="torch", eps=eps)
+    return PlateauSchedule(constant_schedule(lr), plateau)
+
+
+@register("torch.ReduceLROnPlateau")
+def torch_reduce_lr_on_plateau(
+    mode: str = "min", factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e-4,
+    threshold_mode: str = "rel", cooldown: Any = 0, min_lr: Any = 0.0, eps: Any = 1e-8,
+    lr: Any = 1.0,
+) -> PlateauSchedule:
+    """torch ``ReduceLROnPlateau``: ``lr`` reduced by ``factor`` when the metric plateaus.
+
+    The (``patience`` + 1)-th consecutive bad metric outside ``cooldown`` sets
+    ``lr = max(lr * factor, min_lr)`` if that lowers it by more than ``eps`` (torch 2.13,
+    ``semantics="torch"`` of :func:`jaxsched.reduce_on_plateau`). ``min_lr`` may be a list,
+    one entry per param group.
+
+    Raises:
+      ValueError: an argument out of range, naming it (``factor`` must lie in (0, 1); torch
+        also accepts ``factor <= 0``).
+      TypeError: a non-numeric number or a non-string option.
+
+    Example:
+      >>> import jaxsched
+      >>> spec = jaxsched.from_config({"type": "torch.ReduceLROnPlateau",
+      ...                              "params": {"lr": 0.1, "patience": 2}})
+      >>> spec.plateau.semantics, spec.plateau.patience, round(float(spec.schedule(5)), 6)
+      ('torch', 2, 0.1)
+
+    Equivalents:
+      torch: ``ReduceLROnPlateau(opt, mode, factor, patience, threshold, threshold_mode,
+      cooldown, min_lr, eps)``. jaxsched: :func:`jaxsched.plateau_from_torch`.
+    """
+    return _torch(lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
+
+
+@register("hf.reduce_lr_on_plateau")
+def hf_reduce_lr_on_plateau(
+    num_warmup_steps: Any = None, num_training_steps: Any = None, mode: str = "min",
+    factor: Any = 0.1, patience: Any = 10, threshold: Any = 1e-4, threshold_mode: str = "rel",
+    cooldown: Any = 0, min_lr: Any = 0.0, eps: Any = 1e-8, lr: Any = 1.0,
+) -> PlateauSchedule:
+    """HF ``reduce_lr_on_plateau``: torch's ``ReduceLROnPlateau`` with the scheduler kwargs.
+
+    ``get_scheduler`` passes ``scheduler_specific_kwargs`` (the Trainer's
+    ``lr_scheduler_kwargs``) to ``ReduceLROnPlateau`` and ignores the step counts, as here; the
+    Trainer steps it with the evaluation metric (``metric_for_best_model``). See
+    :func:`torch_reduce_lr_on_plateau`.
+
+    Equivalents:
+      HF: ``get_scheduler("reduce_lr_on_plateau", opt, scheduler_specific_kwargs={...})``.
+      torch: ``ReduceLROnPlateau(opt, **kwargs)``.
+    """
+    return _torch(lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
+
+
+@register("timm.plateau", "timm.PlateauLRScheduler")
+def timm_plateau(
+    decay_rate: Any = 0.1, patience_t: Any = 10, verbose: bool = True, threshold: Any = 1e-4,
+    cooldown_t: Any = 0, warmup_t: Any = 0, warmup_lr_init: Any = 0.0, lr_min: Any = 0.0,
+    mode: str = "max", noise_range_t: Any = None, noise_type: str = "normal",
+    noise_pct: Any = 0.67, noise_std: Any = 1.0, noise_seed: Any = None, initialize: bool = True,
+    lr: Any = 1.0,
+) -> PlateauSchedule:
+    """timm ``PlateauLRScheduler``: a linear warmup, then torch's ``ReduceLROnPlateau``.
+
+    timm (1.0.31, ``timm/scheduler/plateau_lr.py``) writes ``warmup_lr_init`` at construction
+    and, at ``step(epoch, metric)``, the ramp ``warmup_lr_init + epoch (lr - warmup_lr_init) /
+    warmup_t`` while ``epoch <= warmup_t`` (the metric unused); after it, torch's
+    ``ReduceLROnPlateau(factor=decay_rate, patience=patience_t, threshold=threshold,
+    cooldown=cooldown_t, mode=mode, min_lr=lr_min)`` steps with the metric. Here the schedule is
+    the ramp then ``lr``, and the plateau ignores the first ``warmup_t`` reports (``skip``): one
+    report per epoch, the metric of epoch ``e`` reported after it, as timm's
+    ``step(e + 1, metric)``. ``mode`` defaults to ``"max"`` (an accuracy). ``verbose`` (older
+    timm) and ``initialize`` are accepted and ignored.
+
+    Raises:
+      ValueError: ``noise_range_t`` set: timm's noise perturbs the lr written after each step
+        and is removed before the next reduction, which no product of a schedule and a plateau
+        scale reproduces (not mapped); an argument out of range, naming it.
+
+    Equivalents:
+      timm: ``PlateauLRScheduler(opt, decay_rate, patience_t, ...)``, ``create_scheduler`` with
+      ``sched="plateau"``. torch: ``ReduceLROnPlateau`` after a warmup.
+    """
+    v.boolean("verbose", verbose)
+    v.boolean("initialize", initialize)
+    if noise_range_t is not None:
+        raise ValueError(
+            f"`noise_range_t` is not supported for timm.plateau (got {noise_range_t!r}): timm "
+            "perturbs the written lr and restores it before the next plateau step, which jaxsched "
+            "does not map; leave noise_range_t=None"
+        )
+    lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    w = v.integer("warmup_t", warmup_t, ge=0)
+    init = v.real("warmup_lr_init", warmup_lr_init)
+    schedule = join_schedules([linear_schedule(init, lr, w), constant_schedule(lr)], [w])
+    plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
+                             min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
+    return PlateauSchedule(schedule, plateau)
