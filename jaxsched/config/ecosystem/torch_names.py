@@ -273,7 +273,8 @@ def swalr(lr: Any, swa_lr: Any, anneal_epochs: Any = 10, anneal_strategy: str = 
     if anneal_strategy not in ("cos", "linear"):  # torch's ValueError and words
         got = (anneal_strategy if isinstance(anneal_strategy, str) and len(anneal_strategy) <= 100
                else v.describe(anneal_strategy))  # torch's words; a huge value shortened
-        raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {got}")
+        raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {got} "
+                         "(`anneal_strategy` of torch.SWALR)")
     strategy = v.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
     lr, swa = v.real("lr", lr, scalar=True, hint=_ONE_LR), v.real("swa_lr", swa_lr, scalar=True)
     return tag("torch.SWALR", swa_schedule(lr, swa, a, strategy), lr=lr, swa_lr=swa,
