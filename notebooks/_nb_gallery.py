@@ -87,7 +87,7 @@ show({
 '''),
     ("Exponential and inverse decays",
      "Smooth or staircase decays; `end_value` bounds an exponential.",
-     ["exponential_decay", "inverse_time_decay", "inverse_sqrt_decay"],
+     ["exponential_decay", "inverse_time_decay", "inverse_sqrt_decay", "inverse_power_decay"],
      '''
 show({
     "exponential_decay": {
@@ -101,6 +101,9 @@ show({
     "inverse_sqrt_decay (HF, Cerebras)": {
         "warmup 100 (HF)": jaxsched.inverse_sqrt_decay(0.1, warmup_steps=100),
         "flat warmup (Cerebras)": jaxsched.inverse_sqrt_decay(0.1, 50, 100, warmup_init_value=0.1)},
+    "inverse_power_decay (timm WSD's power)": {
+        "p=0.5": jaxsched.inverse_power_decay(0.1, 100, 0.5),
+        "p=1": jaxsched.inverse_power_decay(0.1, 100, 1.0)},
 })
 '''),
     ("Cosine and tanh",

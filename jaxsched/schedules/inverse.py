@@ -184,7 +184,7 @@ def inverse_sqrt_decay(
 
 
 @register("inverse_power_decay")
-def inverse_power_decay(init_value: Any, timescale: Any, power: Any = 0.5) -> InversePowerDecay:
+def inverse_power_decay(init_value: Value, timescale: Value, power: Value = 0.5) -> InversePowerDecay:
     r"""Inverse power decay: ``init_value * (1 + t / timescale) ** -power``.
 
     .. math::

@@ -141,7 +141,7 @@ def warmup_stable_decay(
     decay_shape: str = "linear",
     power: Value = 2.0,
     skip_zero: bool = False,
-    num_cycles: Any = 0.5,
+    num_cycles: Value = 0.5,
 ) -> WarmupStableDecay:
     r"""Warmup-stable-decay: ramp up, hold the peak, decay to a floor by ``total_steps``.
 

@@ -115,7 +115,7 @@ RESTARTS = {  # SGDR: Loshchilov & Hutter's cosine with warm restarts
         ("onecycle", ONECYCLE),
         ("One-Cycle", ONECYCLE),  # case, "-", "_" and "." are ignored
         ("1cycle", ONECYCLE),  # an abbreviation
-        ("wsd", {"warmup_stable_decay", "hf.warmup_stable_decay"}),
+        ("wsd", {"warmup_stable_decay", "hf.warmup_stable_decay", "timm.wsd", "timm.WSDLRScheduler"}),
         ("sgdr", RESTARTS),
         # a peer's name from an Equivalents section: HF's get_wsd_schedule (schedules/wsd.py)
         ("get_wsd_schedule", {"warmup_stable_decay"}),

@@ -39,6 +39,7 @@ ARGS: dict[str, dict] = {
     "exponential_cyclic_schedule": dict(base_value=0.1, max_value=1.0, step_size=10, gamma=0.99),
     "inverse_time_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
     "inverse_sqrt_decay": dict(init_value=1.0, warmup_steps=10),
+    "inverse_power_decay": dict(init_value=1.0, timescale=10, power=0.75),
     "step_decay": dict(init_value=1.0, step_size=10),
     "multistep_decay": dict(init_value=1.0, milestones=[5, 10]),
     "multiplicative_decay": dict(init_value=1.0, factor=0.9),
