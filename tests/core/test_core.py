@@ -27,6 +27,20 @@ def test_importing_jaxsched_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_jaxsched_torch_is_imported_on_first_use():
+    """After `import jaxsched`, `jaxsched.torch` works (it was a bare AttributeError) and
+    imports torch only then; an unknown attribute is still an AttributeError."""
+    code = (
+        "import sys, jaxsched\n"
+        "assert 'torch' not in sys.modules\n"
+        "assert jaxsched.torch.Scheduler.__name__ == 'Scheduler'\n"
+        "assert 'torch' in sys.modules\n"
+        "try:\n    jaxsched.no_such_name\nexcept AttributeError as e:\n"
+        "    assert 'no_such_name' in str(e)\nelse:\n    raise SystemExit('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 @pytest.mark.parametrize(
     "xp", [np, array_api_compat.numpy, torch, array_api_compat.torch, jnp, array_api_strict]
 )
