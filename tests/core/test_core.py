@@ -211,3 +211,44 @@ def test_sequences_gather_children_of_one_kind():
     np.testing.assert_allclose(s.evaluate(counts, np), ref, atol=1e-9)
     got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)))
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-4)
+
+
+def _ref_tail(name: str, t: np.ndarray) -> np.ndarray:
+    """float64 references, written from the formulas (not from jaxsched)."""
+    n = 10**6
+    if name == "cosine":
+        return 1e-3 * 0.5 * (1 + np.cos(np.pi * t / n))
+    if name == "warmup_cosine":  # 1000 warmup steps, then a cosine over the rest, to 0
+        d = n - 1000
+        return 1e-3 * 0.5 * (1 + np.cos(np.pi * (t - 1000) / d))
+    if name == "linear":
+        return 1e-3 * (n - t) / n
+    if name == "polynomial":  # power 2
+        return 1e-3 * ((n - t) / n) ** 2
+    raise AssertionError(name)
+
+
+TAILS = {
+    "cosine": lambda: jaxsched.cosine_decay_schedule(1e-3, 10**6),
+    "warmup_cosine": lambda: jaxsched.warmup_cosine_decay_schedule(0.0, 1e-3, 1000, 10**6),
+    "linear": lambda: jaxsched.linear_schedule(1e-3, 0.0, 10**6),
+    "polynomial": lambda: jaxsched.polynomial_schedule(1e-3, 0.0, 2.0, 10**6),
+}
+
+
+@pytest.mark.parametrize("path", ["closed_over", "argument"])
+@pytest.mark.parametrize("name", sorted(TAILS))
+def test_float32_tails_of_everyday_schedules(name, path):
+    """The last 1000 steps of a 1e6-step schedule within 1e-4 relative of float64, whether the
+    schedule is a constant of the compiled program (its known-value shortcuts apply) or an
+    argument (the general formula); also around the midpoint, where the two-sided formulas
+    switch from one end to the other."""
+    s = TAILS[name]()
+    t = np.concatenate([np.arange(10**6 - 1000, 10**6), np.arange(500_490, 500_510)])
+    counts = jnp.asarray(t, jnp.int32)
+    if path == "closed_over":
+        got = jax.jit(lambda k: s(k))(counts)
+    else:
+        got = jax.jit(lambda sch, k: sch(k))(s, counts)
+    got = np.asarray(got, np.float64)
+    np.testing.assert_allclose(got, _ref_tail(name, t), rtol=1e-4, atol=0)
