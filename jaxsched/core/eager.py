@@ -4,9 +4,10 @@ Outside a trace (a concrete count and concrete hyperparameters), ``schedule(coun
 the formula op by op, each ``jax.numpy`` call a separate dispatch: about a millisecond for a
 warmup+cosine, which a training loop that logs its learning rate pays every step. Instead,
 from the third call of a schedule on, the call runs ``jax.jit(schedule)``: the schedule's own
-program, compiled once, with its hyperparameters as constants, exactly as it is inlined in a
-user's jitted train step. An eager value is therefore bit-identical to the value the train step
-uses, and a call is one dispatch of a compiled program. (Equal schedules share the
+program, compiled once, with its hyperparameters as constants, as it is inlined in a user's
+jitted train step that closes over the schedule. An eager value is then bit-identical to the
+value such a step uses (a step that takes the schedule as an argument traces its leaves and
+may differ by an ulp), and a call is one dispatch of a compiled program. (Equal schedules share the
 compilation; a schedule with new hyperparameter values compiles once, on its third call. A
 sweep that changes hyperparameters every call should pass the schedule as an argument of a
 jitted function instead, where its leaves are traced.)
