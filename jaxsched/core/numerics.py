@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from jaxsched.core.arrays import Count
+from jaxsched.core.validate import is_traced
 
 __all__ = [
     "safe_pow",
@@ -54,28 +55,30 @@ def cosine_tail(c: Count, remaining: Any, total: Any) -> Any:
     return s * s
 
 
+def _known(x: Any) -> np.ndarray | None:
+    """``x`` as a NumPy array when it is concrete (known at trace time), else None."""
+    if x is None or is_traced(x):
+        return None
+    try:
+        return np.asarray(x)
+    except Exception:  # a tensor on another device: treat it as unknown
+        return None
+
+
 def known_to_equal(x: Any, value: float) -> bool:
     """True when ``x`` is concrete (not traced) and every element equals ``value``.
 
     Lets a formula skip work that a known hyperparameter makes unnecessary (a linear
     ``power == 1``); traced values always take the general path, so the result is the same.
     """
-    if x is None or type(x).__module__.startswith("jax") and "Tracer" in type(x).__name__:
-        return False
-    try:
-        return bool(np.all(np.asarray(x) == value))
-    except Exception:  # a tracer, or a tensor on another device: take the general path
-        return False
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr == value))
 
 
 def known_positive(x: Any) -> bool:
     """True when ``x`` is concrete (not traced) and every element is > 0 (a guard can go)."""
-    if x is None or type(x).__module__.startswith("jax") and "Tracer" in type(x).__name__:
-        return False
-    try:
-        return bool(np.all(np.asarray(x) > 0))
-    except Exception:  # a tracer, or a tensor on another device: keep the guard
-        return False
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr > 0))
 
 
 def cosine_interpolate(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any,
