@@ -82,9 +82,7 @@ def schedule_class(config_name: str | None) -> Callable[[type], type]:
         data, meta = [], []
         for f in dataclasses.fields(cls):
             (meta if _kind(f) in ("static", "function") else data).append(f.name)
-        import jax
-
-        jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
+        _register_pytree(cls, tuple(data), tuple(meta))
         cls._config_name = config_name
         cls._data_fields = tuple(data)
         cls._meta_fields = tuple(meta)
@@ -94,6 +92,40 @@ def schedule_class(config_name: str | None) -> Callable[[type], type]:
         return cls
 
     return wrap
+
+
+def _register_pytree(cls: type, data: tuple[str, ...], meta: tuple[str, ...]) -> None:
+    """Register ``cls`` as a pytree node: ``data`` fields are children, ``meta`` fields aux data.
+
+    Not ``jax.tree_util.register_dataclass``: jaxlib (0.10) compares the tree structures of two
+    such dataclasses by their fields only, not their classes, so ``Cyclic`` and
+    ``CyclicMomentum`` with the same mode had equal treedefs, and a jitted function taking
+    schedules as arguments could run one's compiled program for the other whenever their hashes
+    met in its cache. A custom node is compared by its class. Unflattening sets the fields
+    directly: JAX rebuilds a schedule from leaves it has already validated (or from tracers and
+    placeholders, which must not be validated).
+    """
+    import jax
+
+    keys = tuple(jax.tree_util.GetAttrKey(n) for n in data)
+    new = object.__new__
+
+    def flatten_with_keys(s: Any) -> tuple[Any, tuple]:
+        d = s.__dict__
+        return tuple((k, d[n]) for k, n in zip(keys, data)), tuple(d[n] for n in meta)
+
+    def flatten(s: Any) -> tuple[tuple, tuple]:
+        d = s.__dict__
+        return tuple(d[n] for n in data), tuple(d[n] for n in meta)
+
+    def unflatten(aux: tuple, children: Any) -> Any:
+        s = new(cls)
+        d = s.__dict__
+        d.update(zip(data, children))
+        d.update(zip(meta, aux))
+        return s
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
 
 
 class Schedule:

@@ -137,6 +137,40 @@ def test_equality_and_hash():
     assert len({a, b, c}) == 2
 
 
+def _cyclic_pair():
+    lr = jaxsched.cyclic_schedule(0.5, 0.5625, step_size_up=1)
+    mom = jaxsched.cyclic_momentum(0.5, 0.5625, step_size_up=1)
+    return lr, mom
+
+
+def test_schedules_of_different_classes_have_different_tree_structures():
+    # same fields, same static values: jaxlib's dataclass nodes compared these equal, and a
+    # jitted function taking a schedule argument could run the other one's compiled program
+    lr, mom = _cyclic_pair()
+    assert type(lr) is not type(mom)
+    assert jax.tree_util.tree_structure(lr) != jax.tree_util.tree_structure(mom)
+    assert jax.tree_util.tree_structure(lr) == jax.tree_util.tree_structure(
+        jaxsched.cyclic_schedule(0.1, 1.0, step_size_up=7))
+
+
+def test_a_jitted_function_keeps_schedule_arguments_of_different_classes_apart():
+    # every class gets its own cache entry (no reliance on hashes missing each other)
+    lr, mom = _cyclic_pair()
+    f = jax.jit(lambda s, t: s(t))
+    t = np.arange(4)
+    np.testing.assert_allclose(f(lr, t), [0.5, 0.5625, 0.5, 0.5625])
+    np.testing.assert_allclose(f(mom, t), [0.5625, 0.5, 0.5625, 0.5])
+    assert f._cache_size() == 2
+
+
+def test_pytree_paths_name_the_fields_and_rebuild_equal_schedules():
+    lr, _ = _cyclic_pair()
+    paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(lr)[0]]
+    assert paths == [".base_value", ".max_value", ".step_size_up", ".step_size_down", ".gamma"]
+    again = jax.tree_util.tree_map(lambda x: x, lr)
+    assert again == lr and type(again) is type(lr)
+
+
 def test_to_config_is_plain_json_and_from_file(tmp_path):
     s = jaxsched.sgdr_schedule([
         dict(init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10),
