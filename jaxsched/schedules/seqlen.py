@@ -91,22 +91,22 @@ class RootCurriculum(Schedule):
 
 @schedule_class("staircase_ramp")
 class StaircaseRamp(Schedule):
-    """``min(end, start + step_size * floor(t / every))``. See :func:`staircase_ramp`."""
+    """``min(end, start + increment * floor(t / hold_steps))``. See :func:`staircase_ramp`."""
 
     #: Drawn as steps by :func:`jaxsched.plot`.
     integer_valued: ClassVar[bool] = True
 
     start: Any = steps_field()
     end: Any = steps_field()
-    step_size: Any = steps_field()
-    every: Any = steps_field()
+    increment: Any = steps_field()
+    hold_steps: Any = steps_field()
 
-    def _formula(self, c, *, start, end, step_size, every):
+    def _formula(self, c, *, start, end, increment, hold_steps):
         xp = c.xp
         hi = c.as_float(end)
-        k = c.floordiv(every)  # exact for integer counts; `every` <= 0 guarded below
-        value = xp.minimum(c.as_float(start) + c.as_float(step_size) * k, hi)
-        return xp.where(c.as_float(every) > 0, value, hi)
+        k = c.floordiv(hold_steps)  # exact for integer counts; `hold_steps` <= 0 guarded below
+        value = xp.minimum(c.as_float(start) + c.as_float(increment) * k, hi)
+        return xp.where(c.as_float(hold_steps) > 0, value, hi)
 
 
 @register("root_curriculum")
@@ -173,18 +173,18 @@ def root_curriculum(
 
 
 @register("staircase_ramp")
-def staircase_ramp(start: int, end: int, step_size: int, every: Steps) -> StaircaseRamp:
-    r"""An integer that grows by ``step_size`` every ``every`` updates, from ``start`` up to ``end``.
+def staircase_ramp(start: int, end: int, increment: int, hold_steps: Steps) -> StaircaseRamp:
+    r"""An integer that grows by ``increment`` every ``hold_steps`` updates, from ``start`` to ``end``.
 
     .. math:: f(t) = \min\bigl(e,\ s + \Delta \lfloor t / E \rfloor\bigr)
 
-    ``every = 0`` gives ``end`` from the start.
+    ``hold_steps = 0`` gives ``end`` from the start.
 
     Args:
       start: ``s``, the first value (an integer in ``[0, 2**24]``; traceable).
       end: ``e >= s``, the cap (traceable).
-      step_size: ``Delta >= 0``, the increment (traceable).
-      every: ``E >= 0`` updates per increment (traceable).
+      increment: ``Delta >= 0``, added every ``E`` updates (traceable).
+      hold_steps: ``E >= 0`` updates each value is held (traceable).
 
     Returns:
       A :class:`StaircaseRamp` schedule.
@@ -206,8 +206,8 @@ def staircase_ramp(start: int, end: int, step_size: int, every: Steps) -> Stairc
     e = _int_arg("end", end, 0)
     if not v.is_traced(s) and not v.is_traced(e) and int(e) < int(s):
         raise ValueError(f"`end` must be >= `start` ({int(s)}), got {int(e)}")
-    return StaircaseRamp(s, e, _int_arg("step_size", step_size, 0),
-                         v.integer("every", every, ge=0))
+    return StaircaseRamp(s, e, _int_arg("increment", increment, 0),
+                         v.integer("hold_steps", hold_steps, ge=0))
 
 
 def _composer_every(total_steps: Any, duration: Any, lo: Any, hi: Any, step: Any) -> Any:

@@ -163,7 +163,7 @@ def test_ramp_hand_points():
 
 
 # ----------------------------------------------------------------------------- cumulative map
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(bounds=st.lists(st.integers(0, 60), max_size=5), seed=st.integers(0, 1000))
 def test_samples_at_is_the_cumulative_sum(bounds, seed):
     bounds = sorted(bounds)
@@ -258,7 +258,8 @@ def test_the_table_is_traceable():
                                   host(jaxsched.piecewise_integer([20, 80], [8, 16, 32]), counts))
     # the schedule as an argument: one compilation for every table of one length
     h = jax.jit(lambda s, t: s(t))
-    keys = {str(h.trace(jaxsched.piecewise_integer([5, 9], v), counts).jaxpr) for v in ([1, 2, 3], [4, 5, 6])}
+    keys = {str(h.trace(jaxsched.piecewise_integer([5, 9], v), counts).jaxpr)
+            for v in ([1, 2, 3], [4, 5, 6])}
     assert len(keys) == 1
 
 
