@@ -41,6 +41,12 @@ from jaxsched.schedules.annealing import (
     polynomial_decay,
     tanh_decay,
 )
+from jaxsched.schedules.batch import (
+    PiecewiseInteger,
+    batch_size_ramp,
+    piecewise_integer,
+    rampup_batch_size,
+)
 from jaxsched.schedules.cosine import (
     Cosine,
     cosine_decay,
@@ -130,6 +136,13 @@ from jaxsched.schedules.restarts import (
     cosine_hard_restarts,
     cosine_restarts,
 )
+from jaxsched.schedules.seqlen import (
+    RootCurriculum,
+    StaircaseRamp,
+    root_curriculum,
+    seq_length_warmup,
+    staircase_ramp,
+)
 from jaxsched.schedules.swa import (
     SWAAnneal,
     swa_schedule,
@@ -162,6 +175,13 @@ from jaxsched.compose.warmup import (
 from jaxsched.compose.repeat import (
     Repeat,
     repeat,
+)
+from jaxsched.compose.data_clock import (
+    BatchScaled,
+    DataClock,
+    batch_scaled,
+    by_samples,
+    by_tokens,
 )
 
 # Floor 3, training with optax
@@ -248,6 +268,10 @@ __all__ = [
     "TanhDecay",
     "polynomial_decay",
     "tanh_decay",
+    "PiecewiseInteger",
+    "batch_size_ramp",
+    "piecewise_integer",
+    "rampup_batch_size",
     "Cosine",
     "cosine_decay",
     "cosine_decay_schedule",
@@ -309,6 +333,11 @@ __all__ = [
     "CosineRestarts",
     "cosine_hard_restarts",
     "cosine_restarts",
+    "RootCurriculum",
+    "StaircaseRamp",
+    "root_curriculum",
+    "seq_length_warmup",
+    "staircase_ramp",
     "SWAAnneal",
     "swa_schedule",
     "WarmupStableDecay",
@@ -329,6 +358,11 @@ __all__ = [
     "warmup",
     "Repeat",
     "repeat",
+    "BatchScaled",
+    "DataClock",
+    "batch_scaled",
+    "by_samples",
+    "by_tokens",
     # Floor 3, training with optax
     "current_hyperparams",
     "per_group",

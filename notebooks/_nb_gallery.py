@@ -262,6 +262,39 @@ show({
                                                 noise_start=200, noise_end=700)},
 })
 '''),
+    ("Batch size and sequence length",
+     "Integer schedules, drawn as steps: a batch size per update (a table with its exact "
+     "cumulative samples, `samples_at` / `step_at`) and sequence-length curricula. Under a batch "
+     "ramp, `by_samples` / `by_tokens` drive any schedule by the data consumed, and "
+     "`batch_scaled` scales a learning rate with the batch size (linear or square-root rule).",
+     ["piecewise_integer", "batch_size_ramp", "rampup_batch_size", "root_curriculum",
+      "staircase_ramp", "seq_length_warmup", "by_samples", "by_tokens", "batch_scaled"],
+     '''
+ramp = jaxsched.rampup_batch_size(32, 32, 60_000, 512)  # Megatron: +32 per 4000 samples
+show({
+    "batch sizes": {
+        "piecewise_integer (Levanter)": jaxsched.piecewise_integer([300, 700], [64, 256, 512]),
+        "batch_size_ramp linear": jaxsched.batch_size_ramp(64, 512, 600, multiple=64),
+        "batch_size_ramp exponential": jaxsched.batch_size_ramp(32, 512, 600, multiple=32,
+                                                                shape="exponential"),
+        "rampup_batch_size (Megatron)": ramp},
+    "sequence length": {
+        "root_curriculum p=1 (DeepSpeed)": jaxsched.root_curriculum(64, 1024, 600, multiple=64),
+        "root_curriculum p=2": jaxsched.root_curriculum(64, 1024, 600, multiple=64,
+                                                        root_degree=2.0),
+        "staircase_ramp": jaxsched.staircase_ramp(64, 1024, 128, 100),
+        "seq_length_warmup (Composer)": jaxsched.seq_length_warmup(1000, 0.5, 64, 1024, 64)},
+    "lr under the Megatron ramp": {
+        "cosine in steps": jaxsched.cosine_decay(0.1, 1000, 0.01),
+        "by_samples: cosine over 300k samples": jaxsched.by_samples(
+            jaxsched.cosine_decay(0.1, 300_000, 0.01), ramp),
+        "by_tokens: WSD, last 20% of tokens": jaxsched.by_tokens(
+            jaxsched.warmup_stable_decay(0.1, 300_000 * 2048, 10**7, decay_fraction=0.2),
+            ramp, 2048),
+        "batch_scaled sqrt (B0=512)": jaxsched.batch_scaled(
+            jaxsched.constant_schedule(0.1), ramp, 512.0, "sqrt")},
+})
+'''),
     ("Composition",
      "Every result is again a Schedule (a pytree, jit-able, serialisable). Operators work too: "
      "`0.5 * s`, `s1 * s2`, `s + 0.1`, `1 - s`, `s / 4`.",

@@ -94,7 +94,7 @@ def test_list_filters(capsys):
     assert set(out.split()) == {"LRRangeTest", "OneCycle", "WarmupCosineLR", "WarmupDecayLR",
                                 "WarmupLR", "deepspeed.LRRangeTest", "deepspeed.OneCycle",
                                 "deepspeed.WarmupCosineLR", "deepspeed.WarmupDecayLR",
-                                "deepspeed.WarmupLR"}
+                                "deepspeed.WarmupLR", "deepspeed.curriculum_seqlen"}
     code, out, _ = run(capsys, "list", "torch.*LR", "--long")
     rows = table_rows(out)
     assert rows[0] == ["name", "family", "parameters", "description"]

@@ -7,6 +7,7 @@ registers the names; it never imports torch or any peer library.
 """
 
 from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the names)
+    batch_names,
     cerebras_composites,
     cerebras_names,
     deepspeed_names,
