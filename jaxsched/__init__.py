@@ -141,9 +141,13 @@ from jaxsched.schedules.wsd import (
 
 # Floor 2, composition
 from jaxsched.compose.algebra import (
+    Maximum,
+    Minimum,
     Product,
     Sum,
     add,
+    maximum,
+    minimum,
     product,
 )
 from jaxsched.compose.transforms import (
@@ -162,6 +166,13 @@ from jaxsched.compose.warmup import (
 from jaxsched.compose.repeat import (
     Repeat,
     repeat,
+)
+from jaxsched.compose.replan import (
+    Replan,
+    ReplanThen,
+    Stretch,
+    replan,
+    stretch,
 )
 
 # Floor 3, training with optax
@@ -314,9 +325,13 @@ __all__ = [
     "WarmupStableDecay",
     "warmup_stable_decay",
     # Floor 2, composition
+    "Maximum",
+    "Minimum",
     "Product",
     "Sum",
     "add",
+    "maximum",
+    "minimum",
     "product",
     "Clip",
     "Offset",
@@ -329,6 +344,11 @@ __all__ = [
     "warmup",
     "Repeat",
     "repeat",
+    "Replan",
+    "ReplanThen",
+    "Stretch",
+    "replan",
+    "stretch",
     # Floor 3, training with optax
     "current_hyperparams",
     "per_group",

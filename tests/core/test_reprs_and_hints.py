@@ -73,6 +73,10 @@ ARGS: dict[str, dict] = {
     "add": dict(schedules=[C, js.constant_schedule(2.0)]),
     "repeat": dict(schedule=C, period=10),
     "warmup": dict(schedule=C, warmup_steps=5),
+    "minimum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "maximum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "replan": dict(schedule=C, at=5, total_steps=20),
+    "stretch": dict(schedule=C, ratio=1.5),
 }
 
 NATIVE = sorted(n for n, fn in _REGISTRY.items() if not fn.__module__.startswith("jaxsched.config"))
