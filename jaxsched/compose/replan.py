@@ -535,7 +535,8 @@ def replan(
     if total_steps is not None:
         _check_family(schedule)
         n = v.steps("total_steps", total_steps)
-        if not v.is_traced(k) and not v.is_traced(n) and _concrete_leaves(schedule):
+        if (not v.is_traced(k) and not v.is_traced(n) and np.ndim(k) == 0
+                and _concrete_leaves(schedule)):
             least, why = _earliest_total(schedule, _host(k))
             if np.any(np.asarray(n, dtype=np.float64) < least):
                 raise ValueError(
