@@ -154,9 +154,13 @@ from jaxsched.schedules.wsd import (
 
 # Floor 2, composition
 from jaxsched.compose.algebra import (
+    Maximum,
+    Minimum,
     Product,
     Sum,
     add,
+    maximum,
+    minimum,
     product,
 )
 from jaxsched.compose.transforms import (
@@ -182,6 +186,13 @@ from jaxsched.compose.data_clock import (
     batch_scaled,
     by_samples,
     by_tokens,
+)
+from jaxsched.compose.replan import (
+    Replan,
+    ReplanThen,
+    Stretch,
+    replan,
+    stretch,
 )
 
 # Floor 3, training with optax
@@ -343,9 +354,13 @@ __all__ = [
     "WarmupStableDecay",
     "warmup_stable_decay",
     # Floor 2, composition
+    "Maximum",
+    "Minimum",
     "Product",
     "Sum",
     "add",
+    "maximum",
+    "minimum",
     "product",
     "Clip",
     "Offset",
@@ -363,6 +378,11 @@ __all__ = [
     "batch_scaled",
     "by_samples",
     "by_tokens",
+    "Replan",
+    "ReplanThen",
+    "Stretch",
+    "replan",
+    "stretch",
     # Floor 3, training with optax
     "current_hyperparams",
     "per_group",

@@ -296,9 +296,11 @@ show({
 })
 '''),
     ("Composition",
-     "Every result is again a Schedule (a pytree, jit-able, serialisable). Operators work too: "
+     "Every result is again a Schedule (a pytree, jit-able, serialisable); `replan` changes a "
+     "run's plan at a step without a jump. Operators work too: "
      "`0.5 * s`, `s1 * s2`, `s + 0.1`, `1 - s`, `s / 4`.",
-     ["join_schedules", "product", "add", "scale", "clip", "floor", "offset"],
+     ["join_schedules", "product", "add", "scale", "clip", "floor", "offset", "minimum",
+      "maximum", "stretch", "replan"],
      '''
 cos = jaxsched.cosine_decay(0.1, 1000)
 show({
@@ -313,6 +315,17 @@ show({
         "clip(cos, 0.02, 0.08)": jaxsched.clip(cos, 0.02, 0.08),
         "floor(exp, 0.03)": jaxsched.floor(jaxsched.exponential_decay(0.1, 100, 0.7), 0.03),
         "offset(linear, start=600)": jaxsched.offset(jaxsched.linear_schedule(0.06, 0.0, 300), 600)},
+    "minimum / maximum / stretch": {
+        "minimum(cos, linear up)": jaxsched.minimum([cos, jaxsched.linear_schedule(0.0, 0.2, 1000)]),
+        "maximum(cos, exp)": jaxsched.maximum([cos, jaxsched.exponential_decay(0.08, 100, 0.8)]),
+        "stretch(cos(500), 1.6)": jaxsched.stretch(jaxsched.cosine_decay(0.1, 500), 1.6)},
+    "replan at step 300": {
+        "wsd(600), total 900": jaxsched.replan(jaxsched.warmup_stable_decay(
+            0.1, 600, 50, decay_steps=150), at=300, total_steps=900),
+        "cos(600), total 1000": jaxsched.replan(jaxsched.cosine_decay(0.1, 600), at=300,
+                                                total_steps=1000),
+        "then linear cooldown": jaxsched.replan(jaxsched.cosine_decay(0.1, 600), at=300,
+                                                then=jaxsched.linear_schedule(1.0, 0.0, 200))},
 })
 '''),
 ]

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
+from jaxsched.compose.replan import Replan, ReplanThen
 from jaxsched.config import from_config as _from_config
 from jaxsched.core import validate as v
 from jaxsched.core.schedule import Schedule
@@ -102,6 +103,18 @@ def _fingerprint(s: Schedule) -> str:
     except (TypeError, ValueError):
         text = "repr:" + repr(s)
     return f"{type(s).__name__}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _replans(s: Schedule, fingerprint: str, step: Any) -> bool:
+    """Whether ``s`` is ``jaxsched.replan(old, at=k, ...)`` of the schedule with this fingerprint,
+    and the checkpoint's step is ``<= k``: its past is the checkpoint's, so it may resume it."""
+    if not isinstance(s, (Replan, ReplanThen)) or v.is_traced(s.at) or np.ndim(s.at) != 0:
+        return False
+    try:
+        same = _fingerprint(s.schedule) == fingerprint
+    except TypeError:
+        return False
+    return same and _is_int(step) and step <= float(s.at)
 
 
 def _plain(x: Any) -> Any:
@@ -696,6 +709,10 @@ class Scheduler(LRScheduler):
             per-group scales. ``"plateau"`` also accepts a plateau added (it starts fresh) or
             removed (its state is dropped). The number of param groups cannot change.
 
+        A schedule built by ``jaxsched.replan(old, at=k, ...)`` resumes a checkpoint of ``old``
+        saved at a step ``<= k`` without ``allow_changes``: its values up to ``k`` are ``old``'s,
+        so the checkpoint's past is its own.
+
         A checkpoint of format version 1 (jaxsched before these checks: no ``groups``, ``mode``,
         ``schedules`` or ``plateau_config``) still loads: its ``scales``, group count (the length
         of ``scales``) and plateau presence are checked, and a ``DeprecationWarning`` says that the
@@ -787,8 +804,9 @@ class Scheduler(LRScheduler):
                                   "a schedule" if ours[kind] is not None else "none", field)
             if got is not None and ours[kind] is not None:
                 shared = len(set(got)) == 1 and len(set(ours[kind])) == 1  # one schedule each side
+                mine = {"lr": self._lr, "momentum": self._mom, "weight_decay": self._wd}[kind]
                 for i, (x, y) in enumerate(zip(got, ours[kind])):
-                    if x != y:
+                    if x != y and not _replans(mine[i], x, state["last_epoch"]):
                         where = field if shared else f"{field} (param group {i})"
                         raise _load_error(where, x, y, field)
         cfg = state["plateau_config"]

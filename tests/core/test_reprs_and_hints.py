@@ -85,6 +85,10 @@ ARGS: dict[str, dict] = {
                       tokens_per_sample=128),
     "batch_scaled": dict(schedule=C, batch_sizes=js.piecewise_integer([5], [8, 16]),
                          base_batch_size=16.0, rule="sqrt"),
+    "minimum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "maximum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "replan": dict(schedule=C, at=5, total_steps=20),
+    "stretch": dict(schedule=C, ratio=1.5),
 }
 
 NATIVE = sorted(n for n, fn in _REGISTRY.items() if not fn.__module__.startswith("jaxsched.config"))
