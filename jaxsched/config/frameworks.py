@@ -78,7 +78,8 @@ def is_fairseq_mapping(source: Any) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fairseq", add_help=False, allow_abbrev=False)
+    p = argparse.ArgumentParser(prog="fairseq", add_help=False, allow_abbrev=False,
+                                exit_on_error=False)
     p.add_argument("--lr-scheduler", dest="lr_scheduler", default="fixed")
     for name, kind in FAIRSEQ_FLAGS.items():
         flag = "--" + name.replace("_", "-")

@@ -210,7 +210,8 @@ def fairseq_polynomial_decay(
     ``E + (lr - E) (1 - (k - W) / (N - W))**power``; ``k >= N``: ``E`` (``N =
     total_num_update``, fairseq's default ``--max-update``; ``E = end_learning_rate``). A
     ``linear_schedule(0, lr, W)`` joined at ``W`` with ``polynomial_schedule(lr, E, power,
-    max(N - W, 1))``. ``force_anneal`` and an ``lr`` list (epoch-dependent peaks) are refused.
+    max(N - W, 1))``, then ``E`` from ``max(N, W + 1)`` (also for ``power=0``). ``force_anneal``
+    and an ``lr`` list (epoch-dependent peaks) are refused.
     """
     if force_anneal is not None:
         raise ValueError(
@@ -231,7 +232,8 @@ def fairseq_polynomial_decay(
     end = v.real("end_learning_rate", end_learning_rate)
     p = v.real("power", power, ge=0)
     decay = polynomial_schedule(top, end, p, maximum(n - w, 1))
-    return join_schedules([linear_schedule(0.0, top, w), decay], boundary_list(w))
+    pieces = [linear_schedule(0.0, top, w), decay, constant_schedule(end)]  # E from N (power 0 too)
+    return join_schedules(pieces, boundary_list(w, maximum(n, w + 1)))
 
 
 @register("fairseq.cosine")
@@ -307,6 +309,8 @@ def fairseq_tri_stage(
             raise ValueError(
                 f"`phase_ratio` must be 3 fractions (warmup, hold, decay), got {phase_ratio!r}")
         r = [v.real(f"phase_ratio[{i}]", x, ge=0) for i, x in enumerate(phase_ratio)]
+        if max_update is None:
+            raise ValueError("`max_update` is required with `phase_ratio` (fairseq asserts max_update > 0)")
         mu = v.integer("max_update", max_update, gt=0,
                        hint=" (phase_ratio is a fraction of max_update)")
         if _concrete(*r) and sum(float(x) for x in r) != 1:
