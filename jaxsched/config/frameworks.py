@@ -254,6 +254,8 @@ def nemo_config(source: Mapping[str, Any], *, max_steps: int | None = None) -> d
     else:
         params = {k: v for k, v in sched.items() if k not in _NEMO_DROPPED}
     params = {k: _resolve(v, root, f"{where}sched.{k}") for k, v in params.items()}
+    if "max_steps" in sched:  # prepare_lr_scheduler reads it from sched itself, args or not
+        params["max_steps"] = _resolve(sched["max_steps"], root, f"{where}sched.max_steps")
     trainer = root.get("trainer")
     if max_steps is None and isinstance(trainer, Mapping) and "max_steps" in trainer:
         max_steps = _resolve(trainer["max_steps"], root, "trainer.max_steps")
@@ -267,7 +269,7 @@ def nemo_config(source: Mapping[str, Any], *, max_steps: int | None = None) -> d
     accepted = inspect.signature(_REGISTRY[full]).parameters
     if "max_steps" in accepted:
         ms = params.get("max_steps")
-        if ms is None:
+        if ms is None and accepted["max_steps"].default is inspect.Parameter.empty:
             raise ValueError(
                 f"`{where}sched.max_steps` is missing and no trainer.max_steps is given: NeMo then "
                 "computes it from trainer.max_epochs and the dataloader; pass max_steps="

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched.compose import floor, product, repeat
+from jaxsched.compose import add, floor, product, repeat
 from jaxsched.compose.warmup import warmup
 from jaxsched.config.ecosystem.deepspeed_names import maximum
 from jaxsched.core import validate as v
@@ -342,8 +342,9 @@ def fairseq_triangular(
 
     ``S = lr_period_updates // 2``; cycle ``c = k // (2 S)``; ``lr_k = m_c + (max_lr s_c - m_c)
     max(0, 1 - |k / S - 2 c - 1|)`` with ``s_c = lr_shrink**c`` and ``m_c = lr`` (``lr s_c``
-    with ``shrink_min``). Update 0 uses ``lr``. A :func:`jaxsched.repeat` of the triangle with
-    peak decay (floor ``lr`` kept) or, with ``shrink_min``, amplitude decay.
+    with ``shrink_min``). Update 0 uses ``lr``. With ``shrink_min`` a :func:`jaxsched.repeat` of
+    the triangle decayed by ``lr_shrink`` per cycle; without, the sum of the repeated falling part
+    ``lr (1 - tri)`` and the decayed rising part ``max_lr s_c tri``.
     """
     lo = _one_lr("triangular", lr)
     hi = v.real("max_lr", max_lr)
@@ -354,10 +355,13 @@ def fairseq_triangular(
     s = floor_int(period / 2)
     shrink = v.real("lr_shrink", lr_shrink, ge=0)
     smin = v.boolean("shrink_min", shrink_min)
-    tri = join_schedules([linear_schedule(lo, hi, s), linear_schedule(hi, lo, s)], boundary_list(s))
+    def triangle(a: Any, b: Any) -> Schedule:  # a -> b -> a over 2 S
+        return join_schedules([linear_schedule(a, b, s), linear_schedule(b, a, s)], boundary_list(s))
+
     if smin:
-        return repeat(tri, 2 * s, 1, shrink)
-    return repeat(tri, 2 * s, 1, shrink, floor=lo, peak=hi)
+        return repeat(triangle(lo, hi), 2 * s, 1, shrink)
+    # lr (1 - tri) + max_lr s_c tri: two positive terms (no cancellation in float32)
+    return add([repeat(triangle(lo, 0.0), 2 * s), repeat(triangle(0.0, hi), 2 * s, 1, shrink)])
 
 
 @register("fairseq.step")
