@@ -40,6 +40,7 @@ an assert at its first steps (``lr < min_lr``; ``NoamHoldAnnealing`` without war
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -499,5 +500,22 @@ def nemo_exponential_lr(gamma: Any = 0.9, updates_per_epoch: Any = None, last_ep
     return step_decay(_lr(lr), u, v.real("gamma", gamma, ge=0))
 
 
-for _name in TORCH_REEXPORTS:  # stepped per update by NeMo, as torch's own names
-    register(f"nemo.{_name}")(lookup(f"torch.{_name}"))
+def _reexport(name: str) -> None:
+    """``nemo.<name>``: torch's ``<name>`` under NeMo's name (its own function, so that
+    ``jaxsched list torch.*`` does not show it as an alias)."""
+    torch_fn = lookup(f"torch.{name}")
+
+    def reexported(*args: Any, **kwargs: Any) -> Any:
+        return torch_fn(*args, **kwargs)
+
+    reexported.__signature__ = inspect.signature(torch_fn)  # type: ignore[attr-defined]
+    reexported.__name__ = reexported.__qualname__ = f"nemo_{name}"
+    reexported.__doc__ = (
+        f"NeMo's re-export of torch's ``{name}`` (``torch.{name}``, the same parameters and "
+        "values), stepped per update as NeMo's ``prepare_lr_scheduler`` does."
+    )
+    register(f"nemo.{name}")(reexported)
+
+
+for _name in TORCH_REEXPORTS:
+    _reexport(_name)
