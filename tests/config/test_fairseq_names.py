@@ -285,7 +285,7 @@ def test_hand_derived():
 
 # ------------------------------------------------------------------ random configurations
 LR = st.floats(1e-5, 1.0)
-SET = settings(max_examples=12, deadline=None)
+SET = settings(max_examples=6, deadline=None)
 
 
 def _lrs(lr):
@@ -391,7 +391,7 @@ def test_step(lr, w, init, lo, period, decay):
     assert_matches(build("step", lr=lr, **cfg), ref)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(lr=LR, w=st.integers(0, 30), u=st.integers(1, 8), patience=st.integers(0, 2),
        shrink=st.floats(0.1, 0.9), maximize=st.booleans(),
        metrics=st.lists(st.sampled_from([1.0, 0.9, 0.8, 0.95]), min_size=12, max_size=12))

@@ -157,7 +157,7 @@ def test_hand_derived():
 
 
 # ------------------------------------------------------------------ random configurations
-SET = settings(max_examples=8, deadline=None)
+SET = settings(max_examples=6, deadline=None)
 LR = st.floats(1e-4, 1.0)
 N = 160
 
