@@ -366,6 +366,10 @@ peers = {
     "keras.CosineDecayRestarts": {"initial_learning_rate": 0.1, "first_decay_steps": 200,
                                   "m_mul": 0.7},
     "cerebras.CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 150},
+    "fairseq.cosine": {"lr": 0.1, "warmup_updates": 50, "lr_period_updates": 300,
+                       "lr_shrink": 0.5},
+    "nemo.CosineAnnealing": {"lr": 0.1, "max_steps": 1000, "warmup_steps": 100,
+                             "constant_steps": 200, "min_lr": 0.01},
 }
 show({name: {"lr": jaxsched.from_config({"type": name, "params": p})} for name, p in peers.items()})
 '''

@@ -95,6 +95,13 @@ def test_list_filters(capsys):
                                 "WarmupLR", "deepspeed.LRRangeTest", "deepspeed.OneCycle",
                                 "deepspeed.WarmupCosineLR", "deepspeed.WarmupDecayLR",
                                 "deepspeed.WarmupLR", "deepspeed.curriculum_seqlen"}
+    code, out, _ = run(capsys, "list", "--family", "fairseq", "--names-only")
+    assert set(out.split()) == {f"fairseq.{n}" for n in (
+        "fixed", "inverse_sqrt", "polynomial_decay", "cosine", "tri_stage", "triangular", "step",
+        "reduce_lr_on_plateau", "pass_through")}
+    code, out, _ = run(capsys, "list", "--family", "nemo", "--names-only")
+    assert {"nemo.CosineAnnealing", "nemo.NoamAnnealing", "nemo.T5InverseSquareRootAnnealing",
+            "nemo.PolynomialHoldDecayAnnealing", "nemo.StepLR"} <= set(out.split())
     code, out, _ = run(capsys, "list", "torch.*LR", "--long")
     rows = table_rows(out)
     assert rows[0] == ["name", "family", "parameters", "description"]
