@@ -677,18 +677,29 @@ class Scheduler(LRScheduler):
             self._chunks.pop(kind, None)
             self._host_values(kind, k)  # evaluates the chunk that starts at k
             table = self._chunks[kind][1]
-            out.append(self._lr_rows(table) if kind == "lr" else _rows_of(table))
+            out.append(self._lr_rows(table) if kind == "lr" else list(zip(*table)))
         out.append(len(out[1]))  # the number of rows
         out.append(out[2] is not None or out[3] is not None)  # momentum or weight decay
         return tuple(out)
 
     def _lr_rows(self, table: list[list[float]]) -> list[tuple]:
         """The rows of final learning rates, ``(value * scale) * factor``, from the chunk's
-        columns of schedule values (one column per group)."""
-        cols = [[x * a for x in col] for col, a in zip(table, self.scales)]
-        if self.__dict__.get("_plateau_host") is not None:
-            cols = [[x * f for x in col] for col, f in zip(cols, self._plateau_factors())]
-        return _rows_of(cols)
+        columns of schedule values (one column per group). Also run when a plateau factor
+        changes: a constant chunk (a constant schedule, or one past its end) is one row."""
+        factors = (self._plateau_factors() if self.__dict__.get("_plateau_host") is not None
+                   else None)
+        n = len(table[0])
+        if all(col[0] != 0.0 and col.count(col[0]) == n for col in table):
+            # (zeros are left alone: 0.0 == -0.0, and the sign of each value is kept)
+            row = [col[0] * a for col, a in zip(table, self.scales)]
+            if factors is not None:
+                row = [x * f for x, f in zip(row, factors)]
+            return [tuple(row)] * n  # the same float objects each step: see step()
+        if factors is None:
+            cols = [[x * a for x in col] for col, a in zip(table, self.scales)]
+        else:
+            cols = [[(x * a) * f for x in col] for col, a, f in zip(table, self.scales, factors)]
+        return list(zip(*cols))
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -1084,15 +1095,6 @@ def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, 
         out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps
     return {k: x for k, x in out.items()
             if k.isidentifier() and k not in sched.__dict__ and not hasattr(type(sched), k)}
-
-
-def _rows_of(cols: list[list[float]]) -> list[tuple]:
-    """Per-step tuples from per-group columns; a stretch where every column is constant is one
-    tuple repeated (the same float objects each step, so a step can skip an unchanged write)."""
-    if cols and cols[0] and all(col[0] != 0.0 and col.count(col[0]) == len(col) for col in cols):
-        # (zeros are left alone: 0.0 == -0.0, and the sign of each value is kept)
-        return [tuple(col[0] for col in cols)] * len(cols[0])
-    return list(zip(*cols))
 
 
 def _metric_value(metric: Any) -> float:
