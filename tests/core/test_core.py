@@ -80,6 +80,26 @@ def test_negative_counts_behave_as_zero(dtype):
         np.testing.assert_array_equal(out, out[-1])
 
 
+@pytest.mark.parametrize("count", [-2**31 - 1, -2**40, -2**63, 2**31, 2**40, 2**63 - 1])
+@pytest.mark.parametrize("form", ["int", "numpy scalar", "numpy array"])
+def test_host_counts_beyond_int32_never_wrap(count, form):
+    """JAX without x64 holds counts in int32: a larger host count is never wrapped around.
+    Before, np.asarray([-2**31 - 1]) gave the schedule's end value (wrapped to 2**31 - 1),
+    np.asarray([2**31]) its start value, and the Python int -2**40 a raw OverflowError."""
+    s = jaxsched.cosine_decay_schedule(1.0, 100, alpha=0.25)
+    # by hand: a negative count behaves as 0 (value 1); past decay_steps the value is alpha
+    want = 1.0 if count < 0 else 0.25
+    c = {"int": count, "numpy scalar": np.int64(count),
+         "numpy array": np.asarray([count, 50, -3], np.int64)}[form]
+    got = np.asarray(s(c), np.float64)
+    if form == "numpy array":
+        # cosine at 50 of 100: 0.25 + 0.75 * 0.5; a negative count: 1
+        np.testing.assert_allclose(got, [want, 0.625, 1.0], rtol=1e-6)
+    else:
+        assert float(got) == pytest.approx(want, rel=1e-6)
+    assert float(np.asarray(s.evaluate(np.asarray([count]), np))[0]) == pytest.approx(want)
+
+
 def test_integer_boundaries_exact_up_to_int32_max():
     """float32 cannot tell 2e9 from 2e9+1; integer counts and boundaries must."""
     b = 2_000_000_001
