@@ -62,10 +62,15 @@ def assert_strong_float32(s: jaxsched.Schedule):
     assert out.dtype == jnp.float32 and not out.weak_type
 
 
+#: ``jax.vmap`` over the counts, jitted once per schedule structure (an eager vmap runs op by
+#: op and compiles every primitive for every new batch shape: most of this check's time).
+vmap_eval = jax.jit(lambda sch, t: jax.vmap(sch)(t))
+
+
 def assert_vmap_counts(s: jaxsched.Schedule, counts: Any = COUNTS):
     counts = jnp.asarray(np.asarray(counts), jnp.int32)
-    batched = np.asarray(jax.vmap(s)(counts))
-    single = np.asarray([float(jax.jit(s)(c)) for c in counts])
+    batched = np.asarray(vmap_eval(s, counts))
+    single = np.asarray([float(jit_eval(s, c)) for c in counts])
     np.testing.assert_allclose(batched, single, rtol=1e-6, atol=1e-7 * max(np.max(np.abs(single)), 1e-30))
 
 

@@ -57,6 +57,7 @@ from jaxsched.core.registry import register
 from jaxsched.core.schedule import (
     Schedule,
     child_field,
+    evolve,
     schedule_class,
     static_field,
     steps_field,
@@ -200,7 +201,7 @@ def _tail_wsd(s: WarmupStableDecay, c: _xp.Count, k: Any, n: Any) -> Any:
     n_eff = _max(c, n, a)
 
     def wsd(decay_steps: Any) -> Any:
-        return dataclasses.replace(s, total_steps=n_eff, decay_steps=decay_steps, decay_start=None,
+        return evolve(s, total_steps=n_eff, decay_steps=decay_steps, decay_start=None,
                                    decay_fraction=None)._eval(c)
 
     # before the decay: the stable phase moves, the decay keeps its length (or what is left)
@@ -239,7 +240,7 @@ def _tail_piecewise(s: Schedule, c: _xp.Count, k: Any, n: Any) -> Any:
     moved = xp.where(b > kf, xp.maximum(moved, kf), b)
     if c.n is not None:
         moved = xp.astype(moved, c.int_dtype)
-    out = dataclasses.replace(s, **{name: moved})._eval(c)
+    out = evolve(s, **{name: moved})._eval(c)
     if not isinstance(s, PiecewiseInterpolate):
         return out
     # the piece holding k runs from the current value to its (moved) knot

@@ -17,13 +17,28 @@ that JAX rebuilds (``jax.tree_util.tree_map``, unflattening after ``jax.jit``) a
 from __future__ import annotations
 
 import functools
+import threading
 import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["register", "lookup", "names", "CALL_ATTR"]
+__all__ = ["register", "lookup", "names", "CALL_ATTR", "building"]
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
+_LOCAL = threading.local()
+
+
+def building() -> int:
+    """How many registered constructors are running in this thread (0: a direct class call)."""
+    return getattr(_LOCAL, "depth", 0)
+
+
+def _enter() -> None:
+    _LOCAL.depth = getattr(_LOCAL, "depth", 0) + 1
+
+
+def _leave() -> None:
+    _LOCAL.depth -= 1
 
 #: The instance attribute a registered constructor's call is recorded in:
 #: ``(name, args, kwargs)``.
@@ -59,10 +74,15 @@ def register(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _recording(fn: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
     """``fn`` wrapped to record its calls; a function of ``fn``'s own module (``__globals__``)."""
     is_argument, attr, missing, clone = _is_argument, CALL_ATTR, _MISSING, _clone
+    enter, leave = _enter, _leave
     name = names[0]
 
     def constructor(*args: Any, **kwargs: Any) -> Any:
-        out = fn(*args, **kwargs)
+        enter()  # the classes it builds are validated here, not again in their __post_init__
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            leave()
         own = getattr(type(out), "_config_name", missing)
         if own is missing or own in names or is_argument(out, args, kwargs):
             return out

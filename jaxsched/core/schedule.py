@@ -29,6 +29,7 @@ from jaxsched.core.validate import is_traced
 
 __all__ = [
     "Schedule",
+    "evolve",
     "schedule_class",
     "value_field",
     "steps_field",
@@ -92,6 +93,19 @@ def schedule_class(config_name: str | None) -> Callable[[type], type]:
         return cls
 
     return wrap
+
+
+def evolve(s: Any, **changes: Any) -> Any:
+    """``dataclasses.replace(s, **changes)`` without the validation of a direct class call.
+
+    For library code that builds an internal variant of a schedule mid-evaluation (a stretched
+    WSD whose decay is a fractional number of steps) that the public constructor would refuse.
+    """
+    _registry._enter()
+    try:
+        return dataclasses.replace(s, **changes)
+    finally:
+        _registry._leave()
 
 
 def _register_pytree(cls: type, data: tuple[str, ...], meta: tuple[str, ...]) -> None:
@@ -169,6 +183,21 @@ class Schedule:
         import jax.numpy as jnp
 
         return self.evaluate(count, jnp)
+
+    def __post_init__(self) -> None:
+        """A class called directly (``jaxsched.Cosine(nan, 100, 0, 1)``) is validated as its
+        registered constructor validates: the same checks and messages. Constructors, pytree
+        unflattening and unpickling build instances without coming here twice."""
+        if _registry.building() or self._config_name is None:
+            return
+        fn = _registry.lookup(self._config_name)
+        if fn is None:
+            return
+        _registry._enter()
+        try:
+            fn(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        finally:
+            _registry._leave()
 
     def __getstate__(self) -> dict:
         # the eager cache holds device arrays: rebuilt on demand, never pickled

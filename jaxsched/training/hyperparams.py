@@ -64,9 +64,11 @@ def _check_values(name: str, value: Any, *, lo: float, hi: float, hi_open: bool)
         bad = ~np.isfinite(vals) | (vals < lo) | ((vals >= hi) if hi_open else (vals > hi))
         if np.any(bad):
             k = int(_CHECK_COUNTS[np.argmax(bad)])
-            rng = f"[{lo}, {hi})" if hi_open else f"[{lo}, {hi}]"
+            rng = f"in [{lo}, {hi})" if hi_open else f"in [{lo}, {hi}]"
+            if lo == -np.inf and hi == np.inf:
+                rng = "finite"
             raise ValueError(
-                f"`{name}` must stay in {rng}, but the schedule gives {float(vals[np.argmax(bad)])!r} "
+                f"`{name}` must stay {rng}, but the schedule gives {float(vals[np.argmax(bad)])!r} "
                 f"at step {k}"
             )
         return
@@ -175,6 +177,9 @@ def scheduled_optimizer(
     for name in ("momentum", "b1", "b2", "b3", "beta1", "beta2", "decay"):
         if name in hyperparams and hyperparams[name] is not None:
             _check_values(name, hyperparams[name], lo=0.0, hi=1.0, hi_open=True)
+    if hyperparams.get("learning_rate") is not None:  # any sign (ascent), never NaN or inf
+        _check_values("learning_rate", hyperparams["learning_rate"], lo=-np.inf, hi=np.inf,
+                      hi_open=False)
     if "weight_decay" in hyperparams:
         _check_values("weight_decay", hyperparams["weight_decay"], lo=0.0, hi=np.inf, hi_open=False)
     if weight_decay_follows_lr:

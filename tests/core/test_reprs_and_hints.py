@@ -231,3 +231,34 @@ def test_help_shows_the_aliases():
     assert "init_value: 'Value'" in text and "decay_steps: 'Steps'" in text
     assert str(inspect.signature(js.warmup)).startswith("(schedule: 'ScheduleLike'")
     assert inspect.signature(js.warmup_cosine_decay_schedule).return_annotation == "Sequence"
+
+
+def _classes_built() -> list:
+    """One valid instance of every schedule class a registered constructor returns (first seen)."""
+    seen = {}
+    for name in NATIVE:
+        s = _REGISTRY[name](**ARGS[name])
+        for node in jax.tree_util.tree_leaves(s, is_leaf=lambda x: isinstance(x, js.Schedule)):
+            if isinstance(node, js.Schedule) and type(node)._config_name is not None:
+                seen.setdefault(type(node), node)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("s", _classes_built(), ids=lambda s: type(s).__name__)
+def test_exported_classes_validate_when_called_directly(s):
+    """`jaxsched.Cosine(nan, 100, 0, 1)(5)` returned NaN (issue 14): a class called directly
+    checks its fields as its constructor checks its parameters; JAX's unflattening does not."""
+    import dataclasses
+    import math
+
+    cls = type(s)
+    fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    assert cls(**fields) == s  # its own fields are valid again
+    floats = [n for n, x in fields.items() if isinstance(x, float) and not isinstance(x, bool)]
+    for name in floats:
+        with pytest.raises((ValueError, TypeError), match=name):
+            cls(**{**fields, name: math.nan})
+    # unflattening with placeholders (as jit and tree_map do) builds without any check
+    leaves, treedef = jax.tree_util.tree_flatten(s)
+    rebuilt = jax.tree_util.tree_unflatten(treedef, [object()] * len(leaves))
+    assert type(rebuilt) is cls

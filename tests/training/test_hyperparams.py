@@ -185,6 +185,12 @@ def test_weight_decay_follows_the_learning_rate():
         (dict(learning_rate=0.1, b2=-0.1), "`b2`", ValueError),
         (dict(learning_rate=0.1, weight_decay=-1.0), "weight_decay", ValueError),
         (dict(learning_rate=0.1, momentum=0.9, b1=0.9), "momentum", ValueError),
+        # a non-finite learning rate made the first update NaN (issue 14)
+        (dict(learning_rate=float("nan")), "`learning_rate` must be finite", ValueError),
+        (dict(learning_rate=float("-inf")), "`learning_rate` must be finite", ValueError),
+        # 1e30**k overflows float64 from k = 11 on (checked on the host grid)
+        (dict(learning_rate=jaxsched.exponential_decay(1.0, 1, 1e30)),
+         "`learning_rate` must stay finite", ValueError),
     ],
 )
 def test_invalid_hyperparameters(kwargs, match, exc):
