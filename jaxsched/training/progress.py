@@ -26,9 +26,12 @@ update's batch at that scale). :func:`current_progress` returns ``P`` as a Pytho
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jaxsched.core import validate as v
+
+if TYPE_CHECKING:
+    import optax
 
 __all__ = ["ProgressState", "current_progress", "PROGRESS_UNITS", "MAX_INCREMENT"]
 
@@ -156,7 +159,7 @@ def progress_optimizer(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-def current_progress(opt_state: Any) -> int:
+def current_progress(opt_state: optax.OptState) -> int:
     """The tokens (or samples) consumed, as an exact Python int, from any (nested) optax state.
 
     Finds the :class:`ProgressState` of an optimizer built with
@@ -183,7 +186,7 @@ def current_progress(opt_state: Any) -> int:
       >>> _, state = opt.update(jnp.ones(2), state, tokens=4096)
       >>> _, state = opt.update(jnp.ones(2), state, tokens=2048)
       >>> jaxsched.current_progress(state), float(state.inner_state.hyperparams["learning_rate"])
-      (6144, 0.5903999805450439)
+      (6144, 0.590399980545044)
     """
     import jax
     import numpy as np
