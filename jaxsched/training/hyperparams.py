@@ -137,6 +137,11 @@ def scheduled_optimizer(
         exact counter (two int32 words, exact to ``2**62``); :func:`~jaxsched.current_progress`
         reads it. Use it when the batch size is only known as the run goes; with a batch table
         known ahead, :func:`~jaxsched.by_tokens` gives the same values from the update count.
+        A step-driven optimizer (``progress=None``) ignores ``tokens=`` as optax
+        transformations ignore each other's extra arguments in a chain. Under
+        ``optax.MultiSteps`` only the micro-step that completes an update reaches this
+        optimizer: pass the tokens of the whole accumulated batch with that call (the others'
+        are not counted). :func:`~jaxsched.per_group` passes ``progress`` to every group.
       **hyperparams: the optimizer's arguments; ``learning_rate``, ``momentum`` (alias),
         ``weight_decay`` and any other numeric one may be a schedule.
 
@@ -149,7 +154,8 @@ def scheduled_optimizer(
         momentum or beta schedule leaving ``[0, 1)``; a negative weight decay; an unknown
         ``progress``. With ``progress``, ``update`` raises (naming the argument) for a missing
         amount, both ``tokens`` and ``samples``, the other unit, a negative or non-integer
-        amount (traced amounts are checked for an integer dtype only).
+        amount (traced amounts are checked for an integer dtype and scalar shape only; a
+        negative traced amount adds 0).
       TypeError: ``optimizer`` is not callable.
 
     Example:

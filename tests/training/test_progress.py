@@ -183,3 +183,24 @@ def test_a_traced_float_amount_is_refused_and_a_bad_unit_at_construction():
         jaxsched.scheduled_optimizer(optax.sgd, learning_rate=0.1, progress="steps")
     with pytest.raises(ValueError, match="no progress counter"):
         jaxsched.current_progress(optax.sgd(0.1).init(jnp.zeros(1)))
+
+
+def test_per_group_counts_once_per_group_and_multisteps_counts_the_completing_call():
+    lr = jaxsched.linear_schedule(0.0, 1.0, 1000)
+    opt = jaxsched.per_group(optax.sgd, {"a": "a", "b": "b"}, {"a": 0.1, "b": 1.0},
+                             learning_rate=lr, progress="tokens")
+    p = {"a": jnp.zeros(2), "b": jnp.zeros(2)}
+    state = opt.init(p)
+    for n in (10, 20):
+        _, state = opt.update(jax.tree.map(jnp.ones_like, p), state, p, tokens=n)
+    hp = jaxsched.current_hyperparams(state)
+    assert jaxsched.current_progress(state) == 30  # every group counted the same tokens
+    assert float(hp["a/learning_rate"]) == pytest.approx(0.1 * 10 / 1000)
+    assert float(hp["b/learning_rate"]) == pytest.approx(10 / 1000)
+    # MultiSteps (as documented): only the micro-step completing an update reaches the optimizer
+    ms = optax.MultiSteps(jaxsched.scheduled_optimizer(optax.sgd, learning_rate=lr,
+                                                       progress="tokens"), 2)
+    state = ms.init(jnp.zeros(2))
+    for n in (10, 20, 30, 40):
+        _, state = ms.update(jnp.ones(2), state, jnp.zeros(2), tokens=n)
+    assert jaxsched.current_progress(state) == 20 + 40
