@@ -204,3 +204,12 @@ def test_per_group_counts_once_per_group_and_multisteps_counts_the_completing_ca
     for n in (10, 20, 30, 40):
         _, state = ms.update(jnp.ones(2), state, jnp.zeros(2), tokens=n)
     assert jaxsched.current_progress(state) == 20 + 40
+
+
+def test_a_step_driven_optimizer_ignores_tokens_as_optax_extra_args():
+    # the documented choice: optax passes every extra argument to every member of a chain
+    opt = jaxsched.scheduled_optimizer(optax.sgd, learning_rate=jaxsched.linear_schedule(0.0, 1.0, 4))
+    state = opt.init(jnp.zeros(1))
+    for _ in range(2):
+        _, state = opt.update(jnp.ones(1), state, tokens=1000)
+    assert float(jaxsched.current_hyperparams(state)["learning_rate"]) == 0.25  # step 1
