@@ -609,6 +609,17 @@ class Scheduler(LRScheduler):
             ``tokens``/``samples`` given to a scheduler without ``progress`` (its schedules
             are in steps).
           TypeError: an amount that is not an integer.
+
+        Example:
+          >>> import torch, jaxsched
+          >>> from jaxsched.torch import Scheduler
+          >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+          >>> lr = jaxsched.linear_schedule(1.0, 0.0, 10_000)  # over 10,000 tokens
+          >>> sched = Scheduler(opt, lr, progress="tokens")
+          >>> for n in (4096, 2048):  # each batch's tokens, known as it comes
+          ...     opt.step(); sched.step(tokens=n)
+          >>> sched.consumed, round(opt.param_groups[0]["lr"], 6)
+          (6144, 0.3856)
         """
         if tokens is not None or samples is not None or self.progress is not None:
             self._step_progress(metrics, epoch, tokens, samples)

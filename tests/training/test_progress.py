@@ -213,3 +213,16 @@ def test_a_step_driven_optimizer_ignores_tokens_as_optax_extra_args():
     for _ in range(2):
         _, state = opt.update(jnp.ones(1), state, tokens=1000)
     assert float(jaxsched.current_hyperparams(state)["learning_rate"]) == 0.25  # step 1
+
+
+def test_without_x64_a_schedule_reads_the_count_within_float32_rounding():
+    # the documented bound: the count is read as float32, within a relative 2**-24 (+ 1 ulp)
+    sched = jaxsched.linear_schedule(0.0, 1.0, 2 * 10**12)
+    opt = jaxsched.scheduled_optimizer(optax.sgd, learning_rate=sched, progress="tokens")
+    p = 10**12 + 123_457
+    state = opt.init(jnp.zeros(1))
+    state = state._replace(consumed_hi=jnp.int32(p >> 31), consumed_lo=jnp.int32(p & (2**31 - 1)))
+    _, state = opt.update(jnp.ones(1), state, tokens=0)
+    got = float(state.inner_state.hyperparams["learning_rate"])
+    assert abs(got - p / (2 * 10**12)) <= 2 * 2**-24 * 0.5
+    assert jaxsched.current_progress(state) == p  # the counter itself stays exact
