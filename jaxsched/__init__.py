@@ -201,6 +201,10 @@ from jaxsched.training.hyperparams import (
     per_group,
     scheduled_optimizer,
 )
+from jaxsched.training.progress import (
+    ProgressState,
+    current_progress,
+)
 from jaxsched.training.plateau import (
     PlateauSchedule,
     plateau_config,
@@ -387,6 +391,8 @@ __all__ = [
     "current_hyperparams",
     "per_group",
     "scheduled_optimizer",
+    "ProgressState",
+    "current_progress",
     "PlateauSchedule",
     "plateau_config",
     "plateau_from_optax",

@@ -18,6 +18,13 @@ Two modes:
   it with capturable/fused optimizers, ``torch.compile`` (the compiled step sees a tensor whose
   value changes: no recompiles) and CUDA graphs.
 
+Progress in tokens or samples: ``Scheduler(opt, schedule, progress="tokens")`` drives the
+schedules by the data consumed instead of the update count. ``step(tokens=n)`` advances the
+progress by the batch's ``n`` tokens (Megatron-LM's ``step(increment)``), and the values
+written are ``schedule(P)`` with ``P`` the tokens consumed so far, an exact Python int kept in
+``state_dict()``. Use it when the batch size is only known as the run goes; with a batch table
+known ahead, ``jaxsched.by_tokens`` gives the same values from the update count, in either mode.
+
 Importing ``jaxsched`` never imports this module or torch.
 """
 
@@ -48,6 +55,10 @@ _MAX_STEP = 2**53  # the largest step a checkpoint may hold: float64 counts are 
 _CHANGEABLE = ("schedule", "momentum", "weight_decay", "scales", "plateau", "mode")
 _V1_KEYS = frozenset({"version", "last_epoch", "step_count", "scales", "plateau"})
 _V2_KEYS = _V1_KEYS | {"groups", "mode", "schedules", "plateau_config"}
+# keys a version-2 checkpoint may hold (absent in checkpoints written before they existed)
+_V2_OPTIONAL = frozenset({"progress"})
+_PROGRESS_UNITS = ("tokens", "samples")
+_MAX_PROGRESS = 2**63 - 1  # the schedules read the progress as an int64 NumPy count
 
 # attributes torch's LRScheduler exposes that a closed-form scheduler holds fixed
 _READ_ONLY = frozenset({"optimizer", "base_lrs", "last_epoch"})
@@ -255,6 +266,14 @@ class Scheduler(LRScheduler):
         after ``optimizer.load_state_dict``): every group must hold ``"initial_lr"``, and after
         construction ``last_epoch`` is ``k + 1`` with the values of step ``k + 1`` written.
         ``load_state_dict`` resumes too, in any order.
+      progress: ``None`` (the schedules read the update count), ``"tokens"`` or ``"samples"``:
+        the schedules read the data consumed, advanced by ``step(tokens=n)`` /
+        ``step(samples=n)`` (Megatron-LM's ``step(increment)``): after steps with
+        ``n_0, ..., n_{k-1}`` the values written are ``schedule(n_0 + ... + n_{k-1})``, for
+        update ``k``. The progress is an exact Python int (``consumed``), saved in
+        ``state_dict()`` and restored by ``load_state_dict``. Host mode only (each step
+        evaluates the schedules at one point in float64 NumPy: tens of microseconds); resume
+        through ``load_state_dict`` (``last_epoch >= 0`` cannot know the progress).
 
     Torch's observable contract, kept where a closed form can:
 
@@ -319,10 +338,24 @@ class Scheduler(LRScheduler):
         chunk_size: int = 2048,
         plateau: Any = None,
         last_epoch: int = -1,
+        progress: str | None = None,
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         last_epoch = v.integer("last_epoch", last_epoch, ge=-1)
+        if progress is not None:
+            progress = v.choice("progress", progress, _PROGRESS_UNITS)
+            if mode == "device":
+                raise ValueError(
+                    f"`progress={progress!r}` needs mode='host': device mode reads a device step "
+                    f"counter, and the {progress} consumed are a host integer")
+            if last_epoch != -1:
+                raise ValueError(
+                    f"`last_epoch` must be -1 with `progress={progress!r}` (got {last_epoch}): the "
+                    f"step count does not give the {progress} consumed; resume with "
+                    "load_state_dict, whose checkpoint holds them")
+        self.progress = progress
+        self._consumed = 0
         self._optimizer = optimizer
         self._base_lrs = _initial_lrs(optimizer, last_epoch)
         groups = optimizer.param_groups
@@ -463,8 +496,10 @@ class Scheduler(LRScheduler):
             parts.append(f"plateau={self.plateau!r}")
         if any(a != 1.0 for a in self.scales):
             parts.append(f"scales={self.scales}")
-        parts += [f"mode={self.mode!r}", f"last_epoch={self.last_epoch}",
-                  f"groups={len(self.optimizer.param_groups)}"]
+        parts += [f"mode={self.mode!r}", f"last_epoch={self.last_epoch}"]
+        if self.progress is not None:
+            parts.append(f"{self.progress}={self._consumed}")
+        parts.append(f"groups={len(self.optimizer.param_groups)}")
         return f"jaxsched.torch.Scheduler({', '.join(parts)})"
 
     # ------------------------------------------------------------------ values
@@ -472,9 +507,10 @@ class Scheduler(LRScheduler):
         """Each group's value of ``kind`` at step ``k`` (float64, chunked ahead)."""
         scheds = {"lr": self._lr, "momentum": self._mom, "weight_decay": self._wd}[kind]
         start, table = self._chunks.get(kind, (-1, []))
-        if not (0 <= k - start < self.chunk_size) or not table:
+        span = self.chunk_size if self.progress is None else 1  # progress jumps by the batch
+        if not (0 <= k - start < span) or not table:
             start = k
-            counts = np.arange(k, k + self.chunk_size)
+            counts = np.arange(k, k + span, dtype=np.int64)
             cache: dict[int, list] = {}
             table = []
             for s in scheds:
@@ -502,8 +538,18 @@ class Scheduler(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current step (closed form; never reads ``group["lr"]``)."""
-        return [x * a * f for x, a, f in zip(self._host_values("lr", self.last_epoch), self.scales,
-                                             self._plateau_factors())]
+        return [x * a * f for x, a, f in zip(self._host_values("lr", self._position(self.last_epoch)),
+                                             self.scales, self._plateau_factors())]
+
+    def _position(self, k: int) -> int:
+        """Where the schedules are read: step ``k``, or the progress consumed."""
+        return k if self.progress is None else self._consumed
+
+    @property
+    def consumed(self) -> int:
+        """The tokens (or samples) consumed, with ``progress``: the sum of every ``step(tokens=n)``
+        (an exact Python int; 0 without ``progress``)."""
+        return self._consumed
 
     _get_closed_form_lr = get_lr
 
@@ -532,7 +578,7 @@ class Scheduler(LRScheduler):
           One dict per param group with ``"lr"`` and, when scheduled, ``"momentum"`` and
           ``"weight_decay"``.
         """
-        k = max(self.last_epoch, 0)
+        k = self._position(max(self.last_epoch, 0))
         out = [{"lr": x * a * f} for x, a, f in zip(self._host_values("lr", k), self.scales,
                                                     self._plateau_factors())]
         for kind, scheds in (("momentum", self._mom), ("weight_decay", self._wd)):
@@ -542,7 +588,8 @@ class Scheduler(LRScheduler):
         return out
 
     # ------------------------------------------------------------------ stepping
-    def step(self, metrics: Any = None, epoch: Any = None) -> None:  # type: ignore[override]
+    def step(self, metrics: Any = None, epoch: Any = None, *,  # type: ignore[override]
+             tokens: Any = None, samples: Any = None) -> None:
         """Advance one optimizer update, or jump to ``epoch`` (torch's deprecated form).
 
         Args:
@@ -551,10 +598,32 @@ class Scheduler(LRScheduler):
             (``LRScheduler.step(epoch)``).
           epoch: jump to this step (``last_epoch = epoch``, the values of step ``epoch``) with
             torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``.
+          tokens: with ``progress="tokens"``: the tokens this update consumed (an integer
+            ``>= 0``, or a 0-d integer tensor, read with ``.item()``); the progress advances by
+            it and the values for the progress reached are written.
+          samples: the same with ``progress="samples"``.
 
         Raises:
-          ValueError: ``epoch`` is not an integer >= 0.
+          ValueError: ``epoch`` is not an integer >= 0; with ``progress``: no amount, both
+            ``tokens`` and ``samples``, the other unit, a negative amount, or ``epoch``;
+            ``tokens``/``samples`` given to a scheduler without ``progress`` (its schedules
+            are in steps).
+          TypeError: an amount that is not an integer.
+
+        Example:
+          >>> import torch, jaxsched
+          >>> from jaxsched.torch import Scheduler
+          >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+          >>> lr = jaxsched.linear_schedule(1.0, 0.0, 10_000)  # over 10,000 tokens
+          >>> sched = Scheduler(opt, lr, progress="tokens")
+          >>> for n in (4096, 2048):  # each batch's tokens, known as it comes
+          ...     opt.step(); sched.step(tokens=n)
+          >>> sched.consumed, round(opt.param_groups[0]["lr"], 6)
+          (6144, 0.3856)
         """
+        if tokens is not None or samples is not None or self.progress is not None:
+            self._step_progress(metrics, epoch, tokens, samples)
+            return
         if epoch is None and (metrics is None or self.plateau is not None):
             # step() and, with plateau, step(metric): the calls of every training loop. Reads
             # are attribute loads; writes go to __dict__ (no read-only check per write).
@@ -602,8 +671,58 @@ class Scheduler(LRScheduler):
         self._step_count += 1
         self._write(k)
 
+    def _step_progress(self, metrics: Any, epoch: Any, tokens: Any, samples: Any) -> None:
+        """``step(tokens=n)`` / ``step(samples=n)``: advance the progress by ``n``, one update."""
+        given = [(k, x) for k, x in (("tokens", tokens), ("samples", samples)) if x is not None]
+        unit = self.progress
+        if unit is None:
+            name = given[0][0]
+            raise ValueError(
+                f"`{name}` was given, but this scheduler's schedules read the update count: build "
+                f"it with progress={name!r} for schedules in {name}, or call step()")
+        if len(given) == 2:
+            raise ValueError(f"pass either `tokens` or `samples` to step, not both (this scheduler "
+                             f"counts {unit})")
+        if not given:
+            raise ValueError(f"this scheduler counts {unit} (progress={unit!r}): call "
+                             f"step({unit}=n) with the {unit} of the update")
+        name, n = given[0]
+        if name != unit:
+            raise ValueError(f"`{name}` was given, but this scheduler counts {unit} "
+                             f"(progress={unit!r}): call step({unit}=n)")
+        if epoch is not None or (metrics is not None and self.plateau is None):
+            raise ValueError(f"`epoch` cannot be given with progress={unit!r}: the {unit} "
+                             "consumed, not a step, place the schedules")
+        if isinstance(n, torch.Tensor):
+            if n.numel() != 1 or n.is_floating_point() or n.is_complex() or n.dtype is torch.bool:
+                raise TypeError(f"`{name}` must be an integer (a 0-d integer tensor), got a tensor "
+                                f"of dtype {n.dtype} and shape {tuple(n.shape)}")
+            n = n.item()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"`{name}` must be an integer number of {name}, got {n!r}")
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"`{name}` must be >= 0 (the {name} this update consumed), got {n}")
+        if self._consumed + n > _MAX_PROGRESS:
+            raise ValueError(f"`{name}`: the progress would pass 2**63 - 1 ({self._consumed} + {n})")
+        if metrics is not None:  # plateau: the metric first, as step(metric)
+            if self._plateau_host.update(_metric_value(metrics)):
+                self._factors_changed(rewrite=False)
+        self._step_count += 1
+        self._consumed += n
+        self._write(self._last_epoch + 1)
+
     def step_to(self, k: int) -> None:
-        """Jump to step ``k`` (e.g. a known optimizer step count) and write its values."""
+        """Jump to step ``k`` (e.g. a known optimizer step count) and write its values.
+
+        Raises:
+          ValueError: ``k < 0``; a scheduler with ``progress`` (the schedules read the data
+            consumed; restore it with ``load_state_dict``).
+        """
+        if self.progress is not None:
+            raise ValueError(f"step_to cannot be used with progress={self.progress!r}: the "
+                             f"{self.progress} consumed place the schedules; restore a checkpoint "
+                             "with load_state_dict")
         self._write(int(v.integer("k", k, ge=0)))
 
     def report(self, metric: Any) -> None:
@@ -647,10 +766,11 @@ class Scheduler(LRScheduler):
                 _device.jump(self, k)
             self._last_lr = self._device_lr  # live tensors; get_last_lr() clones
             return
+        pos = k if self.progress is None else self._consumed
         rows = self._rows
-        if rows is None or not 0 <= k - rows[0] < rows[4]:
-            rows = self._rows = self._build_rows(k)
-        i = k - rows[0]
+        if rows is None or not 0 <= pos - rows[0] < rows[4]:
+            rows = self._rows = self._build_rows(pos)
+        i = pos - rows[0]
         lrs = rows[1][i]
         groups = self.optimizer.param_groups
         for g, lr in zip(groups, lrs):
@@ -725,13 +845,14 @@ class Scheduler(LRScheduler):
           param groups), ``mode``, ``schedules`` (a fingerprint per group of the ``lr``,
           ``momentum`` and ``weight_decay`` schedules: class name and a hash of ``to_config()``,
           or of the ``repr`` for a schedule holding a user function; ``None`` when not scheduled)
-          and ``plateau_config`` (the plateau's settings, or ``None``).
+          and ``plateau_config`` (the plateau's settings, or ``None``); with ``progress``, also
+          ``progress``: ``{"unit": "tokens" or "samples", "consumed": int}`` (exact).
         """
         plateau = None
         if self._plateau_state is not None:
             plateau = {k: np.asarray(x).item() if np.ndim(x) == 0 else np.asarray(x).tolist()
                        for k, x in self._plateau_state._asdict().items()}
-        return {
+        out = {
             "version": _STATE_VERSION,
             "last_epoch": int(self.last_epoch),
             "step_count": int(self._step_count),
@@ -742,6 +863,9 @@ class Scheduler(LRScheduler):
             "schedules": self._fingerprints(),
             "plateau_config": None if self.plateau is None else _plateau_settings(self.plateau),
         }
+        if self.progress is not None:
+            out["progress"] = {"unit": self.progress, "consumed": int(self._consumed)}
+        return out
 
     def _fingerprints(self) -> dict[str, list[str] | None]:
         out: dict[str, list[str] | None] = {}
@@ -804,7 +928,8 @@ class Scheduler(LRScheduler):
             raise ValueError(f"unsupported state_dict version {version!r}; expected {_STATE_VERSION} (or "
                              "1, from older jaxsched)")
         keys = _V1_KEYS if version == 1 else _V2_KEYS
-        missing, unknown = sorted(keys - set(state_dict)), sorted(set(state_dict) - keys)
+        optional = frozenset() if version == 1 else _V2_OPTIONAL
+        missing, unknown = sorted(keys - set(state_dict)), sorted(set(state_dict) - keys - optional)
         if missing:
             raise ValueError(f"load_state_dict: the checkpoint (version {version}) has no {missing}")
         if unknown:
@@ -830,8 +955,9 @@ class Scheduler(LRScheduler):
                 raise _bad_field(f"scales[{i}]", a, "a finite number >= 0")
         if [float(a) for a in scales] != self.scales and "scales" not in allow:
             raise _load_error("scales", list(scales), self.scales, "scales")
+        consumed = self._check_progress(state_dict.get("progress"))
         if version > 1:
-            self._check_config(state_dict, allow)
+            self._check_config(state_dict, allow, last_epoch if consumed is None else consumed)
         else:
             warnings.warn(
                 "load_state_dict: this checkpoint has state_dict version 1 (older jaxsched), which "
@@ -843,11 +969,28 @@ class Scheduler(LRScheduler):
         self._step_count = int(step_count)
         if plateau_state is not None:
             self._plateau_state = plateau_state
+        self._consumed = 0 if consumed is None else consumed
         self._chunks = {}
         self._rows = None
         self._write(int(last_epoch))
 
-    def _check_config(self, state: Mapping[str, Any], allow: tuple[str, ...]) -> None:
+    def _check_progress(self, saved: Any) -> int | None:
+        """The checkpoint's progress (``None`` when it counts steps), checked against ours."""
+        if saved is not None:
+            if (not isinstance(saved, Mapping) or set(saved) != {"unit", "consumed"}
+                    or saved["unit"] not in _PROGRESS_UNITS):
+                raise _bad_field("progress", saved, "None or {'unit': 'tokens' or 'samples', "
+                                 "'consumed': int}")
+            consumed = saved["consumed"]
+            if not _is_int(consumed) or not 0 <= consumed <= _MAX_PROGRESS:
+                raise _bad_field("progress['consumed']", consumed, "an integer in [0, 2**63 - 1]")
+        theirs = None if saved is None else saved["unit"]
+        if theirs != self.progress:
+            raise _load_error("progress", f"schedules in {theirs or 'steps'}",
+                              f"schedules in {self.progress or 'steps'}")
+        return None if saved is None else int(saved["consumed"])
+
+    def _check_config(self, state: Mapping[str, Any], allow: tuple[str, ...], position: int) -> None:
         """The checkpoint's mode, schedule fingerprints and plateau settings match (or may change)."""
         mode = state["mode"]
         if mode not in ("host", "device"):
@@ -873,7 +1016,7 @@ class Scheduler(LRScheduler):
                 shared = len(set(got)) == 1 and len(set(ours[kind])) == 1  # one schedule each side
                 mine = {"lr": self._lr, "momentum": self._mom, "weight_decay": self._wd}[kind]
                 for i, (x, y) in enumerate(zip(got, ours[kind])):
-                    if x != y and not _replans(mine[i], x, state["last_epoch"]):
+                    if x != y and not _replans(mine[i], x, position):
                         where = field if shared else f"{field} (param group {i})"
                         raise _load_error(where, x, y, field)
         cfg = state["plateau_config"]

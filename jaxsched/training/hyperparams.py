@@ -26,6 +26,7 @@ from jaxsched.compose import scale as _scale
 from jaxsched.core import validate as v
 from jaxsched.core.schedule import Schedule
 from jaxsched.core.types import ScheduleLike, Value
+from jaxsched.training.progress import PROGRESS_UNITS, progress_optimizer
 
 if TYPE_CHECKING:
     import optax
@@ -100,6 +101,7 @@ def scheduled_optimizer(
     lr_reference: float | None = None,
     hyperparam_dtype: DTypeLike = "float32",
     static_args: tuple[str, ...] | None = None,
+    progress: str | None = None,
     **hyperparams: ScheduleLike,
 ) -> optax.GradientTransformationExtraArgs:
     r"""An optax optimizer whose hyperparameters follow schedules (``optax.inject_hyperparams``).
@@ -127,15 +129,35 @@ def scheduled_optimizer(
         rule (the parameters' highest float dtype).
       static_args: names optax should treat as static; by default every integer argument that
         is not scheduled (structural arguments such as adafactor's ``min_dim_size_to_factor``).
+      progress: ``None`` (schedules read the update count), ``"tokens"`` or ``"samples"``:
+        schedules read the data consumed before the update, counted exactly in the state
+        (a :class:`~jaxsched.ProgressState`) and advanced per update by
+        ``opt.update(grads, state, params, tokens=n)`` (or ``samples=n``; ``0 <= n < 2**31``,
+        an int or an integer array, so a jitted train step does not recompile as ``n``
+        varies). Update ``k`` uses ``schedule(n_0 + ... + n_{k-1})``: every step hyperparameter
+        of the schedules counts tokens (samples). See :mod:`jaxsched.training.progress` for the
+        exact counter (two int32 words, exact to ``2**62``); :func:`~jaxsched.current_progress`
+        reads it. Use it when the batch size is only known as the run goes; with a batch table
+        known ahead, :func:`~jaxsched.by_tokens` gives the same values from the update count.
+        A step-driven optimizer (``progress=None``) ignores ``tokens=`` as optax
+        transformations ignore each other's extra arguments in a chain. Under
+        ``optax.MultiSteps`` only the micro-step that completes an update reaches this
+        optimizer: pass the tokens of the whole accumulated batch with that call (the others'
+        are not counted). :func:`~jaxsched.per_group` passes ``progress`` to every group.
       **hyperparams: the optimizer's arguments; ``learning_rate``, ``momentum`` (alias),
         ``weight_decay`` and any other numeric one may be a schedule.
 
     Returns:
-      An ``optax.GradientTransformationExtraArgs`` (the result of ``inject_hyperparams``).
+      An ``optax.GradientTransformationExtraArgs`` (the result of ``inject_hyperparams``; with
+      ``progress``, that optimizer inside a :class:`~jaxsched.ProgressState`).
 
     Raises:
       ValueError: a hyperparameter the optimizer does not have (the valid names are listed); a
-        momentum or beta schedule leaving ``[0, 1)``; a negative weight decay.
+        momentum or beta schedule leaving ``[0, 1)``; a negative weight decay; an unknown
+        ``progress``. With ``progress``, ``update`` raises (naming the argument) for a missing
+        amount, both ``tokens`` and ``samples``, the other unit, a negative or non-integer
+        amount (traced amounts are checked for an integer dtype and scalar shape only; a
+        negative traced amount adds 0).
       TypeError: ``optimizer`` is not callable.
 
     Example:
@@ -156,6 +178,8 @@ def scheduled_optimizer(
     import jax.numpy as jnp
     import optax
 
+    if progress is not None and progress not in PROGRESS_UNITS:
+        raise ValueError(f"`progress` must be one of {list(PROGRESS_UNITS)} or None, got {progress!r}")
     v.callable_("optimizer", optimizer)
     names = _parameters(optimizer)
     if "momentum" in hyperparams and "momentum" not in names:
@@ -202,9 +226,14 @@ def scheduled_optimizer(
             and k not in ("learning_rate", "weight_decay")
         )
     dtype = jnp.float32 if hyperparam_dtype == "float32" else hyperparam_dtype
-    return optax.inject_hyperparams(optimizer, static_args=static_args, hyperparam_dtype=dtype)(
-        **hyperparams
-    )
+    inject = optax.inject_hyperparams(optimizer, static_args=static_args, hyperparam_dtype=dtype)
+    if progress is None:
+        return inject(**hyperparams)
+    # the schedules are evaluated at the progress by the wrapper and written into the injected
+    # state; inject_hyperparams holds them as numbers (placeholders the wrapper overwrites)
+    scheduled = {k: x for k, x in hyperparams.items() if callable(x)}
+    numbers = {k: (0.0 if k in scheduled else x) for k, x in hyperparams.items()}
+    return progress_optimizer(inject(**numbers), scheduled, progress)
 
 
 def _is_injected(x: Any) -> bool:
