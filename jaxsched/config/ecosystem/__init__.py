@@ -16,6 +16,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     keras_names,
     nemo_names,
     optax_names,
+    paddle_names,
     plateau_names,
     timm_names,
     torch_composites,
