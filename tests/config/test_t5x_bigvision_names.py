@@ -222,7 +222,7 @@ def test_big_vision_random(kind, t, base, wfrac, cfrac, wkind, power, end, ts, s
     elif kind == "stair":
         st_ = sorted(stairs)
         kw.update(steps=st_, mults=[round(0.5 ** (i + 1), 6) for i in range(len(st_))])
-    name = "big_vision.create_learning_rate_schedule"
+    name = "big_vision.schedule"
     assert_matches(build(name, **kw), bv_ref(t + 1, **kw))
     one = {k: x for k, x in kw.items() if k != "decay_type"}
     assert build(f"big_vision.{kind}", **one) == build(name, **kw)
@@ -243,7 +243,7 @@ def test_big_vision_random(kind, t, base, wfrac, cfrac, wkind, power, end, ts, s
          "steps_per_cycle"),
         ("t5x.create_learning_rate_scheduler", dict(decay_factor=-0.5), ValueError, "decay_factor"),
         ("t5x.create_learning_rate_scheduler", dict(lr=0.1), Exception, "lr"),
-        ("big_vision.create_learning_rate_schedule", dict(total_steps=10, decay_type="cos"),
+        ("big_vision.schedule", dict(total_steps=10, decay_type="cos"),
          ValueError, "decay_type"),
         ("big_vision.cosine", dict(total_steps=10, warmup_steps=10), ValueError, "warmup_steps"),
         ("big_vision.cosine", dict(total_steps=0), ValueError, "total_steps"),

@@ -7,8 +7,8 @@ builds ``base`` (times ``batch_size / 256`` with ``scale_with_batchsize``) shape
 ``min(1, (T - k) / C)`` overlays. The names are ``big_vision.linear`` / ``big_vision.polynomial``
 (``end`` or ``linear_end``, ``power``), ``big_vision.cosine``, ``big_vision.rsqrt``
 (``timescale`` or ``timescale_examples``, ``shift``), ``big_vision.stair`` (``steps``,
-``mults``), and ``big_vision.create_learning_rate_schedule`` taking ``decay_type`` (default
-``"stair"``, as big_vision's). The warmup and cooldown are given as big_vision's durations:
+``mults``), and ``big_vision.schedule`` (a ``config.schedule`` block) taking ``decay_type``
+(default ``"stair"``, as big_vision's). The warmup and cooldown are given as big_vision's durations:
 ``warmup_steps``, ``warmup_examples`` (with ``batch_size``), ``warmup_epochs`` (with
 ``batch_size`` and ``data_size``) or ``warmup_percent`` (of ``total_steps``), converted as its
 ``utils.steps`` does (``max(1, round(x))``, 0 for 0); likewise ``cooldown_*``.
@@ -149,7 +149,7 @@ _DOC_ARGS = """
 """
 
 
-@register("big_vision.create_learning_rate_schedule")
+@register("big_vision.schedule")
 def big_vision_create_learning_rate_schedule(
     total_steps: Any, batch_size: Any = None, data_size: Any = None, base: Any = 1.0,
     decay_type: str = "stair", scale_with_batchsize: bool = False, warmup_steps: Any = None,
