@@ -370,6 +370,12 @@ peers = {
                        "lr_shrink": 0.5},
     "nemo.CosineAnnealing": {"lr": 0.1, "max_steps": 1000, "warmup_steps": 100,
                              "constant_steps": 200, "min_lr": 0.01},
+    "paddle.LinearWarmup": {"learning_rate": {"type": "paddle.CosineAnnealingDecay", "params": {
+        "learning_rate": 0.1, "T_max": 900}}, "warmup_steps": 100, "start_lr": 0.0, "end_lr": 0.1},
+    "big_vision.rsqrt": {"total_steps": 1000, "base": 0.1, "warmup_steps": 100,
+                         "cooldown_steps": 200, "timescale": 100},
+    "t5x.create_learning_rate_scheduler": {"factors": "constant * linear_warmup * rsqrt_decay",
+                                           "base_learning_rate": 1.0, "warmup_steps": 100},
 }
 show({name: {"lr": jaxsched.from_config({"type": name, "params": p})} for name, p in peers.items()})
 '''

@@ -8,6 +8,7 @@ registers the names; it never imports torch or any peer library.
 
 from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the names)
     batch_names,
+    bigvision_names,
     cerebras_composites,
     cerebras_names,
     deepspeed_names,
@@ -16,7 +17,9 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     keras_names,
     nemo_names,
     optax_names,
+    paddle_names,
     plateau_names,
+    t5x_names,
     timm_names,
     torch_composites,
     torch_cyclic,
