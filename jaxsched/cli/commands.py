@@ -21,6 +21,7 @@ __all__ = [
 #: ``--family`` choices of ``jaxsched list``: jaxsched's own names and each ecosystem's.
 FAMILIES = (
     "native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax", "fairseq", "nemo",
+    "megatron", "composer", "levanter",
 )
 
 

@@ -1,12 +1,14 @@
-"""Whole fairseq and NeMo scheduler configurations as ``{"type", "params"}`` configs.
+"""Whole fairseq, NeMo and Megatron-LM scheduler configurations as ``{"type", "params"}`` configs.
 
 :func:`fairseq_config` reads a fairseq command line (``["--lr-scheduler", "inverse_sqrt",
 "--warmup-updates", "4000", "--lr", "5e-4", ...]``, one string of it, or the
 ``argparse.Namespace`` fairseq parses it into) or a fairseq Hydra config (``{"lr_scheduler":
 {"_name": ...}, "optimization": {"lr": [...], "max_update": ...}}``); :func:`nemo_config` reads
 a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "CosineAnnealing",
-...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``. Both return the
-``fairseq.*`` / ``nemo.*`` config, and :func:`jaxsched.from_config` (through
+...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``;
+:func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
+--train-iters 100000 ...``) or its namespace. Each returns the ``fairseq.*`` / ``nemo.*`` /
+``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
     jaxsched.from_config(["--lr-scheduler", "inverse_sqrt", "--lr", "5e-4"])
@@ -30,7 +32,8 @@ from typing import Any
 from jaxsched.core.registry import _REGISTRY
 from jaxsched.core.validate import describe
 
-__all__ = ["fairseq_config", "nemo_config", "is_fairseq_args", "is_fairseq_mapping", "is_nemo_mapping"]
+__all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
+           "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args"]
 
 
 # ------------------------------------------------------------------------------------ fairseq
@@ -289,3 +292,168 @@ def nemo_config(source: Mapping[str, Any], *, max_steps: int | None = None) -> d
     if lr is not None and "lr" in accepted and "lr" not in params:
         params["lr"] = lr
     return {"type": full, "params": params}
+
+
+# ------------------------------------------------------------------------------------ Megatron
+#: Megatron-LM's scheduler flags (``--name`` for ``name``; ``megatron/training/arguments.py`` and
+#: its ``SchedulerConfig``) and their argparse types.
+MEGATRON_FLAGS: dict[str, Any] = {
+    "lr": float, "min_lr": float, "lr_decay_style": str, "lr_wsd_decay_style": str,
+    "lr_decay_iters": int, "lr_decay_samples": int, "lr_wsd_decay_iters": int,
+    "lr_wsd_decay_samples": int, "lr_warmup_fraction": float, "lr_warmup_iters": int,
+    "lr_warmup_samples": int, "lr_warmup_init": float, "train_iters": int, "train_samples": int,
+    "global_batch_size": int, "weight_decay": float, "start_weight_decay": float,
+    "end_weight_decay": float, "weight_decay_incr_style": str,
+}
+#: flags only Megatron has (a command line holding one, and no ``--lr-scheduler``, is Megatron's).
+_MEGATRON_MARKERS = ("--lr-decay-style", "--lr-wsd-decay-style", "--train-iters", "--train-samples",
+                     "--lr-decay-iters", "--lr-decay-samples", "--lr-warmup-iters",
+                     "--lr-warmup-samples", "--lr-warmup-fraction", "--lr-warmup-init")
+
+
+def is_megatron_args(source: Any) -> bool:
+    """A Megatron-LM argument list, command string or namespace (one with ``lr_decay_style``)."""
+    if isinstance(source, argparse.Namespace):
+        return hasattr(source, "lr_decay_style") and not hasattr(source, "lr_scheduler")
+    if isinstance(source, str):
+        if not source.lstrip().startswith("--"):
+            return False
+        try:
+            source = shlex.split(source)
+        except ValueError:
+            return False
+    if not (isinstance(source, (list, tuple)) and all(isinstance(a, str) for a in source)):
+        return False
+    flags = {a.split("=", 1)[0] for a in source if a.startswith("--")}
+    return "--lr-scheduler" not in flags and any(f in flags for f in _MEGATRON_MARKERS)
+
+
+def _megatron_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="megatron", add_help=False, allow_abbrev=False,
+                                exit_on_error=False)
+    for name, kind in MEGATRON_FLAGS.items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+    p.add_argument("--rampup-batch-size", dest="rampup_batch_size", nargs=3, type=int, default=None)
+    return p
+
+
+def megatron_config(source: Any, *, global_batch_size: int | None = None) -> dict:
+    """The ``megatron.OptimizerParamScheduler`` config of a Megatron-LM command line or namespace.
+
+    Reproduces ``get_optimizer_param_scheduler`` (``megatron/training/training.py``): with
+    ``--train-iters``, ``lr_decay_steps = (--lr-decay-iters or --train-iters) x G``,
+    ``wd_incr_steps = --train-iters x G``, ``wsd_decay_steps = --lr-wsd-decay-iters x G``,
+    ``lr_warmup_steps = --lr-warmup-fraction x lr_decay_steps`` or ``--lr-warmup-iters x G``
+    (``G`` = the global batch size); with ``--train-samples`` the ``*-samples`` flags as they
+    are. Megatron's scheduler counts samples, so the config has ``increment = G`` (or
+    ``batch_sizes`` = :func:`jaxsched.rampup_batch_size` for ``--rampup-batch-size``). The
+    weight decay is ``--weight-decay`` (default 0.01) for ``--weight-decay-incr-style constant``,
+    else ``--start-weight-decay`` to ``--end-weight-decay``.
+
+    Args:
+      source: a list of arguments (other Megatron flags are ignored), one string of them, or the
+        ``argparse.Namespace`` Megatron parses them into.
+      global_batch_size: ``G`` when the arguments lack ``--global-batch-size`` (Megatron then
+        uses micro batch size x data-parallel size, which depends on the world size).
+
+    Returns:
+      ``{"type": "megatron.OptimizerParamScheduler", "params": {...}}``.
+
+    Raises:
+      ValueError: what Megatron's argument checks refuse (neither or both of ``--train-iters``
+        and ``--train-samples``, iteration and sample flags mixed, ``--lr-warmup-fraction`` with
+        ``--lr-warmup-iters``/``--lr-warmup-samples``, no ``--lr``, start/end weight decay given
+        or missing against the increment style), no global batch size, a flag that does not parse.
+      TypeError: ``source`` of another type.
+
+    Example:
+      >>> megatron_config("--lr-decay-style cosine --lr 3e-4 --min-lr 3e-5 --lr-warmup-iters 20 "
+      ...                 "--train-iters 1000 --global-batch-size 8")["params"]["lr_decay_steps"]
+      8000
+    """
+    if isinstance(source, str):
+        source = shlex.split(source)
+    if isinstance(source, (list, tuple)):
+        try:
+            ns, _ = _megatron_parser().parse_known_args(list(source))
+        except argparse.ArgumentError as e:
+            raise ValueError(f"Megatron arguments: {e}") from None
+        a = vars(ns)
+    elif isinstance(source, argparse.Namespace):
+        a = {k: getattr(source, k, None) for k in [*MEGATRON_FLAGS, "rampup_batch_size"]}
+    else:
+        raise TypeError("`source` must be a Megatron argument list or string or an "
+                        f"argparse.Namespace, got {type(source).__name__}")
+    g = a.get("global_batch_size") if a.get("global_batch_size") is not None else global_batch_size
+    if g is None:
+        raise ValueError("the global batch size is needed (Megatron's scheduler counts samples): "
+                         "give --global-batch-size or megatron_config(..., global_batch_size=)")
+    if a.get("lr") is None:
+        raise ValueError("`--lr` is missing (Megatron's default None fails)")
+    iters, samples = a.get("train_iters"), a.get("train_samples")
+    if bool(iters) == bool(samples):
+        raise ValueError(
+            "give one of --train-iters and --train-samples, got "
+            f"train_iters={iters!r}, train_samples={samples!r} (Megatron: 'either train-iters or "
+            "train-samples should be provided')")
+    frac = a.get("lr_warmup_fraction")
+    warm_iters, warm_samples = a.get("lr_warmup_iters") or 0, a.get("lr_warmup_samples") or 0
+    if iters:
+        for k in ("lr_decay_samples", "lr_wsd_decay_samples"):
+            if a.get(k) is not None:
+                raise ValueError(f"`--{k.replace('_', '-')}` with --train-iters: Megatron expects "
+                                 "iteration-based flags")
+        if warm_samples:
+            raise ValueError("`--lr-warmup-samples` with --train-iters: Megatron expects "
+                             "iteration-based learning rate warmup")
+        if frac is not None and warm_iters:
+            raise ValueError("give one of --lr-warmup-fraction and --lr-warmup-iters (Megatron asserts it)")
+        decay = (a.get("lr_decay_iters") or iters) * g
+        wd_steps = iters * g
+        wsd = None if a.get("lr_wsd_decay_iters") is None else a["lr_wsd_decay_iters"] * g
+        warm = frac * decay if frac is not None else warm_iters * g
+    else:
+        for k in ("lr_decay_iters", "lr_wsd_decay_iters"):
+            if a.get(k) is not None:
+                raise ValueError(f"`--{k.replace('_', '-')}` with --train-samples: Megatron expects "
+                                 "sample-based flags")
+        if warm_iters:
+            raise ValueError("`--lr-warmup-iters` with --train-samples: Megatron expects "
+                             "sample-based learning rate warmup")
+        if frac is not None and warm_samples:
+            raise ValueError("give one of --lr-warmup-fraction and --lr-warmup-samples (Megatron "
+                             "asserts it)")
+        decay = a.get("lr_decay_samples") or samples
+        wd_steps = samples
+        wsd = a.get("lr_wsd_decay_samples")
+        warm = frac * decay if frac is not None else warm_samples
+    style = a.get("weight_decay_incr_style") or "constant"
+    start, end = a.get("start_weight_decay"), a.get("end_weight_decay")
+    if style == "constant":
+        if start is not None or end is not None:
+            raise ValueError("--start-weight-decay/--end-weight-decay need a non-constant "
+                             "--weight-decay-incr-style (Megatron asserts they are unset)")
+        start = end = a.get("weight_decay") if a.get("weight_decay") is not None else 0.01
+    elif start is None or end is None:
+        raise ValueError(f"--weight-decay-incr-style {style} needs --start-weight-decay and "
+                         "--end-weight-decay (Megatron asserts both are set)")
+    params: dict[str, Any] = {
+        "max_lr": a["lr"], "min_lr": a.get("min_lr") or 0.0,
+        "init_lr": a.get("lr_warmup_init") or 0.0,
+        "lr_decay_style": a.get("lr_decay_style") or "linear",
+        "lr_warmup_steps": warm, "lr_decay_steps": decay,
+        "start_wd": start, "end_wd": end, "wd_incr_steps": wd_steps, "wd_incr_style": style,
+    }
+    if wsd is not None:
+        params["wsd_decay_steps"] = wsd
+    if a.get("lr_wsd_decay_style") is not None:
+        params["lr_wsd_decay_style"] = a["lr_wsd_decay_style"]
+    ramp = a.get("rampup_batch_size")
+    if ramp:
+        r0, r1, r2 = (int(x) for x in ramp)
+        params["batch_sizes"] = {"type": "rampup_batch_size", "params": {
+            "start_batch_size": r0, "batch_size_increment": r1, "rampup_samples": r2,
+            "global_batch_size": g}}
+    else:
+        params["increment"] = g
+    return {"type": "megatron.OptimizerParamScheduler", "params": params}

@@ -202,7 +202,9 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         starts with ``{``, else YAML); or an inline JSON or YAML mapping in a string (a string
         starting with ``{``, or holding a newline or ``": "``), as given on a command line;
         a fairseq command line (a list of arguments, a string starting with ``--`` or an
-        ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), and a
+        ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), a
+        Megatron-LM command line or namespace (one with ``--lr-decay-style``, ``--train-iters``
+        or another flag only Megatron has), and a
         NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
         ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
@@ -229,6 +231,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
       ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
       {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
     """
+    if frameworks.is_megatron_args(source):
+        return _framework(frameworks.megatron_config(source))
     if frameworks.is_fairseq_args(source):
         return _framework(frameworks.fairseq_config(source))
     if isinstance(source, (str, os.PathLike)):
