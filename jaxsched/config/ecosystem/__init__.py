@@ -10,6 +10,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     batch_names,
     cerebras_composites,
     cerebras_names,
+    composer_names,
     deepspeed_names,
     fairseq_names,
     hf_names,
