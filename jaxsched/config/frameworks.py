@@ -7,7 +7,8 @@
 a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "CosineAnnealing",
 ...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``;
 :func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
---train-iters 100000 ...``) or its namespace. Each returns the ``fairseq.*`` / ``nemo.*`` /
+--train-iters 100000 ...``) or its namespace; :func:`levanter_config` reads a Levanter config
+(``optimizer`` and ``trainer.num_train_steps``). Each returns the ``fairseq.*`` / ``nemo.*`` /
 ``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
@@ -33,7 +34,8 @@ from jaxsched.core.registry import _REGISTRY
 from jaxsched.core.validate import describe
 
 __all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
-           "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args"]
+           "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args", "levanter_config",
+           "is_levanter_mapping"]
 
 
 # ------------------------------------------------------------------------------------ fairseq
@@ -457,3 +459,66 @@ def megatron_config(source: Any, *, global_batch_size: int | None = None) -> dic
     else:
         params["increment"] = g
     return {"type": "megatron.OptimizerParamScheduler", "params": params}
+
+
+# ------------------------------------------------------------------------------------ Levanter
+#: the ``OptimizerConfig`` fields that shape Levanter's lr schedule.
+_LEVANTER_FIELDS = ("learning_rate", "min_lr_ratio", "warmup", "decay", "rewarmup", "cooldown",
+                    "cycle_length", "cycles", "haps", "lr_schedule")
+
+
+def is_levanter_mapping(source: Any) -> bool:
+    """A Levanter config: an ``optimizer`` mapping with ``learning_rate`` or ``lr_schedule`` (no
+    DeepSpeed ``params``), or a top-level one holding ``trainer.num_train_steps``."""
+    if not isinstance(source, Mapping):
+        return False
+    opt = source.get("optimizer")
+    return isinstance(opt, Mapping) and "params" not in opt and any(
+        k in opt for k in ("learning_rate", "lr_schedule", "min_lr_ratio", "warmup", "cycles"))
+
+
+def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = None) -> dict:
+    """The ``levanter.lr_scheduler`` config of a Levanter training config or optimizer block.
+
+    Args:
+      source: a Levanter config (``{"optimizer": {...}, "trainer": {"num_train_steps": ...}}``,
+        as its YAML files hold), or an optimizer block itself. The optimizer's ``type`` (adam,
+        lion, ...) and other fields are ignored; ``lr_schedule: {type: cosine, exponent: 2}``
+        gives ``lr_schedule``, ``exponent`` and ``timescale``.
+      num_train_steps: the trainer's steps, when ``source`` lacks ``trainer.num_train_steps``.
+
+    Returns:
+      ``{"type": "levanter.lr_scheduler", "params": {...}}``.
+
+    Raises:
+      ValueError: no ``num_train_steps``, an ``lr_schedule`` mapping without ``type`` or with
+        unknown keys.
+
+    Example:
+      >>> levanter_config({"optimizer": {"type": "adam", "learning_rate": 3e-4, "warmup": 0.1,
+      ...                                "lr_schedule": "linear"}, "trainer": {"num_train_steps": 1000}})
+      {'type': 'levanter.lr_scheduler', 'params': {'learning_rate': 0.0003, 'warmup': 0.1, \
+'lr_schedule': 'linear', 'num_train_steps': 1000}}
+    """
+    if not isinstance(source, Mapping):
+        raise TypeError(f"`source` must be a Levanter config (a mapping), got {type(source).__name__}")
+    opt = source.get("optimizer", source)
+    if not isinstance(opt, Mapping):
+        raise ValueError(f"`optimizer` must be a mapping, got {describe(opt)}")
+    params = {k: opt[k] for k in _LEVANTER_FIELDS if k in opt}
+    sched = params.get("lr_schedule")
+    if isinstance(sched, Mapping):
+        extra = set(sched) - {"type", "exponent", "timescale"}
+        if "type" not in sched or extra:
+            raise ValueError("`optimizer.lr_schedule` as a mapping needs `type` and at most "
+                             f"`exponent`/`timescale`, got {sorted(map(str, sched))}")
+        params["lr_schedule"] = sched["type"]
+        params.update({k: sched[k] for k in ("exponent", "timescale") if k in sched})
+    trainer = source.get("trainer")
+    if num_train_steps is None and isinstance(trainer, Mapping):
+        num_train_steps = trainer.get("num_train_steps")
+    if num_train_steps is None:
+        raise ValueError("`trainer.num_train_steps` is missing: pass levanter_config(..., "
+                         "num_train_steps=)")
+    params["num_train_steps"] = num_train_steps
+    return {"type": "levanter.lr_scheduler", "params": params}

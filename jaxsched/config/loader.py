@@ -204,7 +204,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         a fairseq command line (a list of arguments, a string starting with ``--`` or an
         ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), a
         Megatron-LM command line or namespace (one with ``--lr-decay-style``, ``--train-iters``
-        or another flag only Megatron has), and a
+        or another flag only Megatron has), a Levanter config (``optimizer`` with
+        ``learning_rate``/``lr_schedule``, and ``trainer.num_train_steps``), and a
         NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
         ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
@@ -250,6 +251,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         return _framework(frameworks.nemo_config(source))
     if "type" not in source and frameworks.is_fairseq_mapping(source):
         return _framework(frameworks.fairseq_config(source))
+    if "type" not in source and "scheduler" not in source and frameworks.is_levanter_mapping(source):
+        return _framework(frameworks.levanter_config(source))
     if "type" not in source and set(source) & _DEEPSPEED_KEYS:
         raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
     unknown_keys = set(source) - {"type", "params"}

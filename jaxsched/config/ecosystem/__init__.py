@@ -15,6 +15,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     fairseq_names,
     hf_names,
     keras_names,
+    levanter_names,
     megatron_names,
     nemo_names,
     optax_names,
