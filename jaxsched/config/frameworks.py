@@ -8,7 +8,9 @@ a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "Cosine
 ...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``;
 :func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
 --train-iters 100000 ...``) or its namespace; :func:`levanter_config` reads a Levanter config
-(``optimizer`` and ``trainer.num_train_steps``). Each returns the ``fairseq.*`` / ``nemo.*`` /
+(``optimizer`` and ``trainer.num_train_steps``); :func:`composer_config` reads a Composer /
+llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``). Each
+returns the ``fairseq.*`` / ``nemo.*`` /
 ``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
@@ -35,7 +37,7 @@ from jaxsched.core.validate import describe
 
 __all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
            "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args", "levanter_config",
-           "is_levanter_mapping"]
+           "is_levanter_mapping", "composer_config", "is_composer_mapping"]
 
 
 # ------------------------------------------------------------------------------------ fairseq
@@ -522,3 +524,70 @@ def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = 
                          "num_train_steps=)")
     params["num_train_steps"] = num_train_steps
     return {"type": "levanter.lr_scheduler", "params": params}
+
+
+# ------------------------------------------------------------------------------------ Composer
+#: llm-foundry's ``scheduler.name`` aliases of Composer's classes.
+COMPOSER_ALIASES = {
+    "constant_with_warmup": "ConstantWithWarmupScheduler",
+    "cosine_with_warmup": "CosineAnnealingWithWarmupScheduler",
+    "linear_decay_with_warmup": "LinearWithWarmupScheduler",
+}
+
+
+def is_composer_mapping(source: Any) -> bool:
+    """A Composer / llm-foundry config: a ``scheduler`` mapping with ``name`` (no ``type``)."""
+    if not isinstance(source, Mapping):
+        return False
+    sched = source.get("scheduler")
+    return isinstance(sched, Mapping) and "name" in sched and "type" not in sched
+
+
+def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
+    """The ``composer.<Class>`` config of a Composer / llm-foundry training YAML.
+
+    Args:
+      source: a mapping with ``scheduler`` (``name``: a Composer class name such as
+        ``CosineAnnealingWithWarmupScheduler``, or llm-foundry's ``constant_with_warmup``,
+        ``cosine_with_warmup``, ``linear_decay_with_warmup``; the rest are its arguments) and
+        the trainer's ``max_duration``; llm-foundry's ``global_train_batch_size`` gives
+        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``), and
+        ``optimizer.lr`` gives ``lr``.
+      **state: ``steps_per_epoch``, ``samples_per_batch``, ``tokens_per_batch``, ``ssr``,
+        ``max_duration`` or ``lr``, overriding the file's.
+
+    Returns:
+      ``{"type": "composer.<Class>", "params": {...}}``.
+
+    Raises:
+      ValueError: an unknown scheduler name (the names listed).
+
+    Example:
+      >>> composer_config({"max_duration": "4800ba", "scheduler": {"name": "cosine_with_warmup",
+      ...                  "t_warmup": "100ba", "alpha_f": 0.1}})["type"]
+      'composer.CosineAnnealingWithWarmupScheduler'
+    """
+    if not is_composer_mapping(source):
+        raise TypeError("`source` must be a mapping with a `scheduler` block holding `name`")
+    sched = dict(source["scheduler"])
+    name = sched.pop("name")
+    cls = COMPOSER_ALIASES.get(name, name)
+    full = f"composer.{cls}"
+    if not isinstance(cls, str) or full not in _REGISTRY:
+        valid = sorted([*COMPOSER_ALIASES, *(n.split(".", 1)[1] for n in _REGISTRY
+                                             if n.startswith("composer.") and n.endswith("Scheduler"))])
+        raise ValueError(f"unknown Composer scheduler {describe(name)} in `scheduler.name`; valid: "
+                         f"{', '.join(valid)}")
+    params = dict(sched)
+    if source.get("max_duration") is not None:
+        params.setdefault("max_duration", source["max_duration"])
+    gbs, seq = source.get("global_train_batch_size"), source.get("max_seq_len")
+    if isinstance(gbs, int) and not isinstance(gbs, bool):
+        params.setdefault("samples_per_batch", gbs)
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            params.setdefault("tokens_per_batch", gbs * seq)
+    opt = source.get("optimizer")
+    if isinstance(opt, Mapping) and isinstance(opt.get("lr"), (int, float)):
+        params.setdefault("lr", opt["lr"])
+    params.update(state)
+    return {"type": full, "params": params}

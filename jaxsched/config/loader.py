@@ -205,7 +205,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), a
         Megatron-LM command line or namespace (one with ``--lr-decay-style``, ``--train-iters``
         or another flag only Megatron has), a Levanter config (``optimizer`` with
-        ``learning_rate``/``lr_schedule``, and ``trainer.num_train_steps``), and a
+        ``learning_rate``/``lr_schedule``, and ``trainer.num_train_steps``), a Composer /
+        llm-foundry config (``scheduler.name`` and ``max_duration``), and a
         NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
         ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
@@ -245,6 +246,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
             f"`cfg` must be a mapping with a 'type' key, a path to a .json/.yaml/.yml file or an "
             f"inline JSON mapping, got {type(source).__name__}"
         )
+    if "type" not in source and frameworks.is_composer_mapping(source):
+        return _framework(frameworks.composer_config(source))
     if "type" not in source and "scheduler" in source:
         return _deepspeed_block(source)
     if "type" not in source and frameworks.is_nemo_mapping(source):

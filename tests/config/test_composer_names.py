@@ -21,7 +21,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from schedule_checks import assert_backends_agree, assert_config_roundtrip, assert_float32_accurate, host
+from schedule_checks import (
+    assert_backends_agree,
+    assert_config_roundtrip,
+    assert_float32_accurate,
+    assert_traceable,
+    host,
+)
 
 import jaxsched
 from jaxsched.config.units import Timeline
@@ -374,3 +380,36 @@ def test_native_contract(name, params):
     s = build(name, **params)
     assert_backends_agree(s)
     assert_config_roundtrip(s)
+
+
+@pytest.mark.parametrize(
+    "fn,kwargs,name,values",
+    [
+        ("composer_cosine_annealing_with_warmup", dict(t_warmup="5ba", max_duration="50ba"),
+         "alpha_f", [0.0, 0.2]),
+        ("composer_linear", dict(t_max="30ba"), "lr", [1e-3, 1e-2]),
+        ("composer_multi_step_with_warmup", dict(t_warmup="4ba", milestones=["20ba", "40ba"]),
+         "gamma", [0.1, 0.5]),
+    ],
+    ids=lambda x: x if isinstance(x, str) else None,
+)
+def test_traceable(fn, kwargs, name, values):
+    from jaxsched.config.ecosystem import composer_names
+
+    assert_traceable(getattr(composer_names, fn), kwargs, name, values, counts=np.arange(0, 60, 3))
+
+
+# ------------------------------------------------------------------ whole configs
+def test_llm_foundry_yaml_loads(tmp_path):
+    text = ("max_seq_len: 128\nglobal_train_batch_size: 8\nmax_duration: 204800tok\n"
+            "optimizer:\n  name: decoupled_adamw\n  lr: 6.0e-4\n"
+            "scheduler:\n  name: cosine_with_warmup\n  t_warmup: 2048tok\n  alpha_f: 0.1\n")
+    path = tmp_path / "mpt.yaml"
+    path.write_text(text)
+    want = build("CosineAnnealingWithWarmupScheduler", t_warmup="2048tok", alpha_f=0.1,
+                 max_duration="204800tok", samples_per_batch=8, tokens_per_batch=1024, lr=6e-4)
+    assert jaxsched.from_config(str(path)) == want
+    # 2048 tokens are 2 batches of 1024: batch 2 (lagged: timestamp 1) is at half the ramp
+    np.testing.assert_allclose(host(want, [0, 2, 3]), [0, 3e-4, 6e-4], rtol=1e-12)
+    with pytest.raises(ValueError, match="cosine_with_warmup"):
+        jaxsched.from_config({"max_duration": "1ep", "scheduler": {"name": "inv_sqrt_with_warmup"}})
