@@ -102,6 +102,13 @@ def test_list_filters(capsys):
     code, out, _ = run(capsys, "list", "--family", "nemo", "--names-only")
     assert {"nemo.CosineAnnealing", "nemo.NoamAnnealing", "nemo.T5InverseSquareRootAnnealing",
             "nemo.PolynomialHoldDecayAnnealing", "nemo.StepLR"} <= set(out.split())
+    code, out, _ = run(capsys, "list", "--family", "megatron", "--names-only")
+    assert "megatron.OptimizerParamScheduler" in out.split()
+    code, out, _ = run(capsys, "list", "--family", "composer", "--names-only")
+    assert {"composer.CosineAnnealingWithWarmupScheduler", "composer.StepScheduler",
+            "composer.MultiStepWithWarmupScheduler"} <= set(out.split())
+    code, out, _ = run(capsys, "list", "--family", "levanter", "--names-only")
+    assert "levanter.lr_scheduler" in out.split()
     code, out, _ = run(capsys, "list", "torch.*LR", "--long")
     rows = table_rows(out)
     assert rows[0] == ["name", "family", "parameters", "description"]
