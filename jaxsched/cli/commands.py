@@ -22,6 +22,7 @@ __all__ = [
 FAMILIES = (
     "native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax", "fairseq", "nemo",
     "paddle", "big_vision", "t5x",
+    "megatron", "composer", "levanter",
 )
 
 

@@ -1,12 +1,17 @@
-"""Whole fairseq and NeMo scheduler configurations as ``{"type", "params"}`` configs.
+"""Whole fairseq, NeMo and Megatron-LM scheduler configurations as ``{"type", "params"}`` configs.
 
 :func:`fairseq_config` reads a fairseq command line (``["--lr-scheduler", "inverse_sqrt",
 "--warmup-updates", "4000", "--lr", "5e-4", ...]``, one string of it, or the
 ``argparse.Namespace`` fairseq parses it into) or a fairseq Hydra config (``{"lr_scheduler":
 {"_name": ...}, "optimization": {"lr": [...], "max_update": ...}}``); :func:`nemo_config` reads
 a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "CosineAnnealing",
-...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``. Both return the
-``fairseq.*`` / ``nemo.*`` config, and :func:`jaxsched.from_config` (through
+...}}``), or a model config holding ``model.optim`` and ``trainer.max_steps``;
+:func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
+--train-iters 100000 ...``) or its namespace; :func:`levanter_config` reads a Levanter config
+(``optimizer`` and ``trainer.num_train_steps``); :func:`composer_config` reads a Composer /
+llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``). Each
+returns the ``fairseq.*`` / ``nemo.*`` /
+``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
     jaxsched.from_config(["--lr-scheduler", "inverse_sqrt", "--lr", "5e-4"])
@@ -30,7 +35,9 @@ from typing import Any
 from jaxsched.core.registry import _REGISTRY
 from jaxsched.core.validate import describe
 
-__all__ = ["fairseq_config", "nemo_config", "is_fairseq_args", "is_fairseq_mapping", "is_nemo_mapping"]
+__all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
+           "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args", "levanter_config",
+           "is_levanter_mapping", "composer_config", "is_composer_mapping"]
 
 
 # ------------------------------------------------------------------------------------ fairseq
@@ -288,4 +295,299 @@ def nemo_config(source: Mapping[str, Any], *, max_steps: int | None = None) -> d
     lr = _resolve(optim.get("lr"), root, where + "lr")
     if lr is not None and "lr" in accepted and "lr" not in params:
         params["lr"] = lr
+    return {"type": full, "params": params}
+
+
+# ------------------------------------------------------------------------------------ Megatron
+#: Megatron-LM's scheduler flags (``--name`` for ``name``; ``megatron/training/arguments.py`` and
+#: its ``SchedulerConfig``) and their argparse types.
+MEGATRON_FLAGS: dict[str, Any] = {
+    "lr": float, "min_lr": float, "lr_decay_style": str, "lr_wsd_decay_style": str,
+    "lr_decay_iters": int, "lr_decay_samples": int, "lr_wsd_decay_iters": int,
+    "lr_wsd_decay_samples": int, "lr_warmup_fraction": float, "lr_warmup_iters": int,
+    "lr_warmup_samples": int, "lr_warmup_init": float, "train_iters": int, "train_samples": int,
+    "global_batch_size": int, "weight_decay": float, "start_weight_decay": float,
+    "end_weight_decay": float, "weight_decay_incr_style": str,
+}
+#: flags only Megatron has (a command line holding one, and no ``--lr-scheduler``, is Megatron's).
+_MEGATRON_MARKERS = ("--lr-decay-style", "--lr-wsd-decay-style", "--train-iters", "--train-samples",
+                     "--lr-decay-iters", "--lr-decay-samples", "--lr-warmup-iters",
+                     "--lr-warmup-samples", "--lr-warmup-fraction", "--lr-warmup-init")
+
+
+def is_megatron_args(source: Any) -> bool:
+    """A Megatron-LM argument list, command string or namespace (one with ``lr_decay_style``)."""
+    if isinstance(source, argparse.Namespace):
+        return hasattr(source, "lr_decay_style") and not hasattr(source, "lr_scheduler")
+    if isinstance(source, str):
+        if not source.lstrip().startswith("--"):
+            return False
+        try:
+            source = shlex.split(source)
+        except ValueError:
+            return False
+    if not (isinstance(source, (list, tuple)) and all(isinstance(a, str) for a in source)):
+        return False
+    flags = {a.split("=", 1)[0] for a in source if a.startswith("--")}
+    return "--lr-scheduler" not in flags and any(f in flags for f in _MEGATRON_MARKERS)
+
+
+def _megatron_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="megatron", add_help=False, allow_abbrev=False,
+                                exit_on_error=False)
+    for name, kind in MEGATRON_FLAGS.items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+    p.add_argument("--rampup-batch-size", dest="rampup_batch_size", nargs=3, type=int, default=None)
+    return p
+
+
+def megatron_config(source: Any, *, global_batch_size: int | None = None) -> dict:
+    """The ``megatron.OptimizerParamScheduler`` config of a Megatron-LM command line or namespace.
+
+    Reproduces ``get_optimizer_param_scheduler`` (``megatron/training/training.py``): with
+    ``--train-iters``, ``lr_decay_steps = (--lr-decay-iters or --train-iters) x G``,
+    ``wd_incr_steps = --train-iters x G``, ``wsd_decay_steps = --lr-wsd-decay-iters x G``,
+    ``lr_warmup_steps = --lr-warmup-fraction x lr_decay_steps`` or ``--lr-warmup-iters x G``
+    (``G`` = the global batch size); with ``--train-samples`` the ``*-samples`` flags as they
+    are. Megatron's scheduler counts samples, so the config has ``increment = G`` (or
+    ``batch_sizes`` = :func:`jaxsched.rampup_batch_size` for ``--rampup-batch-size``). The
+    weight decay is ``--weight-decay`` (default 0.01) for ``--weight-decay-incr-style constant``,
+    else ``--start-weight-decay`` to ``--end-weight-decay``.
+
+    Args:
+      source: a list of arguments (other Megatron flags are ignored), one string of them, or the
+        ``argparse.Namespace`` Megatron parses them into.
+      global_batch_size: ``G`` when the arguments lack ``--global-batch-size`` (Megatron then
+        uses micro batch size x data-parallel size, which depends on the world size).
+
+    Returns:
+      ``{"type": "megatron.OptimizerParamScheduler", "params": {...}}``.
+
+    Raises:
+      ValueError: what Megatron's argument checks refuse (neither or both of ``--train-iters``
+        and ``--train-samples``, iteration and sample flags mixed, ``--lr-warmup-fraction`` with
+        ``--lr-warmup-iters``/``--lr-warmup-samples``, no ``--lr``, start/end weight decay given
+        or missing against the increment style), no global batch size, a flag that does not parse.
+      TypeError: ``source`` of another type.
+
+    Example:
+      >>> megatron_config("--lr-decay-style cosine --lr 3e-4 --min-lr 3e-5 --lr-warmup-iters 20 "
+      ...                 "--train-iters 1000 --global-batch-size 8")["params"]["lr_decay_steps"]
+      8000
+    """
+    if isinstance(source, str):
+        source = shlex.split(source)
+    if isinstance(source, (list, tuple)):
+        try:
+            ns, _ = _megatron_parser().parse_known_args(list(source))
+        except argparse.ArgumentError as e:
+            raise ValueError(f"Megatron arguments: {e}") from None
+        a = vars(ns)
+    elif isinstance(source, argparse.Namespace):
+        a = {k: getattr(source, k, None) for k in [*MEGATRON_FLAGS, "rampup_batch_size"]}
+    else:
+        raise TypeError("`source` must be a Megatron argument list or string or an "
+                        f"argparse.Namespace, got {type(source).__name__}")
+    g = a.get("global_batch_size") if a.get("global_batch_size") is not None else global_batch_size
+    if g is None:
+        raise ValueError("the global batch size is needed (Megatron's scheduler counts samples): "
+                         "give --global-batch-size or megatron_config(..., global_batch_size=)")
+    if a.get("lr") is None:
+        raise ValueError("`--lr` is missing (Megatron's default None fails)")
+    iters, samples = a.get("train_iters"), a.get("train_samples")
+    if bool(iters) == bool(samples):
+        raise ValueError(
+            "give one of --train-iters and --train-samples, got "
+            f"train_iters={iters!r}, train_samples={samples!r} (Megatron: 'either train-iters or "
+            "train-samples should be provided')")
+    frac = a.get("lr_warmup_fraction")
+    warm_iters, warm_samples = a.get("lr_warmup_iters") or 0, a.get("lr_warmup_samples") or 0
+    if iters:
+        for k in ("lr_decay_samples", "lr_wsd_decay_samples"):
+            if a.get(k) is not None:
+                raise ValueError(f"`--{k.replace('_', '-')}` with --train-iters: Megatron expects "
+                                 "iteration-based flags")
+        if warm_samples:
+            raise ValueError("`--lr-warmup-samples` with --train-iters: Megatron expects "
+                             "iteration-based learning rate warmup")
+        if frac is not None and warm_iters:
+            raise ValueError("give one of --lr-warmup-fraction and --lr-warmup-iters (Megatron asserts it)")
+        decay = (a.get("lr_decay_iters") or iters) * g
+        wd_steps = iters * g
+        wsd = None if a.get("lr_wsd_decay_iters") is None else a["lr_wsd_decay_iters"] * g
+        warm = frac * decay if frac is not None else warm_iters * g
+    else:
+        for k in ("lr_decay_iters", "lr_wsd_decay_iters"):
+            if a.get(k) is not None:
+                raise ValueError(f"`--{k.replace('_', '-')}` with --train-samples: Megatron expects "
+                                 "sample-based flags")
+        if warm_iters:
+            raise ValueError("`--lr-warmup-iters` with --train-samples: Megatron expects "
+                             "sample-based learning rate warmup")
+        if frac is not None and warm_samples:
+            raise ValueError("give one of --lr-warmup-fraction and --lr-warmup-samples (Megatron "
+                             "asserts it)")
+        decay = a.get("lr_decay_samples") or samples
+        wd_steps = samples
+        wsd = a.get("lr_wsd_decay_samples")
+        warm = frac * decay if frac is not None else warm_samples
+    style = a.get("weight_decay_incr_style") or "constant"
+    start, end = a.get("start_weight_decay"), a.get("end_weight_decay")
+    if style == "constant":
+        if start is not None or end is not None:
+            raise ValueError("--start-weight-decay/--end-weight-decay need a non-constant "
+                             "--weight-decay-incr-style (Megatron asserts they are unset)")
+        start = end = a.get("weight_decay") if a.get("weight_decay") is not None else 0.01
+    elif start is None or end is None:
+        raise ValueError(f"--weight-decay-incr-style {style} needs --start-weight-decay and "
+                         "--end-weight-decay (Megatron asserts both are set)")
+    params: dict[str, Any] = {
+        "max_lr": a["lr"], "min_lr": a.get("min_lr") or 0.0,
+        "init_lr": a.get("lr_warmup_init") or 0.0,
+        "lr_decay_style": a.get("lr_decay_style") or "linear",
+        "lr_warmup_steps": warm, "lr_decay_steps": decay,
+        "start_wd": start, "end_wd": end, "wd_incr_steps": wd_steps, "wd_incr_style": style,
+    }
+    if wsd is not None:
+        params["wsd_decay_steps"] = wsd
+    if a.get("lr_wsd_decay_style") is not None:
+        params["lr_wsd_decay_style"] = a["lr_wsd_decay_style"]
+    ramp = a.get("rampup_batch_size")
+    if ramp:
+        r0, r1, r2 = (int(x) for x in ramp)
+        params["batch_sizes"] = {"type": "rampup_batch_size", "params": {
+            "start_batch_size": r0, "batch_size_increment": r1, "rampup_samples": r2,
+            "global_batch_size": g}}
+    else:
+        params["increment"] = g
+    return {"type": "megatron.OptimizerParamScheduler", "params": params}
+
+
+# ------------------------------------------------------------------------------------ Levanter
+#: the ``OptimizerConfig`` fields that shape Levanter's lr schedule.
+_LEVANTER_FIELDS = ("learning_rate", "min_lr_ratio", "warmup", "decay", "rewarmup", "cooldown",
+                    "cycle_length", "cycles", "haps", "lr_schedule")
+
+
+def is_levanter_mapping(source: Any) -> bool:
+    """A Levanter config: an ``optimizer`` mapping with ``learning_rate`` or ``lr_schedule`` (no
+    DeepSpeed ``params``), or a top-level one holding ``trainer.num_train_steps``."""
+    if not isinstance(source, Mapping):
+        return False
+    opt = source.get("optimizer")
+    return isinstance(opt, Mapping) and "params" not in opt and any(
+        k in opt for k in ("learning_rate", "lr_schedule", "min_lr_ratio", "warmup", "cycles"))
+
+
+def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = None) -> dict:
+    """The ``levanter.lr_scheduler`` config of a Levanter training config or optimizer block.
+
+    Args:
+      source: a Levanter config (``{"optimizer": {...}, "trainer": {"num_train_steps": ...}}``,
+        as its YAML files hold), or an optimizer block itself. The optimizer's ``type`` (adam,
+        lion, ...) and other fields are ignored; ``lr_schedule: {type: cosine, exponent: 2}``
+        gives ``lr_schedule``, ``exponent`` and ``timescale``.
+      num_train_steps: the trainer's steps, when ``source`` lacks ``trainer.num_train_steps``.
+
+    Returns:
+      ``{"type": "levanter.lr_scheduler", "params": {...}}``.
+
+    Raises:
+      ValueError: no ``num_train_steps``, an ``lr_schedule`` mapping without ``type`` or with
+        unknown keys.
+
+    Example:
+      >>> levanter_config({"optimizer": {"type": "adam", "learning_rate": 3e-4, "warmup": 0.1,
+      ...                                "lr_schedule": "linear"}, "trainer": {"num_train_steps": 1000}})
+      {'type': 'levanter.lr_scheduler', 'params': {'learning_rate': 0.0003, 'warmup': 0.1, \
+'lr_schedule': 'linear', 'num_train_steps': 1000}}
+    """
+    if not isinstance(source, Mapping):
+        raise TypeError(f"`source` must be a Levanter config (a mapping), got {type(source).__name__}")
+    opt = source.get("optimizer", source)
+    if not isinstance(opt, Mapping):
+        raise ValueError(f"`optimizer` must be a mapping, got {describe(opt)}")
+    params = {k: opt[k] for k in _LEVANTER_FIELDS if k in opt}
+    sched = params.get("lr_schedule")
+    if isinstance(sched, Mapping):
+        extra = set(sched) - {"type", "exponent", "timescale"}
+        if "type" not in sched or extra:
+            raise ValueError("`optimizer.lr_schedule` as a mapping needs `type` and at most "
+                             f"`exponent`/`timescale`, got {sorted(map(str, sched))}")
+        params["lr_schedule"] = sched["type"]
+        params.update({k: sched[k] for k in ("exponent", "timescale") if k in sched})
+    trainer = source.get("trainer")
+    if num_train_steps is None and isinstance(trainer, Mapping):
+        num_train_steps = trainer.get("num_train_steps")
+    if num_train_steps is None:
+        raise ValueError("`trainer.num_train_steps` is missing: pass levanter_config(..., "
+                         "num_train_steps=)")
+    params["num_train_steps"] = num_train_steps
+    return {"type": "levanter.lr_scheduler", "params": params}
+
+
+# ------------------------------------------------------------------------------------ Composer
+#: llm-foundry's ``scheduler.name`` aliases of Composer's classes.
+COMPOSER_ALIASES = {
+    "constant_with_warmup": "ConstantWithWarmupScheduler",
+    "cosine_with_warmup": "CosineAnnealingWithWarmupScheduler",
+    "linear_decay_with_warmup": "LinearWithWarmupScheduler",
+}
+
+
+def is_composer_mapping(source: Any) -> bool:
+    """A Composer / llm-foundry config: a ``scheduler`` mapping with ``name`` (no ``type``)."""
+    if not isinstance(source, Mapping):
+        return False
+    sched = source.get("scheduler")
+    return isinstance(sched, Mapping) and "name" in sched and "type" not in sched
+
+
+def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
+    """The ``composer.<Class>`` config of a Composer / llm-foundry training YAML.
+
+    Args:
+      source: a mapping with ``scheduler`` (``name``: a Composer class name such as
+        ``CosineAnnealingWithWarmupScheduler``, or llm-foundry's ``constant_with_warmup``,
+        ``cosine_with_warmup``, ``linear_decay_with_warmup``; the rest are its arguments) and
+        the trainer's ``max_duration``; llm-foundry's ``global_train_batch_size`` gives
+        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``), and
+        ``optimizer.lr`` gives ``lr``.
+      **state: ``steps_per_epoch``, ``samples_per_batch``, ``tokens_per_batch``, ``ssr``,
+        ``max_duration`` or ``lr``, overriding the file's.
+
+    Returns:
+      ``{"type": "composer.<Class>", "params": {...}}``.
+
+    Raises:
+      ValueError: an unknown scheduler name (the names listed).
+
+    Example:
+      >>> composer_config({"max_duration": "4800ba", "scheduler": {"name": "cosine_with_warmup",
+      ...                  "t_warmup": "100ba", "alpha_f": 0.1}})["type"]
+      'composer.CosineAnnealingWithWarmupScheduler'
+    """
+    if not is_composer_mapping(source):
+        raise TypeError("`source` must be a mapping with a `scheduler` block holding `name`")
+    sched = dict(source["scheduler"])
+    name = sched.pop("name")
+    cls = COMPOSER_ALIASES.get(name, name)
+    full = f"composer.{cls}"
+    if not isinstance(cls, str) or full not in _REGISTRY:
+        valid = sorted([*COMPOSER_ALIASES, *(n.split(".", 1)[1] for n in _REGISTRY
+                                             if n.startswith("composer.") and n.endswith("Scheduler"))])
+        raise ValueError(f"unknown Composer scheduler {describe(name)} in `scheduler.name`; valid: "
+                         f"{', '.join(valid)}")
+    params = dict(sched)
+    if source.get("max_duration") is not None:
+        params.setdefault("max_duration", source["max_duration"])
+    gbs, seq = source.get("global_train_batch_size"), source.get("max_seq_len")
+    if isinstance(gbs, int) and not isinstance(gbs, bool):
+        params.setdefault("samples_per_batch", gbs)
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            params.setdefault("tokens_per_batch", gbs * seq)
+    opt = source.get("optimizer")
+    if isinstance(opt, Mapping) and isinstance(opt.get("lr"), (int, float)):
+        params.setdefault("lr", opt["lr"])
+    params.update(state)
     return {"type": full, "params": params}

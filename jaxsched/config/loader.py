@@ -202,7 +202,11 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         starts with ``{``, else YAML); or an inline JSON or YAML mapping in a string (a string
         starting with ``{``, or holding a newline or ``": "``), as given on a command line;
         a fairseq command line (a list of arguments, a string starting with ``--`` or an
-        ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), and a
+        ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), a
+        Megatron-LM command line or namespace (one with ``--lr-decay-style``, ``--train-iters``
+        or another flag only Megatron has), a Levanter config (``optimizer`` with
+        ``learning_rate``/``lr_schedule``, and ``trainer.num_train_steps``), a Composer /
+        llm-foundry config (``scheduler.name`` and ``max_duration``), and a
         NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
         ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
@@ -229,6 +233,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
       ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
       {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
     """
+    if frameworks.is_megatron_args(source):
+        return _framework(frameworks.megatron_config(source))
     if frameworks.is_fairseq_args(source):
         return _framework(frameworks.fairseq_config(source))
     if isinstance(source, (str, os.PathLike)):
@@ -240,12 +246,16 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
             f"`cfg` must be a mapping with a 'type' key, a path to a .json/.yaml/.yml file or an "
             f"inline JSON mapping, got {type(source).__name__}"
         )
+    if "type" not in source and frameworks.is_composer_mapping(source):
+        return _framework(frameworks.composer_config(source))
     if "type" not in source and "scheduler" in source:
         return _deepspeed_block(source)
     if "type" not in source and frameworks.is_nemo_mapping(source):
         return _framework(frameworks.nemo_config(source))
     if "type" not in source and frameworks.is_fairseq_mapping(source):
         return _framework(frameworks.fairseq_config(source))
+    if "type" not in source and "scheduler" not in source and frameworks.is_levanter_mapping(source):
+        return _framework(frameworks.levanter_config(source))
     if "type" not in source and set(source) & _DEEPSPEED_KEYS:
         raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
     unknown_keys = set(source) - {"type", "params"}

@@ -51,6 +51,10 @@ of ``boundaries_and_scales`` too. A bare number in a string (``"500"``) is not c
 ``resolve`` (the constructor's type check applies); ``"500 steps"`` is. Sub-configs are
 resolved recursively. A unit string with an explicit unit in any other parameter
 (``"pct_start": "10%"``) raises, naming the parameter.
+``composer.*`` names read Composer's own time strings (``"10ep"``, ``"0.1dur"``, ``"100ba"``,
+``"1000tok"``, ``"500sp"``) themselves: nothing converts, and a timeline supplies the trainer
+state they need where the config lacks it (``steps_per_epoch``, ``max_duration`` as
+``total_steps`` batches, ``samples_per_batch`` and ``tokens_per_batch`` from the per-step counts).
 ``timm.*`` schedulers count epochs by default (``t_in_epochs=True``): their params are then
 left alone and a unit string raises; with ``t_in_epochs`` false they convert as above.
 
@@ -472,7 +476,24 @@ class Timeline:
                             "t_in_epochs=false or give plain numbers"
                         )
                 return out
+            if kind.startswith("composer."):
+                # Composer's own time strings ("10ep", "0.1dur", "100ba", "1000tok"): the name
+                # reads them; the timeline fills in the trainer state they need
+                out["params"] = self._composer_state(params)
+                return out
             out["params"] = self._resolve_params(params, recursive)
+        return out
+
+    def _composer_state(self, params: Mapping[str, Any]) -> dict:
+        """``composer.*`` params with ``steps_per_epoch``, ``max_duration``, ``samples_per_batch``
+        and ``tokens_per_batch`` taken from this timeline where the config lacks them."""
+        out = dict(params)
+        known = {"steps_per_epoch": self.steps_per_epoch, "samples_per_batch": self.samples_per_step,
+                 "tokens_per_batch": self.tokens_per_step,
+                 "max_duration": None if self.total_steps is None else f"{self.total_steps}ba"}
+        for k, val in known.items():
+            if val is not None and out.get(k) is None:
+                out[k] = val
         return out
 
     def _resolve_params(self, params: Mapping[str, Any], recursive: bool = True) -> dict:

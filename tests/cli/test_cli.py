@@ -73,11 +73,11 @@ def test_list_every_name_with_parameters(capsys):
     assert names == jaxsched.registered_names()
     rows = {r[0].rstrip("*"): r for r in table_rows(out)[2:]}
     assert rows["torch.OneCycleLR"][1] == "torch"
-    assert rows["torch.OneCycleLR"][2].startswith("max_lr, total_steps=None, ")
+    assert rows["torch.OneCycleLR"][2].startswith("max_lr, total_steps=None")
     params = signature_text(_REGISTRY["torch.OneCycleLR"])
     assert "pct_start=0.3" in params and "hyperparam" not in params
     # long signatures are cut at a parameter so that rows fit in 100 columns
-    assert rows["cosine_decay"][1:] == ["native", "init_value, decay_steps, ..."]
+    assert rows["cosine_decay"][1:] == ["native", "init_value, decay_steps, ..."]  # cut to fit
     assert max(len(line) for line in out.splitlines()) <= 100
     assert rows["OneCycle"][1] == "deepspeed" and rows["hf.cosine"][1] == "hf"
     marked = {r[0][:-1] for r in table_rows(out)[2:] if r[0].endswith("*")}
@@ -113,6 +113,13 @@ def test_list_filters(capsys):
         "schedule", "linear", "polynomial", "cosine", "rsqrt", "stair")}
     code, out, _ = run(capsys, "list", "--family", "t5x", "--names-only")
     assert out.split() == ["t5x.create_learning_rate_scheduler"]
+    code, out, _ = run(capsys, "list", "--family", "megatron", "--names-only")
+    assert "megatron.OptimizerParamScheduler" in out.split()
+    code, out, _ = run(capsys, "list", "--family", "composer", "--names-only")
+    assert {"composer.CosineAnnealingWithWarmupScheduler", "composer.StepScheduler",
+            "composer.MultiStepWithWarmupScheduler"} <= set(out.split())
+    code, out, _ = run(capsys, "list", "--family", "levanter", "--names-only")
+    assert "levanter.lr_scheduler" in out.split()
     code, out, _ = run(capsys, "list", "torch.*LR", "--long")
     rows = table_rows(out)
     assert rows[0] == ["name", "family", "parameters", "description"]
