@@ -8,6 +8,8 @@ weight), and its ``state_dict`` resumes it exactly. Values are evaluated on the 
 ahead of time in chunks, and written into the targets: a float key or attribute gets a float; a
 tensor (a capturable optimizer's ``betas``, an EMA's decay buffer) is filled in place, keeping
 its device and dtype; one entry of a tuple or list (``betas[1]``) is replaced, the others kept.
+A vector-valued schedule (:func:`jaxsched.mixture_weights`) writes a list of floats (a tensor
+target of as many elements is copied into), e.g. a weighted sampler's ``weights``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def _schedule(where: str, s: Any) -> Schedule:
     return s
 
 
+def _fill(t: torch.Tensor, value: Any) -> None:
+    """Write ``value`` into the tensor ``t`` in place (its device and dtype kept)."""
+    if isinstance(value, list):  # a vector-valued schedule: the tensor takes its components
+        t.copy_(torch.as_tensor(value, dtype=t.dtype).reshape(t.shape))
+    else:
+        t.fill_(value)
+
+
 class _GroupKey:
     """``group[name]`` or ``group[name][index]`` in some param groups."""
 
@@ -61,19 +71,19 @@ class _GroupKey:
                     raise ValueError(f"`keys` entry {spec!r}: param group {g}'s {self.name!r} is "
                                      f"{cur!r}, which has no entry {self.index}")
 
-    def write(self, value: float) -> None:
+    def write(self, value: Any) -> None:
         for group in self.groups:
             if self.index is None:
                 cur = group[self.name]
                 if isinstance(cur, torch.Tensor):
-                    cur.fill_(value)
+                    _fill(cur, value)
                 else:
                     group[self.name] = value
                 continue
             cur = group[self.name]
             item = cur[self.index]
             if isinstance(item, torch.Tensor):
-                item.fill_(value)
+                _fill(item, value)
                 continue
             new = list(cur)
             new[self.index] = value
@@ -100,10 +110,10 @@ class _Attribute:
                              f"attribute {self.attr!r}")
         self.owner = owner
 
-    def write(self, value: float) -> None:
+    def write(self, value: Any) -> None:
         cur = getattr(self.owner, self.attr)
         if isinstance(cur, torch.Tensor):
-            cur.fill_(value)
+            _fill(cur, value)
         else:
             setattr(self.owner, self.attr, value)
 
@@ -190,7 +200,7 @@ class ValueScheduler:
         self.optimizer = optimizer
         self.chunk_size = chunk_size
         self._chunk_start = -1
-        self._rows: np.ndarray | None = None
+        self._cols: list[list[Any]] | None = None
         self.last_epoch = last_epoch + 1
         self._write()
 
@@ -200,33 +210,34 @@ class ValueScheduler:
         """The scheduled targets, as named in ``state_dict``."""
         return [t.spec for t in self._targets]
 
-    def _values(self, k: int) -> np.ndarray:
+    def _values(self, k: int) -> list[Any]:
+        """Each target's value at step ``k``: a float, or a list for a vector-valued schedule."""
         start = k - k % self.chunk_size
-        if self._rows is None or start != self._chunk_start:
+        if self._cols is None or start != self._chunk_start:
             counts = np.arange(start, start + self.chunk_size, dtype=np.int64)
-            memo: dict[int, np.ndarray] = {}
+            memo: dict[int, list[Any]] = {}
             cols = []
-            for s in self._schedules:
+            for j, s in enumerate(self._schedules):
                 if id(s) not in memo:
-                    memo[id(s)] = np.asarray(s.evaluate(counts, np), dtype=np.float64)
+                    col = np.asarray(s.evaluate(counts, np), dtype=np.float64)
+                    bad = ~np.isfinite(col)
+                    if bad.any():
+                        i = int(np.argwhere(bad)[0][0])
+                        raise ValueError(f"the schedule of {self._targets[j].spec!r} gives "
+                                         f"{col[i].tolist()!r} at step {start + i}: a scheduled "
+                                         f"value must be finite")
+                    memo[id(s)] = col.tolist()  # Python floats (or lists of them): cheap reads
                 cols.append(memo[id(s)])
-            rows = np.stack(cols, axis=1)
-            bad = ~np.isfinite(rows)
-            if bad.any():
-                i, j = np.argwhere(bad)[0]
-                raise ValueError(f"the schedule of {self._targets[j].spec!r} gives "
-                                 f"{rows[i, j]!r} at step {start + i}: a scheduled value must "
-                                 f"be finite")
-            self._rows, self._chunk_start = rows, start
-        return self._rows[k - start]
+            self._cols, self._chunk_start = cols, start
+        return [col[k - start] for col in self._cols]
 
     def _write(self) -> None:
-        for target, value in zip(self._targets, self._values(self.last_epoch).tolist()):
+        for target, value in zip(self._targets, self._values(self.last_epoch)):
             target.write(value)
 
-    def current_values(self) -> dict[str, float]:
-        """``{target: value}`` at the current step (a snapshot)."""
-        return dict(zip(self.targets, self._values(self.last_epoch).tolist()))
+    def current_values(self) -> dict[str, Any]:
+        """``{target: value}`` at the current step (a snapshot; a list for a vector schedule)."""
+        return dict(zip(self.targets, self._values(self.last_epoch)))
 
     def step(self) -> None:
         """Advance one step and write every target's value for it."""

@@ -174,3 +174,22 @@ def test_beside_the_lr_scheduler_nothing_changes_for_it():
     np.testing.assert_allclose(lrs, [_ramp(1.0, 0.0, 10, k) for k in range(12)], rtol=1e-15)
     np.testing.assert_allclose(b1, [_ramp(0.9, 0.99, 10, k) for k in range(12)], rtol=1e-15)
     assert opt.param_groups[0]["betas"][0] == 0.9
+
+
+def test_vector_valued_schedule_writes_lists_and_tensors():
+    class Sampler:
+        def __init__(self):
+            self.weights = [1.0, 0.0]
+            self.table = torch.zeros(2, dtype=torch.float32)
+
+    smp = Sampler()
+    table = smp.table
+    mix = jaxsched.mixture_weights([[0, {"a": 3, "b": 1}], [4, {"a": 1, "b": 1}]],
+                                   interpolate=True)
+    vs = ValueScheduler(attributes=[(smp, "weights", mix), (smp, "table", mix)])
+    vs.step()
+    vs.step()
+    # hand values: a = 0.75 -> 0.5 over 4 steps: 0.625 at step 2
+    assert smp.weights == pytest.approx([0.625, 0.375], rel=1e-15)
+    assert smp.table is table and table.tolist() == pytest.approx([0.625, 0.375])
+    assert vs.current_values()["Sampler.weights"] == pytest.approx([0.625, 0.375])
