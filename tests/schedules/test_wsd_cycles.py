@@ -240,3 +240,16 @@ def test_decay_init_value_default_is_the_peak_and_traceable():
     with pytest.raises(ValueError, match="decay_init_value"):
         jaxsched.warmup_stable_decay(1.0, 50, decay_steps=10, end_value=0.1,
                                      decay_shape="exponential", decay_init_value=0.0)
+
+
+def test_cycle_boundaries_exact_for_int32_counts():
+    # a cycle ending at 1_000_000_001 (not a float32 number): the new cycle (no re-warmup: the
+    # peak) starts exactly there under int32 counts in float32, as in float64
+    s = jaxsched.wsd_cycles(1.0, 2_000_000_000, [1_000_000_001], decay=0.5, end_value=0.0,
+                            decay_shape="linear")
+    k = np.array([1_000_000_000, 1_000_000_001, 1_999_999_999, 2_000_000_000], np.int32)
+    got = np.asarray(jit_eval(s, k), np.float64)
+    ref = host(s, k)
+    assert ref[1] == 1.0 and got[1] == 1.0
+    assert 0 < ref[0] < 1e-8 and 0 < got[0] < 1e-8  # one step before the end of the decay
+    assert got[3] == 0.0 and ref[3] == 0.0
