@@ -48,9 +48,16 @@ def _optax_cosine(init, steps, alpha, t):
     return init * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * frac)) + alpha)
 
 
-def ref_levanter(n, lr, min_ratio, warmup, rewarmup, decay, cycles, kind):
+def _conv(x, length):  # _convert_frac_or_steps
+    return int(x * length) if x <= 1.0 else int(x)
+
+
+def ref_levanter(n, lr, min_ratio, warmup, rewarmup, decay, cycles, kind, cycle_length=None):
     """Levanter's lr at each step 0 .. n + 4 (its pieces and join, transcribed)."""
-    if isinstance(cycles, int):
+    if cycle_length is not None:
+        cl = _conv(cycle_length, n)
+        points = [i * cl for i in range(1, n // cl)]
+    elif isinstance(cycles, int):
         points = [int(n / cycles * (i + 1)) for i in range(cycles - 1)]
     else:
         points = list(cycles)
@@ -61,16 +68,18 @@ def ref_levanter(n, lr, min_ratio, warmup, rewarmup, decay, cycles, kind):
     pieces, bounds, prev = [], [], 0.0
     for ci, (start, end) in enumerate(zip(points[:-1], points[1:])):
         length = end - start
-        w = int((warmup if ci == 0 else rewarmup) * length)
+        w = _conv(warmup if ci == 0 else rewarmup, length)
         if w:
             pieces.append(lambda t, p=prev, w=w: _optax_linear(p, lr, w, t))
             bounds.append(start + w)
-        d = int(decay * length) if decay is not None else length - w
+        d = _conv(decay, length) if decay is not None else length - w
         stable = length - w - d
         if stable:
             pieces.append(lambda t: lr)
             bounds.append(start + w + stable)
-        if kind == "cosine":
+        if kind == "constant":
+            pieces.append(lambda t: lr)
+        elif kind == "cosine":
             pieces.append(lambda t, d=d: _optax_cosine(lr, d, min_ratio, t))
         else:
             pieces.append(lambda t, d=d: _optax_linear(lr, min_lr, d, t))
@@ -253,3 +262,42 @@ def test_cycle_boundaries_exact_for_int32_counts():
     assert ref[1] == 1.0 and got[1] == 1.0
     assert 0 < ref[0] < 1e-8 and 0 < got[0] < 1e-8  # one step before the end of the decay
     assert got[3] == 0.0 and ref[3] == 0.0
+
+
+@pytest.mark.parametrize("params", [
+    dict(num_train_steps=100, learning_rate=3e-4, warmup=10, decay=0.2),
+    dict(num_train_steps=100, learning_rate=3e-4, warmup=0.05, rewarmup=5, decay=10, cycles=4,
+         lr_schedule="linear"),
+    dict(num_train_steps=130, learning_rate=1.0, min_lr_ratio=0.0, warmup=0.1, rewarmup=0.2,
+         cycle_length=30, lr_schedule="cosine"),
+    dict(num_train_steps=120, learning_rate=0.5, warmup=0.1, rewarmup=0.1, cycles=[40, 90],
+         lr_schedule="constant"),
+    dict(num_train_steps=300, learning_rate=6e-4, cycles=3, warmup=0.01, rewarmup=0.3, decay=0.1),
+])
+def test_levanter_config_name(params):
+    p = dict(learning_rate=6e-4, min_lr_ratio=0.1, warmup=0.01, decay=None, rewarmup=0.0,
+             cycles=None, cycle_length=None, lr_schedule="cosine") | params
+    expect = ref_levanter(p["num_train_steps"], p["learning_rate"], p["min_lr_ratio"], p["warmup"],
+                          p["rewarmup"], p["decay"], p["cycles"] or 1, p["lr_schedule"],
+                          p["cycle_length"])
+    s = jaxsched.from_config({"type": "levanter.lr_scheduler", "params": params})
+    got = host(s, np.arange(p["num_train_steps"] + 5))
+    np.testing.assert_allclose(got, expect, rtol=1e-12, atol=1e-15)
+
+
+def test_levanter_config_name_errors():
+    def build(**kw):
+        return jaxsched.from_config({"type": "levanter.lr_scheduler",
+                                     "params": dict(num_train_steps=100) | kw})
+
+    with pytest.raises(ValueError, match="one length"):
+        build(cycles=[30, 80], rewarmup=5)
+    with pytest.raises(ValueError, match="at most one"):
+        build(cycles=2, cycle_length=50)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        build(lr_schedule="power")
+    with pytest.raises(ValueError, match="warmup"):
+        build(warmup=2.5)
+    mix = jaxsched.from_config({"type": "levanter.train_weights",
+                                "params": {"train_weights": {"a": 1.0, "b": 3.0}}})
+    assert host(mix, [0, 10]).tolist() == [[0.25, 0.75], [0.25, 0.75]]

@@ -14,6 +14,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     fairseq_names,
     hf_names,
     keras_names,
+    levanter_names,
     nemo_names,
     optax_names,
     plateau_names,
