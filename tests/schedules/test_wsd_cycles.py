@@ -301,3 +301,15 @@ def test_levanter_config_name_errors():
     mix = jaxsched.from_config({"type": "levanter.train_weights",
                                 "params": {"train_weights": {"a": 1.0, "b": 3.0}}})
     assert host(mix, [0, 10]).tolist() == [[0.25, 0.75], [0.25, 0.75]]
+
+
+def test_phases_per_cycle():
+    from jaxsched.phases import phases
+
+    # N = 100, C = 3: ends 33, 66; L = 33, 33, 34: W = 3, 3, 3; D = 6, 6, 6 (floor of 0.2 L)
+    got = [(p.start, p.label) for p in phases(
+        jaxsched.wsd_cycles(1.0, 100, 3, warmup=0.1, rewarmup=0.1, decay=0.2))]
+    assert got == [(0, "cycle 1: warmup"), (3, "cycle 1: stable"), (27, "cycle 1: decay"),
+                   (33, "cycle 2: rewarmup"), (36, "cycle 2: stable"), (60, "cycle 2: decay"),
+                   (66, "cycle 3: rewarmup"), (69, "cycle 3: stable"), (94, "cycle 3: decay"),
+                   (100, "end value")]
