@@ -193,3 +193,9 @@ def test_vector_valued_schedule_writes_lists_and_tensors():
     assert smp.weights == pytest.approx([0.625, 0.375], rel=1e-15)
     assert smp.table is table and table.tolist() == pytest.approx([0.625, 0.375])
     assert vs.current_values()["Sampler.weights"] == pytest.approx([0.625, 0.375])
+
+
+def test_the_lr_scheduler_refuses_a_vector_valued_schedule():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match="vector-valued"):
+        Scheduler(opt, jaxsched.mixture_weights({"a": 1.0, "b": 1.0}))
