@@ -81,12 +81,26 @@ from jaxsched.schedules.exponential import (
     exponential_decay,
     warmup_exponential_decay_schedule,
 )
+from jaxsched.schedules.hyperparams import (
+    CosineMomentum,
+    EMAWarmup,
+    WeightDecayIncrement,
+    cosine_momentum,
+    ema_warmup,
+    weight_decay_increment,
+)
 from jaxsched.schedules.inverse import (
     InverseSqrtDecay,
     InverseTimeDecay,
+    PowerLawDecay,
     inverse_power_decay,
     inverse_sqrt_decay,
     inverse_time_decay,
+    power_law_decay,
+)
+from jaxsched.schedules.mixture import (
+    MixtureWeights,
+    mixture_weights,
 )
 from jaxsched.schedules.noise import (
     Noise,
@@ -150,6 +164,10 @@ from jaxsched.schedules.swa import (
 from jaxsched.schedules.wsd import (
     WarmupStableDecay,
     warmup_stable_decay,
+)
+from jaxsched.schedules.wsd_cycles import (
+    WSDCycles,
+    wsd_cycles,
 )
 
 # Floor 2, composition
@@ -314,6 +332,16 @@ __all__ = [
     "InverseSqrtDecay",
     "InverseTimeDecay",
     "inverse_power_decay",
+    "PowerLawDecay",
+    "power_law_decay",
+    "CosineMomentum",
+    "EMAWarmup",
+    "WeightDecayIncrement",
+    "cosine_momentum",
+    "ema_warmup",
+    "weight_decay_increment",
+    "MixtureWeights",
+    "mixture_weights",
     "inverse_sqrt_decay",
     "inverse_time_decay",
     "Noise",
@@ -357,6 +385,8 @@ __all__ = [
     "swa_schedule",
     "WarmupStableDecay",
     "warmup_stable_decay",
+    "WSDCycles",
+    "wsd_cycles",
     # Floor 2, composition
     "Maximum",
     "Minimum",

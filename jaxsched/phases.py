@@ -243,6 +243,31 @@ def _wsd(s: Any, limit: float) -> list[tuple[int, str]]:
             (_first_after(n), "end value")]
 
 
+def _wsd_cycles(s: Any, limit: float) -> list[tuple[int, str]]:
+    n, count = _num(s.total_steps), s.cycles
+    if s.cycle_ends is None:
+        ends = [float(math.floor(n * (i + 1) / count)) for i in range(count - 1)]
+    else:
+        ends = _nums(s.cycle_ends)
+    points = [0.0] + ends + [n]
+    w0, w1 = _num(s.warmup), _num(s.rewarmup)
+    d = None if s.decay is None else _num(s.decay)
+    out: list[tuple[int, str]] = []
+    for i, (a, b) in enumerate(zip(points[:-1], points[1:])):
+        if a >= limit or len(out) >= _MAX_PHASES:
+            break
+        length = b - a
+        w = math.floor((w0 if i == 0 else w1) * length)
+        hold = length - (math.floor(d * length) if d is not None else length - w)
+        tag = f"cycle {i + 1}: "
+        if w > 0:
+            out.append((_first_after(a), tag + ("warmup" if i == 0 else "rewarmup")))
+        if hold > w:
+            out.append((_first_after(a + w), tag + "stable"))
+        out.append((_first_after(a + max(hold, w)), tag + "decay"))
+    return out + [(_first_after(n), "end value")]
+
+
 def _cycles(s: Any, limit: float) -> list[tuple[int, str]]:
     p, m = _num(s.period), _num(s.period_mult)
     cap = math.inf if s.cycle_limit is None else _num(s.cycle_limit)
@@ -303,6 +328,7 @@ _RULES: dict[str, Callable[[Any, float], list[tuple[int, str]]]] = {
     "OneCycleWithDecay": _one_cycle_decay,
     "OneCycleWithDecayMomentum": _one_cycle_decay,
     "WarmupStableDecay": _wsd,
+    "WSDCycles": _wsd_cycles,
     "Repeat": _cycles,
     "CosineRestarts": _cycles,
     "CosineHardRestarts": _hard_restarts,

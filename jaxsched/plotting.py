@@ -109,6 +109,9 @@ def _values(fn: Callable[..., Any], steps: np.ndarray) -> np.ndarray:
     else:  # a plain optax-style function
         vals = fn(steps)
     vals = np.asarray(vals, dtype=np.float64)
+    extra = tuple(getattr(fn, "_value_shape", ()) or ())
+    if extra and vals.shape == steps.shape + extra:  # a vector-valued schedule: one column each
+        return vals.reshape(steps.shape[0], -1)
     if vals.shape != steps.shape:
         vals = np.array([float(fn(int(k))) for k in steps], dtype=np.float64)
     return vals
@@ -267,6 +270,14 @@ def plot(
     for i, ((label, lr_vals, _), (_, lr, _)) in enumerate(zip(curves, entries)):
         # integer schedules (batch sizes, sequence lengths) change at a step: drawn as steps
         style = "steps-post" if getattr(lr, "integer_valued", False) else "default"
+        if lr_vals.ndim == 2:  # a vector-valued schedule (mixture weights): a curve per component
+            names = list(getattr(lr, "names", range(lr_vals.shape[1])))
+            for j in range(lr_vals.shape[1]):
+                name = str(names[j]) if len(entries) == 1 else f"{label}: {names[j]}"
+                (line,) = ax.plot(xs, lr_vals[:, j], color=colors[(i + j) % len(colors)],
+                                  label=name, drawstyle=style)
+                handles.append(line)
+            continue
         (line,) = ax.plot(xs, lr_vals, color=colors[i % len(colors)], label=label, drawstyle=style)
         handles.append(line)
     ax.set_xlabel("step")

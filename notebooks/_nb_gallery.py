@@ -157,7 +157,7 @@ show({
 '''),
     ("Warmup-stable-decay (WSD)",
      "Ramp up, hold the peak, cool down over the last part of the run.",
-     ["warmup_stable_decay"],
+     ["warmup_stable_decay", "wsd_cycles"],
      '''
 show({
     "warmup_stable_decay: decay shapes": {
@@ -168,8 +168,40 @@ show({
         "decay_start=600, cosine warmup": jaxsched.warmup_stable_decay(
             0.1, 1000, 200, decay_start=600, warmup_shape="cosine"),
         "decay_steps=100, 1-sqrt": jaxsched.warmup_stable_decay(
-            0.1, 1000, 50, decay_steps=100, decay_shape="1-sqrt")},
-}, ncols=2)
+            0.1, 1000, 50, decay_steps=100, decay_shape="1-sqrt"),
+        "cooldown from 0.05 (optimus-dl)": jaxsched.warmup_stable_decay(
+            0.1, 1000, 50, decay_steps=200, decay_init_value=0.05)},
+    "wsd_cycles (Levanter WSD-S)": {
+        "3 cycles, rewarmup 10%": jaxsched.wsd_cycles(
+            0.1, 1000, 3, warmup=0.1, rewarmup=0.1, decay=0.2, end_value=0.01),
+        "ends [200, 500], no rewarmup": jaxsched.wsd_cycles(
+            0.1, 1000, [200, 500], warmup=0.1, decay=0.1, end_value=0.01, decay_shape="linear")},
+}, ncols=3)
+'''),
+    ("Hyperparameters beyond the learning rate",
+     "EMA decay (timm's warmup), BYOL's target momentum, weight-decay increments (Megatron), a "
+     "power law in tokens (Levanter's Power scheduler) and data-mixture weights, a vector per "
+     "step (drawn stacked).",
+     ["ema_warmup", "cosine_momentum", "weight_decay_increment", "power_law_decay",
+      "mixture_weights"],
+     '''
+show({
+    "ema_warmup (timm ModelEmaV3)": {
+        "p=2/3": jaxsched.ema_warmup(0.999, 1.0, 2 / 3),
+        "p=3/4, after 100": jaxsched.ema_warmup(0.999, 1.0, 0.75, update_after_step=100)},
+    "cosine_momentum (BYOL)": {"b0=0.99": jaxsched.cosine_momentum(0.99, 800)},
+    "weight_decay_increment (Megatron)": {
+        style: jaxsched.weight_decay_increment(0.01, 0.1, 800, style) for style in ("linear", "cosine")},
+    "power_law_decay (Power scheduler)": {
+        "a=4.6, b=-0.51": jaxsched.power_law_decay(0.02, 4.6 * 8, -0.51, tokens_per_step=8 * 128)},
+}, ncols=2, logy=("power_law_decay (Power scheduler)",))
+mix = jaxsched.mixture_weights([[0, {"web": 0.7, "code": 0.2, "math": 0.1}],
+                                [600, {"web": 0.4, "code": 0.3, "math": 0.3}]], interpolate=True)
+k = np.arange(1000)
+fig, ax = plt.subplots(figsize=(3.4, 2.5))
+ax.stackplot(k, mix.evaluate(k, np).T, labels=mix.names)
+ax.set_title("mixture_weights (interpolated)"); ax.set_xlabel("step"); ax.legend(loc="lower left")
+plt.show()
 '''),
     ("Cyclic",
      "Triangles between a base and a maximum, periodic on purpose; the momentum cycles against "

@@ -189,6 +189,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequen
 
 
 def _num(v: float) -> str:
+    if np.ndim(v):  # a vector-valued schedule (mixture weights): its components in order
+        return "[" + ", ".join(f"{float(x):.6g}" for x in np.ravel(v)) + "]"
     return f"{float(v):.6g}"
 
 

@@ -167,6 +167,9 @@ class Schedule:
     _meta_fields: ClassVar[tuple[str, ...]] = ()
     _child_fields: ClassVar[tuple[str, ...]] = ()
     _function_fields: ClassVar[tuple[str, ...]] = ()
+    #: The trailing shape of each value: ``()`` for a scalar schedule (every family but the
+    #: vector-valued ones, whose instances set it, e.g. ``(n_components,)``).
+    _value_shape: ClassVar[tuple[int, ...]] = ()
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, count: Any) -> Any:
@@ -230,7 +233,12 @@ class Schedule:
                 out = self._eval(c)
         else:
             out = self._eval(c)
-        if tuple(out.shape) != tuple(c.t.shape):
+        if self._value_shape:  # a vector-valued schedule: count.shape + _value_shape
+            want = tuple(c.t.shape) + tuple(self._value_shape)
+            if tuple(out.shape) != want:
+                out = out + ns.zeros(want, dtype=c.dtype, **({} if c.device is None
+                                                             else {"device": c.device}))
+        elif tuple(out.shape) != tuple(c.t.shape):
             out = out + ns.zeros_like(c.t)
         if _xp.is_jax_namespace(ns):
             out = ns.asarray(out, dtype=c.dtype)  # strong-typed, never weak

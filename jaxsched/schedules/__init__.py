@@ -11,7 +11,9 @@ from jaxsched.schedules import (  # noqa: F401  (importing registers the names)
     cyclic,
     decay,
     exponential,
+    hyperparams,
     inverse,
+    mixture,
     noise,
     onecycle,
     onecycle_decay,
@@ -23,4 +25,5 @@ from jaxsched.schedules import (  # noqa: F401  (importing registers the names)
     seqlen,
     swa,
     wsd,
+    wsd_cycles,
 )

@@ -16,8 +16,8 @@ from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps
 from jaxsched.core.types import Steps, Value
 
 __all__ = [
-    "InverseTimeDecay", "InverseSqrtDecay", "InversePowerDecay", "inverse_time_decay",
-    "inverse_sqrt_decay", "inverse_power_decay",
+    "InverseTimeDecay", "InverseSqrtDecay", "InversePowerDecay", "PowerLawDecay",
+    "inverse_time_decay", "inverse_sqrt_decay", "inverse_power_decay", "power_law_decay",
 ]
 
 _HF_DEFAULT_TIMESCALE = 10000.0
@@ -73,6 +73,24 @@ class InversePowerDecay(Schedule):
         xp = c.xp
         # (1 + t/tau)^-p as exp(-p log1p(t/tau)): exact 1 at t = 0, no overflow of the base
         return init_value * xp.exp(-power * xp.log1p(c.t / safe_den(c, timescale)))
+
+
+@schedule_class("power_law_decay")
+class PowerLawDecay(Schedule):
+    """``min(P, a (t x)^b)``. See :func:`power_law_decay`."""
+
+    peak_value: Any = value_field()
+    amplitude: Any = value_field()
+    exponent: Any = value_field()
+    tokens_per_step: Any = value_field()
+
+    def _formula(self, c, *, peak_value, amplitude, exponent, tokens_per_step):
+        xp = c.xp
+        x = c.t * tokens_per_step
+        pos = x > 0
+        # a x^b as a exp(b log x): no overflow of x^b; x = 0 (b < 0) is the peak
+        law = amplitude * xp.exp(exponent * xp.log(xp.where(pos, x, xp.ones_like(x))))
+        return xp.where(pos, xp.minimum(peak_value, law), peak_value + xp.zeros_like(c.t))
 
 
 @register("inverse_time_decay")
@@ -220,4 +238,52 @@ def inverse_power_decay(init_value: Value, timescale: Value, power: Value = 0.5)
         v.real("init_value", init_value),
         v.real("timescale", timescale, gt=0),
         v.real("power", power, ge=0),
+    )
+
+
+@register("power_law_decay")
+def power_law_decay(
+    peak_value: Value, amplitude: Value, exponent: Value, tokens_per_step: Value = 1.0
+) -> PowerLawDecay:
+    r"""A power law in the tokens (or samples) trained on, capped at a peak: ``min(P, a x**b)``.
+
+    .. math::
+      f(t) = \min\left(P,\ a\, x^{b}\right), \qquad x = t \cdot \texttt{tokens\_per\_step}
+
+    ``f(0) = P`` (``x^b`` grows without bound at 0 for ``b < 0``). ``a x^b`` is computed as
+    ``a exp(b log x)``. Under a varying batch size, drive it by the tokens actually consumed
+    (:func:`jaxsched.by_tokens` with ``tokens_per_step=1``).
+
+    Args:
+      peak_value: ``P``, the cap (real; traceable).
+      amplitude: ``a > 0`` (traceable).
+      exponent: ``b < 0`` (traceable).
+      tokens_per_step: tokens (or samples) per optimizer step, ``> 0`` (traceable; default 1:
+        the count is already in tokens).
+
+    Returns:
+      A :class:`PowerLawDecay` schedule.
+
+    Raises:
+      ValueError: ``amplitude <= 0``, ``exponent >= 0``, ``tokens_per_step <= 0`` or a
+        non-finite value.
+      TypeError: a non-numeric value.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.power_law_decay(0.5, 2.0, -0.5, tokens_per_step=4.0)
+      >>> [round(float(x), 6) for x in s.evaluate(np.array([0, 1, 4, 16]), np)]
+      [0.5, 0.5, 0.5, 0.25]
+
+    Equivalents:
+      Levanter ``lr_schedule: {type: power, batch_size: B, seq_length: L, a: a, b: b}``
+      (``src/levanter/optim/config.py``, ``PowerLrSchedule``: ``min(lr, B a (k B L)**b)``) is
+      ``power_law_decay(lr, B * a, b, tokens_per_step=B * L)``. The Power scheduler (Shen et al.
+      2024, ``a = 4.6``, ``b = -0.51``) before its decay phase; IBM's ``power`` scheduler.
+    """
+    return PowerLawDecay(
+        v.real("peak_value", peak_value),
+        v.real("amplitude", amplitude, gt=0),
+        v.real("exponent", exponent, lt=0),
+        v.real("tokens_per_step", tokens_per_step, gt=0),
     )

@@ -62,11 +62,13 @@ class WarmupStableDecay(Schedule):
     power: Any = value_field()
     skip_zero: bool = static_field()
     num_cycles: Any = value_field()
+    decay_init_value: Any = value_field()
 
     def _formula(self, c, *, peak_value, total_steps, warmup_steps, decay_steps, decay_start,
                  decay_fraction, init_value, end_value, warmup_shape, decay_shape, power, skip_zero,
-                 num_cycles):
+                 num_cycles, decay_init_value):
         xp = c.xp
+        top = peak_value if decay_init_value is None else decay_init_value  # the decay's start
         zero, one = c.const(0.0), c.const(1.0)
         start, length = _window(c, total_steps, decay_steps, decay_start, decay_fraction)
         d = xp.maximum(c.as_float(length), zero)
@@ -97,11 +99,11 @@ class WarmupStableDecay(Schedule):
         elif decay_shape == "polynomial":
             factor = safe_pow(c, left, power)
         else:  # exponential: E (P/E)^(1-q), geometric from P to E
-            ratio = xp.maximum(peak_value / safe_den(c, end_value), zero)
+            ratio = xp.maximum(top / safe_den(c, end_value), zero)
             factor = None
             decayed = end_value * safe_pow(c, ratio, left)
         if factor is not None:
-            decayed = end_value + (peak_value - end_value) * factor
+            decayed = end_value + (top - end_value) * factor
         out = xp.where(c.ge(start), decayed, peak_value + xp.zeros_like(c.t))
         warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero)
         return xp.where(c.ge(warmup_steps), out, warm)
@@ -142,6 +144,7 @@ def warmup_stable_decay(
     power: Value = 2.0,
     skip_zero: bool = False,
     num_cycles: Value = 0.5,
+    decay_init_value: Value | None = None,
 ) -> WarmupStableDecay:
     r"""Warmup-stable-decay: ramp up, hold the peak, decay to a floor by ``total_steps``.
 
@@ -154,11 +157,12 @@ def warmup_stable_decay(
       f(t) = \begin{cases}
         I + (P - I)\,u(t), & t < W \quad(\text{the ramp of } \texttt{warmup}) \\
         P, & W \le t < S = N - D \\
-        E + (P - E)\,g\!\left(q\right),\; q = \frac{t - S}{D}, & S \le t < N \\
+        E + (C - E)\,g\!\left(q\right),\; q = \frac{t - S}{D}, & S \le t < N \\
         E, & t \ge N
       \end{cases}
 
-    with the decay shapes ``linear`` :math:`g = 1 - q`; ``cosine``
+    with ``C = decay_init_value`` (default ``P``) and the decay shapes ``linear``
+    :math:`g = 1 - q`; ``cosine``
     :math:`g = \tfrac12(1 + \cos 2\pi n q)` with ``n = num_cycles`` (default :math:`\tfrac12`:
     :math:`\tfrac12(1 + \cos\pi q)`, one half-wave down to ``E``; HF's ``num_cycles``);
     ``1-sqrt`` (or Megatron's name ``minus_sqrt``) :math:`g = 1 - \sqrt q` (Hägele et al.
@@ -197,6 +201,9 @@ def warmup_stable_decay(
       num_cycles: ``n >= 0``, cosine waves over the decay for ``decay_shape="cosine"``
         (traceable; default 0.5, a half-wave down to ``E``; ``n = 1`` rises back to ``P`` at
         ``N`` but ``E`` is still held from ``N`` on, as in HF; unused otherwise).
+      decay_init_value: ``C``, the value the decay starts from at ``S`` (real; traceable;
+        default ``None``: ``C = P``). optimus-dl's ``cooldown_start_lr_factor c`` is
+        ``decay_init_value = c * lr``: the value drops from ``P`` to ``C`` at ``S``.
 
     Returns:
       A :class:`WarmupStableDecay` schedule.
@@ -232,8 +239,9 @@ def warmup_stable_decay(
       :class:`jaxsched.config.units.Timeline`). optimus-dl ``wsd``: ``init_value=lr/init_div_factor``,
       ``end_value=final_lr_factor*lr``, ``decay_steps=int(fract_decay*N)`` (it truncates;
       ``decay_fraction`` rounds), ``decay_type`` ``linear``/``cosine``/``sqrt``
-      (``sqrt_power=0.5``: ``"1-sqrt"``)/``exp`` (``"exponential"``); its
-      ``cooldown_start_lr_factor != 1`` has no equivalent. MiniCPM: exponential decay with a
+      (``sqrt_power=0.5``: ``"1-sqrt"``)/``exp``
+      (``"exponential"``), and its ``cooldown_start_lr_factor=c`` is ``decay_init_value=c*lr``
+      (its ``exp`` ignores ``c``: use ``c = 1`` there). MiniCPM: exponential decay with a
       half-life. optax: ``join_schedules([linear_schedule(I, P, W), constant_schedule(P),
       linear_schedule(P, E, D)], [W, N - D])``. torch: ``SequentialLR`` of ``LinearLR``,
       ``ConstantLR(factor=1)`` and ``LinearLR``/``CosineAnnealingLR``.
@@ -284,5 +292,7 @@ def warmup_stable_decay(
                 f"`decay_fraction` must leave room for the warmup: round({f!r} * {n!r}) = "
                 f"{steps!r} decay steps + {w!r} warmup steps > `total_steps` {n!r}{fits}"
             )
+    start = v.real("decay_init_value", decay_init_value, allow_none=True,
+                   gt=0 if exp_decay else None, hint=geo)
     return WarmupStableDecay(peak, n, w, d, s, f, init, end, warmup_shape, decay_shape, p, skip,
-                             cycles)
+                             cycles, start)

@@ -221,6 +221,11 @@ def _as_schedule(name: str, s: Any) -> Schedule | None:
             f"`{name}` must be a jaxsched Schedule, a config dict or a number, got "
             f"{type(s).__name__}"
         )
+    if s._value_shape:
+        raise ValueError(
+            f"`{name}` must be a scalar schedule, got a vector-valued {type(s).__name__} (values "
+            f"of shape {tuple(s._value_shape)}); jaxsched.torch.ValueScheduler writes vectors"
+        )
     return s
 
 

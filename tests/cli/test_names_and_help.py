@@ -115,7 +115,8 @@ RESTARTS = {  # SGDR: Loshchilov & Hutter's cosine with warm restarts
         ("onecycle", ONECYCLE),
         ("One-Cycle", ONECYCLE),  # case, "-", "_" and "." are ignored
         ("1cycle", ONECYCLE),  # an abbreviation
-        ("wsd", {"warmup_stable_decay", "hf.warmup_stable_decay", "timm.wsd", "timm.WSDLRScheduler"}),
+        ("wsd", {"warmup_stable_decay", "wsd_cycles", "hf.warmup_stable_decay", "timm.wsd",
+                 "timm.WSDLRScheduler"}),
         ("sgdr", RESTARTS),
         # a peer's name from an Equivalents section: HF's get_wsd_schedule (schedules/wsd.py)
         ("get_wsd_schedule", {"warmup_stable_decay"}),

@@ -150,3 +150,23 @@ def test_errors(tmp_path):
         plot({"type": "cosine_decay", "params": {"init_valu": 1.0, "decay_steps": 10}}, 10)
     with pytest.raises(ValueError, match="empty"):
         plot({}, 10)
+
+
+def test_vector_valued_schedule_draws_a_curve_per_component():
+    mix = jaxsched.mixture_weights([[0, {"a": 3, "b": 1}], [60, {"a": 1, "b": 1}]],
+                                   interpolate=True)
+    fig = plot(mix, 100, phases=False)
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["a", "b"]
+    # hand values: a = 0.75 -> 0.5 over 60 steps, then held; b = 1 - a
+    np.testing.assert_allclose(lines[0].get_ydata()[[0, 30, 99]], [0.75, 0.625, 0.5])
+    np.testing.assert_allclose(lines[1].get_ydata()[[0, 30, 99]], [0.25, 0.375, 0.5])
+    fig = plot({"m": mix, "lr": jaxsched.cosine_decay(1.0, 100)}, 100, phases=False)
+    assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["m: a", "m: b", "lr"]
+
+
+def test_show_prints_vector_rows():
+    from jaxsched.cli.commands import _num
+
+    assert _num(np.array([0.75, 0.25])) == "[0.75, 0.25]"
+    assert _num(0.5) == "0.5"

@@ -1,4 +1,5 @@
-"""Levanter's learning-rate schedule (``OptimizerConfig.lr_scheduler``) by name: ``levanter.lr_scheduler``.
+"""Levanter's learning-rate schedule (``OptimizerConfig.lr_scheduler``) by name: ``levanter.lr_scheduler``;
+its data-mixture weights (the data block's ``train_weights``): ``levanter.train_weights``.
 
 Parameters are the fields of Levanter's ``OptimizerConfig`` that shape the schedule
 (``learning_rate``, ``min_lr_ratio``, ``warmup``, ``decay``, ``rewarmup``, ``cooldown``,
@@ -35,7 +36,7 @@ order, and ``power`` (it needs the batch size and sequence length: not mapped).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jaxsched.compose import floor
@@ -45,9 +46,10 @@ from jaxsched.core.schedule import Schedule
 from jaxsched.core.sequence import join_schedules
 from jaxsched.schedules.cosine import cosine_decay
 from jaxsched.schedules.inverse import inverse_sqrt_decay, inverse_time_decay
+from jaxsched.schedules.mixture import MixtureWeights, mixture_weights
 from jaxsched.schedules.polynomial import constant_schedule, linear_schedule
 
-__all__ = ["levanter_lr_scheduler", "LR_SCHEDULES"]
+__all__ = ["levanter_lr_scheduler", "levanter_train_weights", "LR_SCHEDULES"]
 
 #: ``lr_schedule`` names that are mapped.
 LR_SCHEDULES = ("constant", "cosine", "linear", "inv_sqrt", "inv")
@@ -243,3 +245,11 @@ def levanter_lr_scheduler(
     if len(pieces) == 1:
         return pieces[0]
     return join_schedules(pieces, bounds[: len(pieces) - 1])
+
+
+@register("levanter.train_weights")
+def levanter_train_weights(train_weights: Mapping[str, Any] | Sequence[Any]) -> MixtureWeights:
+    """Levanter's ``train_weights`` (a dict, or ``[[start, {name: weight}], ...]``), piecewise
+    constant stages normalised to sum 1, as :func:`jaxsched.mixture_weights`. Levanter's starts
+    count sequences: divide them by the batch size for steps."""
+    return mixture_weights(train_weights)
