@@ -106,6 +106,7 @@ RESTARTS = {  # SGDR: Loshchilov & Hutter's cosine with warm restarts
     "sgdr_schedule", "optax.sgdr_schedule", "cosine_restarts", "cosine_hard_restarts",
     "hf.cosine_with_restarts", "keras.CosineDecayRestarts", "torch.CosineAnnealingWarmRestarts",
     "cerebras.CosineAnnealingWarmRestarts", "paddle.CosineAnnealingWarmRestarts",
+    "composer.CosineAnnealingWarmRestartsScheduler",
 }
 
 
