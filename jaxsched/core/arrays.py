@@ -205,14 +205,25 @@ class Count:
             return self.n >= b
         return self.t >= self.as_float(b)
 
-    def floordiv(self, period: Any) -> Any:
-        """``floor(count / period)`` as a float array; ``period`` must be > 0 where it is used."""
+    def floordiv(self, period: Any, positive: bool = False) -> Any:
+        """``floor(count / period)`` as a float array; ``period`` must be > 0 where it is used.
+
+        ``positive``: ``period`` is known to be > 0 at trace time (no guard). The count is
+        never negative, so for integers the quotient is the truncating one (one ``div`` under
+        JAX, not ``floor_divide``'s sign correction).
+        """
         xp = self.xp
         if self.is_int(period):
-            safe = xp.where(period > 0, period, xp.ones_like(period))
-            return xp.astype(self.n // safe, self.dtype)
+            safe = period if positive else xp.where(period > 0, period, xp.ones_like(period))
+            if is_jax_namespace(xp):
+                import jax
+
+                q = jax.lax.div(self.n, safe)  # n >= 0, safe > 0: floor == truncation
+            else:
+                q = self.n // safe
+            return xp.astype(q, self.dtype)
         p = self.as_float(period)
-        safe = xp.where(p > 0, p, xp.ones_like(p))
+        safe = p if positive else xp.where(p > 0, p, xp.ones_like(p))
         return xp.floor(self.t / safe)
 
     def searchsorted(self, boundaries: Any) -> Any:

@@ -25,6 +25,11 @@ __all__ = [
     "cosine_interpolate",
     "known_to_equal",
     "known_positive",
+    "known_below",
+    "known_at_least",
+    "fractions",
+    "linear_blend",
+    "cosine_blend",
 ]
 
 
@@ -79,6 +84,18 @@ def known_positive(x: Any) -> bool:
     """True when ``x`` is concrete (not traced) and every element is > 0 (a guard can go)."""
     arr = _known(x)
     return arr is not None and bool(np.all(arr > 0))
+
+
+def known_below(x: Any, bound: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element is < ``bound``."""
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr < bound))
+
+
+def known_at_least(x: Any, bound: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element is >= ``bound``."""
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr >= bound))
 
 
 def cosine_interpolate(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any,
@@ -151,3 +168,83 @@ def interpolate(c: Count, start: Any, end: Any, left: Any, done: Any, power: Any
         done_p = xp.where(small, -xp.expm1(power * xp.log1p(-d)), 1.0 - left_p)
         done_p = xp.where(power == 1, done, done_p)  # exact for the linear case
     return xp.where(left_p >= 0.5, start + (end - start) * done_p, end + (start - end) * left_p)
+
+
+def _known_zero(x: Any) -> bool:
+    return known_to_equal(x, 0.0)
+
+
+def fractions(c: Count, elapsed: Any, remaining: Any, total: Any, total_positive: bool) -> tuple:
+    """``(remaining/total, elapsed/total)``; :func:`linear_pair` (guarded) unless ``total_positive``.
+
+    ``total_positive`` is a fact known at trace time (``known_positive`` of the raw
+    hyperparameter): then no guard is needed and none is traced.
+    """
+    if total_positive:
+        return remaining / total, elapsed / total
+    return linear_pair(c, elapsed, remaining, total)
+
+
+def linear_blend(start: Any, end: Any, left: Any, done: Any, raw_start: Any = None,
+                 raw_end: Any = None) -> Any:
+    """``start * left + end * done`` (``done = 1 - left``, each exact near its own zero).
+
+    Each term keeps relative precision, so the sum does at both ends (a decay to 0 in its
+    tail, a ramp from 0 in its first steps) with no select between two forms. A term whose
+    raw value (``raw_start``, ``raw_end``) is known to be 0 at trace time is not computed.
+    """
+    if raw_start is not None and _known_zero(raw_start):
+        return end * done
+    if raw_end is not None and _known_zero(raw_end):
+        return start * left
+    return start * left + end * done
+
+
+def _one_sided(raw_start: Any, raw_end: Any) -> str | None:
+    """Which end a cosine interpolation may be formed from without losing precision, if known.
+
+    ``"end"``: ``end + (start - end) * C`` (``C`` from the steps left) keeps relative precision
+    everywhere when ``end`` is 0 or of ``start``'s sign and no larger (a decay toward 0); ``"start"``
+    is the mirror (a rise from near 0). None when a value is traced or the signs differ.
+    """
+    a, b = _known(raw_start), _known(raw_end)
+    if a is None or b is None:
+        return None
+    if np.all(b == 0) or np.all((a * b > 0) & (np.abs(b) <= np.abs(a))):
+        return "end"
+    if np.all(a == 0) or np.all((a * b > 0) & (np.abs(a) <= np.abs(b))):
+        return "start"
+    return None
+
+
+def cosine_blend(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, total: Any,
+                 raw_start: Any = None, raw_end: Any = None, total_positive: bool = False) -> Any:
+    """``end + (start - end) * C``, ``C = (1 + cos(pi elapsed/total))/2``, each end precise.
+
+    When the raw values are known at trace time and one side is safe (:func:`_one_sided`), one
+    sine on that side's steps and no select; otherwise :func:`cosine_interpolate` (one sine on
+    the nearer side, picked per element). ``total <= 0`` gives ``end``.
+    """
+    xp = c.xp
+    side = _one_sided(raw_start, raw_end)
+    if side is None:
+        if total_positive:
+            left, done = remaining / total, elapsed / total
+            s = xp.sin((math.pi / 2) * xp.minimum(left, done))
+            sq = s * s
+            return xp.where(left <= done, end + (start - end) * sq, start + (end - start) * sq)
+        return cosine_interpolate(c, start, end, elapsed, remaining, total)
+    if total_positive:  # only the fraction that is used
+        left = remaining / total if side == "end" else None
+        done = elapsed / total if side == "start" else None
+    else:
+        left, done = linear_pair(c, elapsed, remaining, total)
+    if side == "end":
+        s = xp.sin((math.pi / 2) * left)
+        if _known_zero(raw_end):
+            return start * (s * s)
+        return end + (start - end) * (s * s)
+    s = xp.sin((math.pi / 2) * done)
+    if _known_zero(raw_start):
+        return end * (s * s)
+    return start + (end - start) * (s * s)

@@ -224,6 +224,15 @@ class Schedule:
     def _formula(self, c: _xp.Count, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _start_value(self, c: _xp.Count) -> Any:
+        """The value at step 0 as an array for ``c``, when a leaf gives it; else None.
+
+        A class whose value at step 0 is one of its hyperparameters (an ``init_value``)
+        overrides this, so that a warmup's target costs no evaluation of the formula; it
+        returns None where the hyperparameters known at trace time do not settle it.
+        """
+        return None
+
     # ------------------------------------------------------------------ identity
     def _key(self) -> tuple:
         items = []
