@@ -8,7 +8,6 @@ warmup, like optax's ``join_schedules`` or timm's ``warmup_prefix=True``). The r
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -65,9 +64,7 @@ class Warmup(Schedule):
         after = self.schedule._eval(c.shift(w))
         target = self.schedule._start_value(c)  # an init_value leaf: no second evaluation
         if target is None:
-            at_zero = dataclasses.replace(
-                c, t=xp.zeros_like(c.t), n=None if c.n is None else xp.zeros_like(c.n)
-            )
+            at_zero = c.replace(t=xp.zeros_like(c.t), n=None if c.n is None else xp.zeros_like(c.n))
             target = self.schedule._eval(at_zero)
         warm = ramp(c, w, init, target, self.shape, self.skip_zero,
                     known_positive(self.warmup_steps), self.init_value)

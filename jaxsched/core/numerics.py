@@ -29,6 +29,7 @@ __all__ = [
     "known_at_least",
     "fractions",
     "linear_blend",
+    "linear_between",
     "cosine_blend",
 ]
 
@@ -198,6 +199,21 @@ def linear_blend(start: Any, end: Any, left: Any, done: Any, raw_start: Any = No
     if raw_end is not None and _known_zero(raw_end):
         return start * left
     return start * left + end * done
+
+
+def linear_between(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, total: Any,
+                   raw_start: Any = None, raw_end: Any = None,
+                   total_positive: bool = False) -> Any:
+    """:func:`linear_blend` of ``remaining/total`` and ``elapsed/total`` (guarded unless
+    ``total_positive``), dividing only for the terms that are computed."""
+    if not total_positive:
+        left, done = linear_pair(c, elapsed, remaining, total)
+        return linear_blend(start, end, left, done, raw_start, raw_end)
+    if raw_start is not None and _known_zero(raw_start):
+        return end * (elapsed / total)
+    if raw_end is not None and _known_zero(raw_end):
+        return start * (remaining / total)
+    return start * (remaining / total) + end * (elapsed / total)
 
 
 def _one_sided(raw_start: Any, raw_end: Any) -> str | None:

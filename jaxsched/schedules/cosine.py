@@ -39,7 +39,7 @@ class Cosine(Schedule):
 
     def _formula(self, c, *, init_value, decay_steps, end_value, exponent):
         total = c.as_float(decay_steps)
-        elapsed = c.xp.minimum(c.t, total)
+        elapsed = c.clip_t(total)
         remaining = total - elapsed  # exact: D - min(t, D)
         if known_to_equal(self.exponent, 1.0):  # optax's default: one sine, no power
             return cosine_blend(c, init_value, end_value, elapsed, remaining, total,

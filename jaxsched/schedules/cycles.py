@@ -91,7 +91,7 @@ def _locate_flat(c: Count, period: Any, limit: Any, period_positive: bool) -> Cy
         local_n = c.n - p * i  # p * i <= n: no overflow
         if limit is not None:
             local_n = xp.minimum(local_n, p)
-        local = dataclasses.replace(c, n=local_n, t=xp.astype(local_n, c.dtype))
+        local = c.replace(t=xp.astype(local_n, c.dtype), n=local_n)
         return Cycle(xp.astype(i, c.dtype), local, c.as_float(p),
                      xp.astype(p - local_n, c.dtype), one, held if limit is not None else None)
     p = c.as_float(period)
@@ -103,7 +103,7 @@ def _locate_flat(c: Count, period: Any, limit: Any, period_positive: bool) -> Cy
         held = i > last
         i = xp.minimum(i, last)
     local_t = xp.minimum(xp.maximum(c.t - p * i, c.const(0.0)), p)
-    local = dataclasses.replace(c, n=None, t=local_t)
+    local = c.replace(t=local_t, n=None)
     return Cycle(i, local, p, p - local_t, one, held)
 
 
@@ -168,7 +168,7 @@ def _locate_float(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     local_t = xp.maximum(t - p * g, zero)
     if held is not None:
         local_t = xp.minimum(local_t, length)
-    local = dataclasses.replace(c, n=None, t=local_t)
+    local = c.replace(t=local_t, n=None)
     return Cycle(i, local, length, length - local_t, scale, held)
 
 
@@ -250,5 +250,5 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     remaining = xp.where(
         exact, xp.astype(xp.where(exact, length_i, local_n) - local_n, c.dtype), length - local_t
     )
-    local = dataclasses.replace(c, n=local_n, t=local_t)
+    local = c.replace(t=local_t, n=local_n)
     return Cycle(i_f, local, length, remaining, scale, held)

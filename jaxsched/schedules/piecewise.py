@@ -18,7 +18,7 @@ from jaxsched.core.numerics import (
     cosine_blend,
     cosine_pair,
     interpolate,
-    linear_blend,
+    linear_between,
     linear_pair,
 )
 from jaxsched.core.registry import register
@@ -114,11 +114,11 @@ class PiecewiseInterpolate(Schedule):
             width = max(starts[i + 1] - starts[i], 1)  # optax's guard on zero-length pieces
             local = c if starts[i] == 0 else c.shift(c.steps(starts[i]))
             total = c.as_float(c.steps(width))
-            elapsed = xp.minimum(local.t, total)
+            elapsed = local.clip_t(total)
             remaining = total - elapsed  # exact
             if interpolate_type == "linear":
-                piece = linear_blend(values[i], values[i + 1], remaining / total,
-                                     elapsed / total, host[i], host[i + 1])
+                piece = linear_between(c, values[i], values[i + 1], elapsed, remaining, total,
+                                       host[i], host[i + 1], total_positive=True)
             else:
                 piece = cosine_blend(c, values[i], values[i + 1], elapsed, remaining, total,
                                      host[i], host[i + 1], total_positive=True)

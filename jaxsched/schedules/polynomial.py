@@ -10,6 +10,7 @@ from jaxsched.core.numerics import (
     interpolate,
     known_positive,
     known_to_equal,
+    linear_between,
     linear_blend,
 )
 from jaxsched.core.registry import register
@@ -55,9 +56,13 @@ class Polynomial(Schedule):
         # the guards below: the same values with a smaller graph
         local = c if known_to_equal(self.transition_begin, 0) else c.shift(transition_begin)
         total = c.as_float(transition_steps)
-        elapsed = xp.minimum(local.t, total)
+        elapsed = local.clip_t(total)
         remaining = total - elapsed  # exact: T - min(t, T)
         positive = known_positive(self.transition_steps)
+        linear = known_to_equal(self.power, 1.0)  # concrete power 1: no pow, same values
+        if positive and linear:
+            return linear_between(c, init_value, end_value, elapsed, remaining, total,
+                                  self.init_value, self.end_value, True)
         left, done = fractions(c, elapsed, remaining, total, positive)
         if not positive:
             # T == 0 is a step from I to E at B: before B nothing is done, from B on all of it.
@@ -65,7 +70,7 @@ class Polynomial(Schedule):
             started = c.ge(transition_begin)
             left = xp.where(before & ~started, c.const(1.0), left)
             done = xp.where(before & ~started, c.const(0.0), done)
-        if known_to_equal(self.power, 1.0):  # concrete power 1: no pow, same values
+        if linear:
             return linear_blend(init_value, end_value, left, done, self.init_value, self.end_value)
         return interpolate(c, init_value, end_value, left, done, power)
 

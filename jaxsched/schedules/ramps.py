@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from jaxsched.core import arrays as _xp
-from jaxsched.core.numerics import linear_blend, safe_den, safe_pow
+from jaxsched.core.numerics import linear_between, linear_blend, safe_den, safe_pow
 
 __all__ = ["WARMUP_SHAPES", "until", "ramp"]
 
@@ -42,11 +42,13 @@ def ramp(c: _xp.Count, warmup_steps: Any, init: Any, target: Any, shape: str, sk
     w = c.as_float(warmup_steps)
     if shape == "linear":
         # init * (1 - q) + target * q, each weight from exact steps: precise at both ends
-        elapsed = xp.minimum(c.t, w)
+        elapsed = c.clip_t(w)
         remaining = w - elapsed
         if skip_zero:
             w, elapsed = w + one, elapsed + one
-        den = w if steps_positive or skip_zero else safe_den(c, w)
+        if steps_positive or skip_zero:  # W + e > 0: no guard
+            return linear_between(c, init, target, elapsed, remaining, w, raw_init, None, True)
+        den = safe_den(c, w)
         return linear_blend(init, target, remaining / den, elapsed / den, raw_init)
     extra = one if skip_zero else zero
     length = w + extra
