@@ -31,6 +31,7 @@ __all__ = [
     "linear_blend",
     "linear_between",
     "cosine_blend",
+    "power_toward_end",
 ]
 
 
@@ -213,6 +214,11 @@ def linear_between(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any,
         return end * (elapsed / total)
     if raw_end is not None and _known_zero(raw_end):
         return start * (remaining / total)
+    side = _one_sided(raw_start, raw_end)
+    if side == "end":  # toward a smaller value of one sign: no cancellation, one product
+        return end + (start - end) * (remaining / total)
+    if side == "start":
+        return start + (end - start) * (elapsed / total)
     return start * (remaining / total) + end * (elapsed / total)
 
 
@@ -264,3 +270,20 @@ def cosine_blend(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, t
     if _known_zero(raw_start):
         return end * (s * s)
     return start + (end - start) * (s * s)
+
+
+def power_toward_end(c: Count, start: Any, end: Any, left: Any, power: Any, raw_start: Any,
+                     raw_end: Any, raw_power: Any) -> Any:
+    """``end + (start - end) * left**power`` when known values make it safe, else None.
+
+    Safe when the raw values are known, the decay goes toward a smaller value of one sign
+    (each term keeps relative precision, as :func:`cosine_blend`'s ``"end"`` side) and the
+    power is known to be >= 1 (``pow`` has a finite derivative at ``left = 0``): one power and
+    no select, where :func:`interpolate` forms both sides.
+    """
+    if _one_sided(raw_start, raw_end) != "end" or not known_at_least(raw_power, 1.0):
+        return None
+    lp = c.xp.pow(left, power)
+    if _known_zero(raw_end):
+        return start * lp
+    return end + (start - end) * lp

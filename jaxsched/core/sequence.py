@@ -90,7 +90,7 @@ def _owned(xp: Any, x: Any) -> bool:
 
 #: Sequences of up to this many pieces select with ``where``; longer ones search and gather,
 #: so that their graph does not grow with the number of pieces.
-FEW_PIECES = 4
+FEW_PIECES = 8
 
 
 @schedule_class("join_schedules")

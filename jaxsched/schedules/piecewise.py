@@ -57,6 +57,16 @@ class PiecewiseConstant(Schedule):
     scales: Any = value_field()
 
     def _formula(self, c, *, init_value, boundaries, scales):
+        knots = _host_steps(self.boundaries)
+        host = _host_values(self.init_value, self.scales)
+        if knots is not None and host is not None and len(knots) <= FEW_PIECES:
+            # a few boundaries and values known at trace time: a chain of `where`s on
+            # scalars (no table, no search, no gather); the last boundary reached wins
+            xp = c.xp
+            out = c.value(host[0]) + xp.zeros_like(c.t)
+            for b, value in zip(knots, host[1:]):
+                out = xp.where(c.ge(c.steps(b)), c.value(value), out)
+            return out
         values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         return _xp.take(c.xp, values, c.searchsorted(boundaries))
 
@@ -110,12 +120,15 @@ class PiecewiseInterpolate(Schedule):
             host = [None] * len(values)
         starts = [0, *knots]
         out = None
+        # the `where` chain uses piece i only for b_i <= t < b_{i+1}, where its steps done and
+        # left are t - b_i and b_{i+1} - t (exact in integers): no clamp to the piece is
+        # needed, and elsewhere the piece is finite and unused
+        x = c.n if c.n is not None else c.t
         for i in range(len(knots)):
             width = max(starts[i + 1] - starts[i], 1)  # optax's guard on zero-length pieces
-            local = c if starts[i] == 0 else c.shift(c.steps(starts[i]))
             total = c.as_float(c.steps(width))
-            elapsed = local.clip_t(total)
-            remaining = total - elapsed  # exact
+            elapsed = c.as_float(x - starts[i] if starts[i] else x)
+            remaining = c.as_float(starts[i + 1] - x)
             if interpolate_type == "linear":
                 piece = linear_between(c, values[i], values[i + 1], elapsed, remaining, total,
                                        host[i], host[i + 1], total_positive=True)

@@ -12,6 +12,7 @@ from jaxsched.core.numerics import (
     known_to_equal,
     linear_between,
     linear_blend,
+    power_toward_end,
 )
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
@@ -63,6 +64,11 @@ class Polynomial(Schedule):
         if positive and linear:
             return linear_between(c, init_value, end_value, elapsed, remaining, total,
                                   self.init_value, self.end_value, True)
+        if positive:
+            out = power_toward_end(c, init_value, end_value, remaining / total, power,
+                                   self.init_value, self.end_value, self.power)
+            if out is not None:
+                return out
         left, done = fractions(c, elapsed, remaining, total, positive)
         if not positive:
             # T == 0 is a step from I to E at B: before B nothing is done, from B on all of it.
