@@ -138,6 +138,12 @@ class Count:
             self._n = self.xp.maximum(raw, self.xp.zeros_like(raw))
         return self._n
 
+    @property
+    def shape(self) -> tuple:
+        """The count's shape (without clamping it)."""
+        x = self._t if self._t is not None else (self._n if self._n is not None else self._raw)
+        return tuple(x.shape)
+
     def replace(self, t: Any, n: Any = None) -> Count:
         """This count's namespace and dtypes with other values (``n=None``: a float count)."""
         return Count(self.xp, t, n, self.dtype, self.int_dtype, self.device)

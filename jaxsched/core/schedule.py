@@ -201,7 +201,7 @@ class Schedule:
                 out = self._eval(c)
         else:
             out = self._eval(c)
-        if tuple(out.shape) != tuple(c.t.shape):
+        if tuple(out.shape) != c.shape:
             out = out + ns.zeros_like(c.t)
         if _xp.is_jax_namespace(ns):
             out = ns.asarray(out, dtype=c.dtype)  # strong-typed, never weak

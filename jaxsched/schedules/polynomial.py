@@ -35,6 +35,8 @@ class Constant(Schedule):
     value: Any = value_field()
 
     def _formula(self, c, *, value):
+        if tuple(value.shape) == c.shape:  # already the count's shape: nothing to add
+            return value
         return value + c.xp.zeros_like(c.t)
 
     def _start_value(self, c):
