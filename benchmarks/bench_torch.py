@@ -18,10 +18,12 @@ steps are checked to agree with torch's (like for like).
 Figures:
 
 1. host mode, per ``step()``: N ``sched.step()`` calls on a freshly built scheduler, timed in
-   blocks of 512 steps aligned with the bridge's chunks (each block pays exactly one chunk
-   refill; the first chunk is evaluated by the constructor, which is not timed, as torch's
-   constructor is not); the figure is the median per-step time over all blocks of all
-   repeats, so a preempted stretch on a shared machine does not move it. ``--quick`` (N = 500,
+   blocks of 2048 steps (the bridge's default chunk) aligned with the bridge's chunks (each
+   block pays exactly one chunk refill; the first chunk is evaluated by the constructor, which
+   is not timed, as torch's constructor is not); the figure is the median per-step wall time
+   over all blocks of all repeats, so a preempted stretch on a shared machine does not move
+   it. Each block's CPU time (``time.thread_time``) is kept beside it: a wall/CPU ratio well
+   above 1 says the machine was busy, and the row's note says so. ``--quick`` (N = 500,
    below one chunk) times the whole run as one block, with no refill in it;
 2. memory: the bytes held by the bridge's chunk tables after N steps (lists of Python floats),
    and the ``tracemalloc`` peak of building the scheduler and stepping it N times, against the
@@ -36,7 +38,7 @@ Figures:
    figure counts the compiles after them;
 4. device mode, per ``step()`` on CPU, against host mode of the same schedule (lr only);
    target: under 20 µs per step (a table on the device gathered by the device counter: three
-   in-place tensor ops per step);
+   in-place tensor ops per step: an ``add_``, a ``minimum`` and an ``index_select``);
 5. plateau: ``step(metric)`` in host mode (a constant lr with
    ``plateau_config(semantics="torch")``, a metric per call) against torch's
    ``ReduceLROnPlateau.step(metric)`` on the same metric stream (a noisy decaying loss that
@@ -193,7 +195,16 @@ def check_device_agreement(name: str, n: int) -> None:
 # Per-step time and memory
 
 
-BLOCK = 512  # = the bridge's default chunk_size: a chunk-aligned block holds exactly one refill
+def _default_chunk_size() -> int:
+    import inspect
+
+    from jaxsched.torch import Scheduler
+
+    return int(inspect.signature(Scheduler).parameters["chunk_size"].default)
+
+
+# the bridge's default chunk_size (2048 steps): a chunk-aligned block holds exactly one refill
+BLOCK = 2048
 
 
 def _blocks(n: int) -> tuple[int, list[int]]:
@@ -210,9 +221,10 @@ def _blocks(n: int) -> tuple[int, list[int]]:
     return BLOCK - 1, [BLOCK] * full
 
 
-def _stepper(how: str, name: str, n: int, **kw: Any) -> tuple[Callable[[], None],
-                                                                Callable[[], list[float]]]:
-    """``(setup, run)``: build a fresh scheduler; step it, returning per-step block times."""
+def _stepper(how: str, name: str, n: int, **kw: Any) -> tuple[
+        Callable[[], None], Callable[[], list[tuple[float, float]]]]:
+    """``(setup, run)``: build a fresh scheduler; step it, returning each block's per-step
+    ``(wall, CPU)`` time."""
     box: dict[str, Any] = {}
     lead_in, blocks = _blocks(n)
 
@@ -223,17 +235,18 @@ def _stepper(how: str, name: str, n: int, **kw: Any) -> tuple[Callable[[], None]
         if how != "torch":
             opt.step()
 
-    def run() -> list[float]:
+    def run() -> list[tuple[float, float]]:
         step = box["s"].step
-        clock = time.perf_counter
+        clock, cpu = time.perf_counter, time.thread_time
         for _ in range(lead_in):
             step()
         out = []
         for size in blocks:
-            t0 = clock()
+            t0, c0 = clock(), cpu()
             for _ in range(size):
                 step()
-            out.append((clock() - t0) / size)
+            c1, t1 = cpu(), clock()
+            out.append(((t1 - t0) / size, (c1 - c0) / size))
         return out
 
     return setup, run
@@ -247,12 +260,14 @@ def time_steps(ctx: Context, n: int, cases: dict[str, tuple[str, str, dict[str, 
     Blocks of ``BLOCK`` steps keep a preempted stretch (the machine may be shared) from moving
     the median, while each block still pays its chunk refill. The cases are interleaved (one
     run of each per round, the order rotating), so a change of machine load hits all alike.
+    Each block's CPU time (``Timing.cpu``) is recorded too: on a busy machine the wall figure
+    includes other processes' share of the core, the CPU figure does not.
     """
     fns = {key: _stepper(how, name, n, **kw) for key, (how, name, kw) in cases.items()}
     for setup, run in fns.values():  # warm-up
         setup()
         run()
-    samples: dict[str, list[float]] = {key: [] for key in fns}
+    samples: dict[str, list[tuple[float, float]]] = {key: [] for key in fns}
     keys = list(fns)
     for r in range(max(1, ctx.repeats)):
         for key in keys[r % len(keys):] + keys[:r % len(keys)]:
@@ -264,7 +279,27 @@ def time_steps(ctx: Context, n: int, cases: dict[str, tuple[str, str, dict[str, 
                 samples[key].extend(run())
             finally:
                 gc.enable()
-    return {key: Timing(statistics.median(v), v) for key, v in samples.items()}
+    return {key: _timing(v) for key, v in samples.items()}
+
+
+def _timing(blocks: list[tuple[float, float]]) -> Timing:
+    wall = [w for w, _ in blocks]
+    return Timing(statistics.median(wall), wall, [c for _, c in blocks])
+
+
+def _raw(t: Timing) -> dict[str, Any]:
+    return {"block_per_step_s": t.samples, "block_cpu_per_step_s": t.cpu,
+            "cpu_median_s": t.cpu_median}
+
+
+def _busy_note(*timings: Timing) -> str:
+    """A note when the machine was busy during the timed blocks (wall/CPU above 1.2)."""
+    worst = max((t.contention or 1.0) for t in timings)
+    if worst <= 1.2:
+        return ""
+    return (f"; machine busy: wall/CPU time up to {worst:.1f}x (CPU-time medians: "
+            + ", ".join(f"{t.cpu_median * 1e6:.2f} µs" for t in timings if t.cpu_median)
+            + ")")
 
 
 def chunk_bytes(sched: Any) -> int:
@@ -421,13 +456,13 @@ def time_plateau(ctx: Context, n: int) -> dict[str, Timing]:
     interleaved runs on fresh schedulers (as :func:`time_steps`)."""
     metrics = _metrics(n)
     lead_in, blocks = _blocks(n)
-    samples: dict[str, list[float]] = {"torch": [], "jaxsched": []}
+    samples: dict[str, list[tuple[float, float]]] = {"torch": [], "jaxsched": []}
     keys = list(samples)
     for r in range(max(1, ctx.repeats) + 1):  # round 0 is a warm-up
         for how in keys[r % 2:] + keys[:r % 2]:
             step = _plateau_sched(how)[1].step
             it = iter(metrics)
-            clock = time.perf_counter
+            clock, cpu = time.perf_counter, time.thread_time
             gc.collect()
             gc.disable()
             try:
@@ -435,14 +470,15 @@ def time_plateau(ctx: Context, n: int) -> dict[str, Timing]:
                     step(next(it))
                 for size in blocks:
                     chunk = [next(it) for _ in range(size)]
-                    t0 = clock()
+                    t0, c0 = clock(), cpu()
                     for x in chunk:
                         step(x)
+                    c1, t1 = cpu(), clock()
                     if r:
-                        samples[how].append((clock() - t0) / size)
+                        samples[how].append(((t1 - t0) / size, (c1 - c0) / size))
             finally:
                 gc.enable()
-    return {key: Timing(statistics.median(v), v) for key, v in samples.items()}
+    return {key: _timing(v) for key, v in samples.items()}
 
 
 def _torch_version() -> str:
@@ -467,6 +503,7 @@ def _run(ctx: Context) -> list[Row]:
     device = f"torch {_torch_version()} on CPU"
     peer_v = f"torch {_torch_version()}"
     rows: list[Row] = []
+    assert BLOCK == _default_chunk_size(), "timing blocks must match the bridge's chunks"
 
     for name in SCHEDULES:  # like for like, before any timing
         check_agreement(name, n)
@@ -482,12 +519,13 @@ def _run(ctx: Context) -> list[Row]:
             t = ts[how].median
             ctx.log(f"{name} {how}: {t * 1e6:.2f} µs/step, torch {t_torch * 1e6:.2f} µs/step")
             row = Row("torch: step() host mode", f"{name}, {how}, N={n}",
-                      Figure(t, "s", raw={"block_per_step_s": ts[how].samples}), f"{peer_v} {name}",
-                      Figure(t_torch, "s", raw={"block_per_step_s": ts["torch"].samples}),
+                      Figure(t, "s", raw=_raw(ts[how])), f"{peer_v} {name}",
+                      Figure(t_torch, "s", raw=_raw(ts["torch"])),
                       target=f"≥ {TARGET_RATIO:g}x faster", device=device)
             row.met = None if row.ratio is None else row.ratio >= TARGET_RATIO
             if name == "OneCycleLR":
                 row.note = "lr and momentum scheduled (both libraries)"
+            row.note = (row.note + _busy_note(ts[how], ts["torch"])).lstrip("; ")
             rows.append(row)
 
     # 2. memory
@@ -520,13 +558,13 @@ def _run(ctx: Context) -> list[Row]:
         t_dev, t_host = ts["device"].median, ts["host"].median
         ctx.log(f"{name} device mode: {t_dev * 1e6:.1f} µs/step, host {t_host * 1e6:.2f} µs/step")
         rows.append(Row("torch: step() device mode (CPU)", f"{name}, native, lr only, N={n_dev}",
-                        Figure(t_dev, "s", raw={"block_per_step_s": ts["device"].samples}),
+                        Figure(t_dev, "s", raw=_raw(ts["device"])),
                         "jaxsched host mode (same schedule)",
-                        Figure(t_host, "s", raw={"block_per_step_s": ts["host"].samples}), device=device,
+                        Figure(t_host, "s", raw=_raw(ts["host"])), device=device,
                         target="< 20 µs per step", met=t_dev < DEVICE_TARGET_S,
                         note="device mode: a table on the device gathered by the device counter "
                              "(three in-place tensor ops per step, sync-free, CUDA-graph safe); "
-                             "ratio = host / device time"))
+                             "ratio = host / device time" + _busy_note(ts["device"], ts["host"])))
 
     # 5. plateau: step(metric) in host mode vs torch's ReduceLROnPlateau.step(metric)
     check_plateau_agreement(n)
@@ -535,12 +573,12 @@ def _run(ctx: Context) -> list[Row]:
     ctx.log(f"plateau step(metric): {t_ours * 1e6:.2f} µs, torch ReduceLROnPlateau "
             f"{t_torch * 1e6:.2f} µs")
     row = Row("torch: plateau step(metric) host mode", f"factor 0.5, patience 5, 2 groups, N={n}",
-              Figure(t_ours, "s", raw={"block_per_step_s": ts["jaxsched"].samples}),
+              Figure(t_ours, "s", raw=_raw(ts["jaxsched"])),
               f"{peer_v} ReduceLROnPlateau.step",
-              Figure(t_torch, "s", raw={"block_per_step_s": ts["torch"].samples}),
+              Figure(t_torch, "s", raw=_raw(ts["torch"])),
               target="≤ 2x torch's time (ratio ≥ 0.5)", device=device,
               note="same lrs checked first (torch semantics, float64); the rule runs in Python "
-                   "floats (HostPlateau)")
+                   "floats (HostPlateau)" + _busy_note(ts["jaxsched"], ts["torch"]))
     row.met = None if row.ratio is None else row.ratio >= PLATEAU_TARGET_RATIO
     rows.append(row)
 

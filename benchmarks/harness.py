@@ -19,9 +19,11 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -39,6 +41,15 @@ __all__ = [
     "fmt_seconds",
     "RATIO_NOTE",
 ]
+
+# The checkout this file belongs to comes first on sys.path, before anything imports jaxsched:
+# ``python benchmarks/run.py`` puts only ``benchmarks/`` there, so ``import jaxsched`` would
+# otherwise find whatever is installed (an editable install of another checkout, a wheel) and
+# the figures would be those of other code. The same holds for the workers a workload starts
+# (``bench_compile.py --worker``), which import this module first.
+ROOT = Path(__file__).resolve().parent.parent
+if (ROOT / "jaxsched" / "__init__.py").is_file() and sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))
 
 RATIO_NOTE = (
     "ratio: peer / jaxsched for times and sizes (lower is better), jaxsched / peer for "
@@ -179,12 +190,31 @@ def workload(name: str, description: str, order: int = 100) -> Callable:
 
 @dataclasses.dataclass
 class Timing:
+    """A median wall time and its samples; ``cpu``: the same samples in CPU time of the timing
+    thread (``time.thread_time``), where a workload records them."""
+
     median: float
     samples: list[float]
+    cpu: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
+
+    @property
+    def contention(self) -> float | None:
+        """Median wall time over median CPU time: about 1 on an otherwise idle core; well
+        above 1, other processes took the core during the timed blocks (the wall figure is
+        inflated by their share)."""
+        c = self.cpu_median
+        return None if not c else self.median / c
 
     @property
     def raw(self) -> dict[str, Any]:
-        return {"median_s": self.median, "samples_s": self.samples, "repeats": len(self.samples)}
+        out = {"median_s": self.median, "samples_s": self.samples, "repeats": len(self.samples)}
+        if self.cpu:
+            out.update(cpu_median_s=self.cpu_median, cpu_samples_s=self.cpu)
+        return out
 
 
 def measure(
@@ -267,6 +297,22 @@ def _version(dist: str) -> str:
         return "absent"
 
 
+def jaxsched_source() -> dict[str, Any]:
+    """Which jaxsched the run measures: its package directory, whether that is this checkout's,
+    and the checkout's commit (with ``+dirty`` when the work tree has changes)."""
+    import jaxsched
+
+    where = Path(jaxsched.__file__).resolve().parent
+    commit = None
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty=+dirty",
+                              "--abbrev=12"], capture_output=True, text=True, timeout=10)
+        commit = out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"path": str(where), "this_checkout": where == ROOT / "jaxsched", "commit": commit}
+
+
 @functools.cache
 def machine_info() -> dict[str, Any]:
     """Host and library facts (torch's version read from its metadata: no torch import)."""
@@ -281,7 +327,7 @@ def machine_info() -> dict[str, Any]:
         "jaxlib": _version("jaxlib"),
         "optax": _version("optax"),
         "torch": _version("torch"),
-        "jaxsched": _version("jaxsched"),
+        "jaxsched": jaxsched_source(),
         "jax_backend": jax.default_backend(),
         "jax_device": getattr(dev, "device_kind", str(dev)),
         "jax_device_count": jax.device_count(),

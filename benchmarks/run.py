@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     ctx = harness.Context(quick=args.quick, repeats=1 if args.quick else args.repeats,
                           budget_s=args.budget, verbose=not args.quiet)
     selected = [workloads[n] for n in (args.only or workloads)]
+    source = harness.jaxsched_source()
+    ctx.log(f"measuring jaxsched from {source['path']} (commit {source['commit']})")
+    if not source["this_checkout"]:
+        print(f"warning: jaxsched is imported from {source['path']}, not from this checkout "
+              f"({harness.ROOT}): the figures are not this code's", file=sys.stderr)
     load_start = _load()
     t_start = time.perf_counter()
     rows: list[harness.Row] = []
@@ -78,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     print(harness.render_table(rows, inline_machine=args.inline_machine))
     print(f"\nRun: {total:.0f} s{' (--quick: figures are not meaningful)' if args.quick else ''}; "
           f"1-min load average {load_start} at start, {load_end} at end "
-          f"(on {harness.machine_info()['cores']} cores).")
+          f"(on {harness.machine_info()['cores']} cores); jaxsched from {source['path']} "
+          f"at {source['commit']}.")
     if args.json:
         data = {
             "args": {"quick": args.quick, "only": args.only, "repeats": ctx.repeats,

@@ -41,6 +41,12 @@ from jaxsched.schedules.annealing import (
     polynomial_decay,
     tanh_decay,
 )
+from jaxsched.schedules.batch import (
+    PiecewiseInteger,
+    batch_size_ramp,
+    piecewise_integer,
+    rampup_batch_size,
+)
 from jaxsched.schedules.cosine import (
     Cosine,
     cosine_decay,
@@ -130,6 +136,13 @@ from jaxsched.schedules.restarts import (
     cosine_hard_restarts,
     cosine_restarts,
 )
+from jaxsched.schedules.seqlen import (
+    RootCurriculum,
+    StaircaseRamp,
+    root_curriculum,
+    seq_length_warmup,
+    staircase_ramp,
+)
 from jaxsched.schedules.swa import (
     SWAAnneal,
     swa_schedule,
@@ -141,9 +154,13 @@ from jaxsched.schedules.wsd import (
 
 # Floor 2, composition
 from jaxsched.compose.algebra import (
+    Maximum,
+    Minimum,
     Product,
     Sum,
     add,
+    maximum,
+    minimum,
     product,
 )
 from jaxsched.compose.transforms import (
@@ -162,6 +179,20 @@ from jaxsched.compose.warmup import (
 from jaxsched.compose.repeat import (
     Repeat,
     repeat,
+)
+from jaxsched.compose.data_clock import (
+    BatchScaled,
+    DataClock,
+    batch_scaled,
+    by_samples,
+    by_tokens,
+)
+from jaxsched.compose.replan import (
+    Replan,
+    ReplanThen,
+    Stretch,
+    replan,
+    stretch,
 )
 
 # Floor 3, training with optax
@@ -248,6 +279,10 @@ __all__ = [
     "TanhDecay",
     "polynomial_decay",
     "tanh_decay",
+    "PiecewiseInteger",
+    "batch_size_ramp",
+    "piecewise_integer",
+    "rampup_batch_size",
     "Cosine",
     "cosine_decay",
     "cosine_decay_schedule",
@@ -309,14 +344,23 @@ __all__ = [
     "CosineRestarts",
     "cosine_hard_restarts",
     "cosine_restarts",
+    "RootCurriculum",
+    "StaircaseRamp",
+    "root_curriculum",
+    "seq_length_warmup",
+    "staircase_ramp",
     "SWAAnneal",
     "swa_schedule",
     "WarmupStableDecay",
     "warmup_stable_decay",
     # Floor 2, composition
+    "Maximum",
+    "Minimum",
     "Product",
     "Sum",
     "add",
+    "maximum",
+    "minimum",
     "product",
     "Clip",
     "Offset",
@@ -329,6 +373,16 @@ __all__ = [
     "warmup",
     "Repeat",
     "repeat",
+    "BatchScaled",
+    "DataClock",
+    "batch_scaled",
+    "by_samples",
+    "by_tokens",
+    "Replan",
+    "ReplanThen",
+    "Stretch",
+    "replan",
+    "stretch",
     # Floor 3, training with optax
     "current_hyperparams",
     "per_group",

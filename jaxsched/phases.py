@@ -136,6 +136,21 @@ def _offset(s: Any, limit: float) -> list[tuple[int, str]]:
     return head + _shift(_starts(s.schedule, limit - b), b)
 
 
+def _replan(s: Any, limit: float) -> list[tuple[int, str]]:
+    k = int(_num(s.at))
+    head = [p for p in _starts(s.schedule, limit) if p[0] <= k]
+    if hasattr(s, "total_steps"):
+        return head + [(k + 1, f"re-planned to end at {int(_num(s.total_steps))}")]
+    tail = [(max(k + start, k + 1), label) for start, label in _starts(s.then, limit - k)]
+    return head + [(start, f"new plan: {label}") for start, label in tail if start < limit]
+
+
+def _stretch(s: Any, limit: float) -> list[tuple[int, str]]:
+    r = _num(s.ratio)
+    inner = _starts(s.schedule, limit / r if r > 0 else limit)
+    return [(int(np.ceil(start * r)), label) for start, label in inner]
+
+
 def _child(s: Any, limit: float) -> list[tuple[int, str]]:
     return _starts(s.schedule, limit)
 
@@ -264,6 +279,11 @@ _RULES: dict[str, Callable[[Any, float], list[tuple[int, str]]]] = {
     "Noise": _child,
     "Product": _union,
     "Sum": _union,
+    "Minimum": _union,
+    "Maximum": _union,
+    "Replan": _replan,
+    "ReplanThen": _replan,
+    "Stretch": _stretch,
     "Polynomial": _span(_poly_label, "transition_steps", "transition_begin"),
     "Cosine": _span("cosine decay", "decay_steps"),
     "PolynomialDecay": _span("polynomial decay", "decay_steps"),

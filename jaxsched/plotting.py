@@ -4,6 +4,8 @@
 (``schedule.evaluate(np.arange(num_steps), np)``) and draws the learning rate on the left axis,
 the coupled momentum (dashed, same colour) on a right twin axis when any schedule has one, and
 each schedule's phase boundaries (from :func:`jaxsched.phases.phases`) as thin vertical lines.
+Integer schedules (batch sizes, sequence lengths: classes with ``integer_valued``) are drawn as
+steps (``drawstyle="steps-post"``): the value changes at the step where it applies.
 matplotlib is imported only when a plot is drawn, so ``import jaxsched`` never imports it.
 """
 
@@ -262,8 +264,10 @@ def plot(
     fig = ax.figure
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     handles = []
-    for i, (label, lr_vals, _) in enumerate(curves):
-        (line,) = ax.plot(xs, lr_vals, color=colors[i % len(colors)], label=label)
+    for i, ((label, lr_vals, _), (_, lr, _)) in enumerate(zip(curves, entries)):
+        # integer schedules (batch sizes, sequence lengths) change at a step: drawn as steps
+        style = "steps-post" if getattr(lr, "integer_valued", False) else "default"
+        (line,) = ax.plot(xs, lr_vals, color=colors[i % len(colors)], label=label, drawstyle=style)
         handles.append(line)
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")

@@ -262,10 +262,45 @@ show({
                                                 noise_start=200, noise_end=700)},
 })
 '''),
+    ("Batch size and sequence length",
+     "Integer schedules, drawn as steps: a batch size per update (a table with its exact "
+     "cumulative samples, `samples_at` / `step_at`) and sequence-length curricula. Under a batch "
+     "ramp, `by_samples` / `by_tokens` drive any schedule by the data consumed, and "
+     "`batch_scaled` scales a learning rate with the batch size (linear or square-root rule).",
+     ["piecewise_integer", "batch_size_ramp", "rampup_batch_size", "root_curriculum",
+      "staircase_ramp", "seq_length_warmup", "by_samples", "by_tokens", "batch_scaled"],
+     '''
+ramp = jaxsched.rampup_batch_size(32, 32, 60_000, 512)  # Megatron: +32 per 4000 samples
+show({
+    "batch sizes": {
+        "piecewise_integer (Levanter)": jaxsched.piecewise_integer([300, 700], [64, 256, 512]),
+        "batch_size_ramp linear": jaxsched.batch_size_ramp(64, 512, 600, multiple=64),
+        "batch_size_ramp exponential": jaxsched.batch_size_ramp(32, 512, 600, multiple=32,
+                                                                shape="exponential"),
+        "rampup_batch_size (Megatron)": ramp},
+    "sequence length": {
+        "root_curriculum p=1 (DeepSpeed)": jaxsched.root_curriculum(64, 1024, 600, multiple=64),
+        "root_curriculum p=2": jaxsched.root_curriculum(64, 1024, 600, multiple=64,
+                                                        root_degree=2.0),
+        "staircase_ramp": jaxsched.staircase_ramp(64, 1024, 128, 100),
+        "seq_length_warmup (Composer)": jaxsched.seq_length_warmup(1000, 0.5, 64, 1024, 64)},
+    "lr under the Megatron ramp": {
+        "cosine in steps": jaxsched.cosine_decay(0.1, 1000, 0.01),
+        "by_samples: cosine over 300k samples": jaxsched.by_samples(
+            jaxsched.cosine_decay(0.1, 300_000, 0.01), ramp),
+        "by_tokens: WSD, last 20% of tokens": jaxsched.by_tokens(
+            jaxsched.warmup_stable_decay(0.1, 300_000 * 2048, 10**7, decay_fraction=0.2),
+            ramp, 2048),
+        "batch_scaled sqrt (B0=512)": jaxsched.batch_scaled(
+            jaxsched.constant_schedule(0.1), ramp, 512.0, "sqrt")},
+})
+'''),
     ("Composition",
-     "Every result is again a Schedule (a pytree, jit-able, serialisable). Operators work too: "
+     "Every result is again a Schedule (a pytree, jit-able, serialisable); `replan` changes a "
+     "run's plan at a step without a jump. Operators work too: "
      "`0.5 * s`, `s1 * s2`, `s + 0.1`, `1 - s`, `s / 4`.",
-     ["join_schedules", "product", "add", "scale", "clip", "floor", "offset"],
+     ["join_schedules", "product", "add", "scale", "clip", "floor", "offset", "minimum",
+      "maximum", "stretch", "replan"],
      '''
 cos = jaxsched.cosine_decay(0.1, 1000)
 show({
@@ -280,6 +315,17 @@ show({
         "clip(cos, 0.02, 0.08)": jaxsched.clip(cos, 0.02, 0.08),
         "floor(exp, 0.03)": jaxsched.floor(jaxsched.exponential_decay(0.1, 100, 0.7), 0.03),
         "offset(linear, start=600)": jaxsched.offset(jaxsched.linear_schedule(0.06, 0.0, 300), 600)},
+    "minimum / maximum / stretch": {
+        "minimum(cos, linear up)": jaxsched.minimum([cos, jaxsched.linear_schedule(0.0, 0.2, 1000)]),
+        "maximum(cos, exp)": jaxsched.maximum([cos, jaxsched.exponential_decay(0.08, 100, 0.8)]),
+        "stretch(cos(500), 1.6)": jaxsched.stretch(jaxsched.cosine_decay(0.1, 500), 1.6)},
+    "replan at step 300": {
+        "wsd(600), total 900": jaxsched.replan(jaxsched.warmup_stable_decay(
+            0.1, 600, 50, decay_steps=150), at=300, total_steps=900),
+        "cos(600), total 1000": jaxsched.replan(jaxsched.cosine_decay(0.1, 600), at=300,
+                                                total_steps=1000),
+        "then linear cooldown": jaxsched.replan(jaxsched.cosine_decay(0.1, 600), at=300,
+                                                then=jaxsched.linear_schedule(1.0, 0.0, 200))},
 })
 '''),
 ]
@@ -320,6 +366,10 @@ peers = {
     "keras.CosineDecayRestarts": {"initial_learning_rate": 0.1, "first_decay_steps": 200,
                                   "m_mul": 0.7},
     "cerebras.CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 150},
+    "fairseq.cosine": {"lr": 0.1, "warmup_updates": 50, "lr_period_updates": 300,
+                       "lr_shrink": 0.5},
+    "nemo.CosineAnnealing": {"lr": 0.1, "max_steps": 1000, "warmup_steps": 100,
+                             "constant_steps": 200, "min_lr": 0.01},
 }
 show({name: {"lr": jaxsched.from_config({"type": name, "params": p})} for name, p in peers.items()})
 '''

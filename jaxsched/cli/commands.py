@@ -19,7 +19,9 @@ __all__ = [
 ]
 
 #: ``--family`` choices of ``jaxsched list``: jaxsched's own names and each ecosystem's.
-FAMILIES = ("native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax")
+FAMILIES = (
+    "native", "torch", "deepspeed", "hf", "timm", "keras", "cerebras", "optax", "fairseq", "nemo",
+)
 
 
 #: Well-known abbreviations a ``jaxsched list`` PATTERN may use, and the words (lower case, no

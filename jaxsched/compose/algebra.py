@@ -40,11 +40,15 @@ from jaxsched.schedules.polynomial import constant_schedule
 __all__ = [
     "Product",
     "Sum",
+    "Minimum",
+    "Maximum",
     "Scale",
     "Clip",
     "Offset",
     "product",
     "add",
+    "minimum",
+    "maximum",
     "scale",
     "clip",
     "floor",
@@ -78,6 +82,34 @@ class Sum(Schedule):
         for child in self.schedules:
             val = child._eval(c)
             out = val if out is None else out + val
+        return out
+
+
+@schedule_class("minimum")
+class Minimum(Schedule):
+    """``f(t) = min_i s_i(t)``. Built by :func:`minimum`."""
+
+    schedules: tuple = child_field()
+
+    def _eval(self, c: _xp.Count) -> Any:
+        out = None
+        for child in self.schedules:
+            val = child._eval(c)
+            out = val if out is None else c.xp.minimum(out, val)
+        return out
+
+
+@schedule_class("maximum")
+class Maximum(Schedule):
+    """``f(t) = max_i s_i(t)``. Built by :func:`maximum`."""
+
+    schedules: tuple = child_field()
+
+    def _eval(self, c: _xp.Count) -> Any:
+        out = None
+        for child in self.schedules:
+            val = child._eval(c)
+            out = val if out is None else c.xp.maximum(out, val)
         return out
 
 
@@ -191,3 +223,76 @@ def add(schedules: SequenceABC[ScheduleFn]) -> Sum:
       is what ``eta_min``/``end_value``/``alpha`` do inside most peers' schedules.
     """
     return Sum(tuple(_children("schedules", schedules, Sum)))
+
+
+@register("minimum")
+def minimum(schedules: SequenceABC[ScheduleFn]) -> Minimum:
+    r"""The elementwise minimum of two or more schedules: an upper bound that is a schedule.
+
+    .. math:: f(t) = \min_{i} s_i(t)
+
+    Nested minima are inlined. With a constant child this is ``clip(s, max_value=M)``; with
+    schedules on both sides it caps one plan by another, e.g. the Levanter/Power-scheduler form
+    ``min(lr, a * t**b)`` or a learning rate that may never exceed a decaying ceiling.
+
+    Args:
+      schedules: at least 2 jaxsched schedules (or ``jax.numpy`` callables, as in
+        :func:`product`). Every child sees the same global count.
+
+    Returns:
+      A :class:`Minimum` schedule.
+
+    Raises:
+      TypeError: ``schedules`` is not a list, or a child is a number or not callable.
+      ValueError: fewer than 2 schedules.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> # a linear warmup capped by a cosine ceiling
+      >>> s = jaxsched.minimum([jaxsched.linear_schedule(0.0, 2.0, 4),
+      ...                       jaxsched.cosine_decay(1.0, 8)])
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(0, 10, 2), np)]
+      [0.0, 0.853553, 0.5, 0.146447, 0.0]
+
+    Equivalents:
+      optax, torch, Cerebras: none (write ``lambda t: jnp.minimum(a(t), b(t))``, which is
+      neither a pytree nor serialisable). PyTorch ``ReduceLROnPlateau(min_lr=...)`` and timm's
+      ``lr_min`` are constant bounds (see :func:`clip`).
+    """
+    return Minimum(tuple(_children("schedules", schedules, Minimum)))
+
+
+@register("maximum")
+def maximum(schedules: SequenceABC[ScheduleFn]) -> Maximum:
+    r"""The elementwise maximum of two or more schedules: a lower bound that is a schedule.
+
+    .. math:: f(t) = \max_{i} s_i(t)
+
+    Nested maxima are inlined. With a constant child this is :func:`floor`; with schedules on
+    both sides it keeps a plan above a moving floor (a floor that itself decays, or the larger
+    of two decays).
+
+    Args:
+      schedules: at least 2 jaxsched schedules (or ``jax.numpy`` callables, as in
+        :func:`product`). Every child sees the same global count.
+
+    Returns:
+      A :class:`Maximum` schedule.
+
+    Raises:
+      TypeError: ``schedules`` is not a list, or a child is a number or not callable.
+      ValueError: fewer than 2 schedules.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> # an exponential decay kept above a linearly decaying floor
+      >>> s = jaxsched.maximum([jaxsched.exponential_decay(1.0, 1, 0.5),
+      ...                       jaxsched.linear_schedule(0.4, 0.0, 8)])
+      >>> [round(float(x), 6) for x in s.evaluate(np.arange(0, 10, 2), np)]
+      [1.0, 0.3, 0.2, 0.1, 0.003906]
+
+    Equivalents:
+      optax, torch, Cerebras: none; a constant floor is ``eta_min``/``min_lr``/``end_value``
+      (see :func:`floor`).
+    """
+    return Maximum(tuple(_children("schedules", schedules, Maximum)))

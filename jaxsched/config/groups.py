@@ -15,7 +15,8 @@ gives group ``g`` of the optimizer the schedule of ``cfg_g``. Composites (``torc
 
 Which parameters are per-group is declared in :data:`PER_GROUP`, by name, as in the home
 library; every name that takes the optimizer's ``lr`` also takes a per-group ``lr`` list (the
-groups' own learning rates). Cerebras' schedulers take one value (no lists).
+groups' own learning rates), except fairseq's (:data:`LR_NOT_PER_GROUP`). Cerebras' schedulers
+take one value (no lists).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["PER_GROUP", "per_group_keys", "split_groups"]
+__all__ = ["PER_GROUP", "LR_NOT_PER_GROUP", "per_group_keys", "split_groups"]
 
 _DS_ONECYCLE = ("cycle_min_lr", "cycle_max_lr", "cycle_min_mom", "cycle_max_mom")
 _DS_WARMUP = ("warmup_min_lr", "warmup_max_lr")
@@ -50,6 +51,11 @@ PER_GROUP: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Name prefixes whose ``lr`` list is not per group: fairseq's ``--lr`` list holds one lr per
+#: *epoch* (``fairseq.fixed``), which the names read themselves.
+LR_NOT_PER_GROUP: tuple[str, ...] = ("fairseq.",)
+
+
 def per_group_keys(name: str) -> tuple[str, ...]:
     """The parameters of ``name`` that may hold one entry per param group.
 
@@ -59,6 +65,8 @@ def per_group_keys(name: str) -> tuple[str, ...]:
 
     keys = PER_GROUP.get(name, ())
     fn = _REGISTRY.get(name)
+    if name.startswith(LR_NOT_PER_GROUP):
+        return keys
     if fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in keys:
         keys = (*keys, "lr")
     return keys

@@ -5,7 +5,8 @@ with ``params``; parameters that are themselves configs (a dict with a ``"type"`
 of them) are built first, so composites round-trip. Unknown names and unknown or missing
 parameters raise a short ``ValueError`` with the closest valid names
 (:mod:`jaxsched.config.names`). :func:`load_config` reads a config from a mapping, a JSON or
-YAML file, an inline JSON string, or a whole DeepSpeed config.
+YAML file, an inline JSON string, a whole DeepSpeed config, a fairseq command line or a NeMo
+``optim`` block (:mod:`jaxsched.config.frameworks`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from jaxsched import compose as _compose  # noqa: F401
 from jaxsched import schedules as _schedules  # noqa: F401
 from jaxsched.config import ecosystem as _ecosystem  # noqa: F401
-from jaxsched.config import limits
+from jaxsched.config import frameworks, limits
 from jaxsched.config.groups import split_groups
 from jaxsched.config.names import did_you_mean, unknown_name_message
 from jaxsched.core import registry
@@ -199,7 +200,11 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         that take it, unless the block sets one); a path (``str`` or ``os.PathLike``) to a
         ``.json``, ``.yaml`` or ``.yml`` file holding either (other suffixes: JSON if the text
         starts with ``{``, else YAML); or an inline JSON or YAML mapping in a string (a string
-        starting with ``{``, or holding a newline or ``": "``), as given on a command line.
+        starting with ``{``, or holding a newline or ``": "``), as given on a command line;
+        a fairseq command line (a list of arguments, a string starting with ``--`` or an
+        ``argparse.Namespace``) or Hydra config (a mapping with ``lr_scheduler._name``), and a
+        NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
+        ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
     Returns:
       A new dict with the keys ``"type"`` and ``"params"`` (a dict, ``{}`` when absent).
@@ -224,6 +229,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
       ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
       {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
     """
+    if frameworks.is_fairseq_args(source):
+        return _framework(frameworks.fairseq_config(source))
     if isinstance(source, (str, os.PathLike)):
         source = _read(source)
     elif isinstance(source, Mapping):
@@ -235,6 +242,10 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         )
     if "type" not in source and "scheduler" in source:
         return _deepspeed_block(source)
+    if "type" not in source and frameworks.is_nemo_mapping(source):
+        return _framework(frameworks.nemo_config(source))
+    if "type" not in source and frameworks.is_fairseq_mapping(source):
+        return _framework(frameworks.fairseq_config(source))
     if "type" not in source and set(source) & _DEEPSPEED_KEYS:
         raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
     unknown_keys = set(source) - {"type", "params"}
@@ -248,6 +259,10 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
             "'scheduler' block)"
         )
     return _plain(source["type"], source.get("params"))
+
+
+def _framework(cfg: dict) -> dict:
+    return _plain(cfg["type"], cfg["params"])
 
 
 def _plain(name: Any, params: Any) -> dict:

@@ -89,7 +89,7 @@ __all__ = ["Timeline", "STEP_PARAMETERS", "is_step_parameter", "parse_unit"]
 STEP_PARAMETERS = frozenset({
     "transition_begin", "decay_start", "noise_start", "noise_end", "start", "period",
     "boundaries", "milestones", "boundaries_and_scales", "total_iters", "T_max", "T_0",
-    "t_initial", "warmup_t", "decay_t", "noise_range_t", "anneal_epochs", "timescale",
+    "t_initial", "warmup_t", "decay_t", "noise_range_t", "anneal_epochs", "timescale", "at",
 })
 _STEP_SUFFIX = re.compile(r"(steps|step_size|step_size_up|step_size_down)$")
 

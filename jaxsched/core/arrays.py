@@ -95,6 +95,29 @@ def _float_dtypes(xp: Any, count: Any) -> tuple[Any, Any]:
     return xp.float64, xp.int64
 
 
+def _fit_int32(count: Any) -> Any:
+    """A host integer count made safe for JAX's int32 (no x64): never a wrap-around.
+
+    Below ``-2**31`` a count is negative, which every schedule reads as 0, so it becomes 0;
+    beyond ``2**31 - 1`` the count is kept as a float (the continuous formula, as for a float
+    count; exact integer boundaries end at int32). NumPy arrays are checked on the host, as
+    a whole: one value beyond int32 makes the array a float array.
+    """
+    if isinstance(count, (int, np.integer)) and not isinstance(count, (bool, np.bool_)):
+        v = int(count)
+        if v < -_INT32_MAX - 1:
+            return 0
+        return float(v) if v > _INT32_MAX else count
+    if isinstance(count, np.ndarray) and count.dtype.kind in "iu" and count.size and (
+            count.dtype.itemsize > 4 or count.dtype.kind == "u" and count.dtype.itemsize == 4):
+        if count.min() < -_INT32_MAX - 1:
+            count = np.maximum(count, 0)
+        if count.max() > _INT32_MAX:
+            return count.astype(np.float64)
+        return count.astype(np.int32)
+    return count
+
+
 class Count:
     """The count as a formula sees it: clamped at 0, as a float array and, when exact, an int.
 
@@ -174,9 +197,8 @@ class Count:
         device = None if is_jax_namespace(xp) else _device_of(count)
         if isinstance(count, bool):
             raise TypeError(f"`count` must be a number or an array, got {count!r}")
-        if isinstance(count, int) and is_jax_namespace(xp) and int_dtype == xp.int32:
-            if count > _INT32_MAX:  # beyond int32: keep it as a float
-                count = float(count)
+        if is_jax_namespace(xp) and int_dtype == xp.int32:
+            count = _fit_int32(count)
         if isinstance(count, float) and not math.isfinite(count):
             raise ValueError(f"`count` must be finite, got {count!r}")
         arr = xp.asarray(count, device=device) if device is not None else xp.asarray(count)

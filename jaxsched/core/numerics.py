@@ -243,30 +243,39 @@ def cosine_blend(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, t
                  raw_start: Any = None, raw_end: Any = None, total_positive: bool = False) -> Any:
     """``end + (start - end) * C``, ``C = (1 + cos(pi elapsed/total))/2``, each end precise.
 
-    When the raw values are known at trace time and one side is safe (:func:`_one_sided`), one
-    sine on that side's steps and no select; otherwise :func:`cosine_interpolate` (one sine on
-    the nearer side, picked per element). ``total <= 0`` gives ``end``.
+    The value is formed from one end with one sine: ``end + (start - end) * sin(a)**2`` with
+    ``a = remaining * (pi/2 / total)`` (a decay toward 0 or a smaller value of one sign keeps
+    relative precision everywhere this way), or the mirror from ``start`` with the steps done
+    (a rise from 0); with values of mixed signs, from the nearer end. When the raw values are
+    known at trace time the side is picked once (no select); traced values pick it per
+    element by the same rule and the same operations, so both paths agree to the rounding
+    XLA's constant folding may change. ``total <= 0`` gives ``end``.
     """
     xp = c.xp
+    half_pi = c.const(math.pi / 2)
+    if total_positive:
+        k = half_pi / total  # one constant when `total` is known: the same rounding as traced
+        a_left, a_done = remaining * k, elapsed * k
+    else:
+        pos = total > 0
+        k = half_pi / safe_den(c, total)
+        a_left = xp.where(pos, remaining * k, c.const(0.0))
+        a_done = xp.where(pos, elapsed * k, half_pi)
     side = _one_sided(raw_start, raw_end)
     if side is None:
-        if total_positive:
-            left, done = remaining / total, elapsed / total
-            s = xp.sin((math.pi / 2) * xp.minimum(left, done))
-            sq = s * s
-            return xp.where(left <= done, end + (start - end) * sq, start + (end - start) * sq)
-        return cosine_interpolate(c, start, end, elapsed, remaining, total)
-    if total_positive:  # only the fraction that is used
-        left = remaining / total if side == "end" else None
-        done = elapsed / total if side == "start" else None
-    else:
-        left, done = linear_pair(c, elapsed, remaining, total)
+        same = start * end > 0
+        end_ok = (end == 0) | (same & (xp.abs(end) <= xp.abs(start)))
+        start_ok = (start == 0) | (same & (xp.abs(start) <= xp.abs(end)))
+        use_left = end_ok | (~start_ok & (a_left <= a_done))
+        s = xp.sin(xp.where(use_left, a_left, a_done))
+        sq = s * s
+        return xp.where(use_left, end + (start - end) * sq, start + (end - start) * sq)
     if side == "end":
-        s = xp.sin((math.pi / 2) * left)
+        s = xp.sin(a_left)
         if _known_zero(raw_end):
             return start * (s * s)
         return end + (start - end) * (s * s)
-    s = xp.sin((math.pi / 2) * done)
+    s = xp.sin(a_done)
     if _known_zero(raw_start):
         return end * (s * s)
     return start + (end - start) * (s * s)

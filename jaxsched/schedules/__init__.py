@@ -5,6 +5,7 @@ Imports only the core. Importing this package registers every family's config na
 
 from jaxsched.schedules import (  # noqa: F401  (importing registers the names)
     annealing,
+    batch,
     cosine,
     cosine_wave,
     cyclic,
@@ -19,6 +20,7 @@ from jaxsched.schedules import (  # noqa: F401  (importing registers the names)
     polynomial_k,
     range_test,
     restarts,
+    seqlen,
     swa,
     wsd,
 )

@@ -9,8 +9,8 @@ counter at the last refill) and one column per scheduled value (each group's lea
 times its scale and plateau factor, each group's momentum). A refill evaluates the schedule's
 formula with torch ops on ``counter + arange(chunk_size)``: keyed by the device counter, it
 reads nothing back. A ``step()`` is three tensor ops, all in place on tensors made at
-construction: one ``add_`` of the pair (step counter, row index), a ``clamp_`` of the row index
-to the table, and one ``index_select`` of the row into a row buffer whose 0-d views are the
+construction: one ``add_`` of the pair (step counter, row index), a ``minimum`` that holds the
+row index inside the table, and one ``index_select`` of the row into a row buffer whose 0-d views are the
 groups' learning rates (and ``betas[0]``); a group tensor that is not such a view (the user's
 own, or one ``optimizer.load_state_dict`` put in the group) gets one ``_foreach_copy_``.
 Nothing is read back to the host (no ``.item()``, no sync) and no tensor is created from host
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["setup_device", "write_device", "rescale_device", "materialize"]
+__all__ = ["setup", "advance", "jump", "rescale", "materialize"]
 
 
 def materialize(schedule: Any, device: torch.device) -> Any:
@@ -61,14 +61,18 @@ class _Table:
     """The device tensors of one scheduler and the host's count of rows left (a plain object:
     attribute writes here skip the Scheduler's read-only checks)."""
 
-    __slots__ = ("counters", "index", "arange", "raw", "table", "colscale", "row", "views",
-                 "size", "left", "mom")
+    __slots__ = ("counters", "index", "step_inc", "limits", "arange", "raw", "table", "colscale",
+                 "row", "views", "lr_views", "mom_views", "size", "left", "mom")
 
-    def __init__(self, device: torch.device, size: int, cols: int, mom: bool) -> None:
+    def __init__(self, device: torch.device, size: int, cols: int, groups: int, mom: bool) -> None:
         f32, i64 = torch.float32, torch.int64
-        # one int64 pair, [step, row index]: a single add_ advances both
+        # one int64 pair, [step, row index]: one add_ of a (1, 1) tensor advances both (a tensor
+        # operand: no Python scalar to wrap), one minimum with (int64 max, size - 1) holds the
+        # row index inside the table
         self.counters = torch.zeros((2,), dtype=i64, device=device)
         self.index = self.counters[1:]
+        self.step_inc = torch.ones((2,), dtype=i64, device=device)
+        self.limits = torch.tensor([torch.iinfo(i64).max, size - 1], dtype=i64, device=device)
         self.arange = torch.arange(size, dtype=i64, device=device)
         self.raw = torch.zeros((size, cols), dtype=f32, device=device)  # unscaled values
         self.table = torch.zeros((size, cols), dtype=f32, device=device)  # raw * colscale
@@ -78,12 +82,14 @@ class _Table:
         # user gave (or optimizer.load_state_dict put in the group) is kept and copied into.
         self.row = torch.zeros((1, cols), dtype=f32, device=device)
         self.views = [self.row[0, c] for c in range(cols)]
+        self.lr_views = self.views[:groups]
+        self.mom_views = self.views[groups:]
         self.size = size
         self.left = 0  # host-side: rows left in the table
         self.mom = mom
 
 
-def setup_device(sched: Any) -> None:
+def setup(sched: Any) -> None:
     """Make the device tensors: the groups' 0-d values, the counter, the table and its buffers."""
     opt = sched.optimizer
     device = _device_of(opt)
@@ -109,7 +115,7 @@ def setup_device(sched: Any) -> None:
     sched._dev_mom = None if sched._mom is None else [dev(s) for s in sched._mom]
     groups = opt.param_groups
     n = len(groups)
-    d = sched._dev = _Table(device, sched.chunk_size, n if sched._mom is None else 2 * n,
+    d = sched._dev = _Table(device, sched.chunk_size, n if sched._mom is None else 2 * n, n,
                             sched._mom is not None)
     sched._device_step = d.counters[0]  # the step: a 0-d int64 view
     for i, g in enumerate(groups):
@@ -123,7 +129,8 @@ def setup_device(sched: Any) -> None:
                 d.views[n + i].fill_(float(b[0]))
                 g["betas"] = (d.views[n + i], *b[1:])
     _set_colscale(sched)
-    sched._device_lr = [g["lr"] for g in groups]
+    lrs = [g["lr"] for g in groups]
+    sched._device_lr = d.lr_views if all(map(operator.is_, lrs, d.lr_views)) else lrs
 
 
 def _set_colscale(sched: Any) -> None:
@@ -151,34 +158,52 @@ def _refill(sched: Any) -> None:
 def _gather(sched: Any, d: _Table) -> None:
     """Write the table's row of the device counter into the groups' tensors (sync-free)."""
     torch.index_select(d.table, 0, d.index, out=d.row)
-    groups = sched.optimizer.param_groups
+    groups = sched._optimizer.param_groups
+    for g, view in zip(groups, d.lr_views):
+        if g["lr"] is not view:
+            return _copy_out(sched, d, groups)
+    if d.mom:
+        for g, view in zip(groups, d.mom_views):
+            if g["betas"][0] is not view:
+                return _copy_out(sched, d, groups)
+    if sched._device_lr is not d.lr_views:  # what get_last_lr() reads
+        sched.__dict__["_device_lr"] = d.lr_views
+
+
+def _copy_out(sched: Any, d: _Table, groups: list[dict]) -> None:
+    """Some group holds a tensor that is not a view of the row (the user's own, or one
+    ``optimizer.load_state_dict`` put there): copy the row into every group's tensors."""
     dst = [g["lr"] for g in groups]
     if d.mom:
         dst += [g["betas"][0] for g in groups]
-    if not all(map(operator.is_, dst, d.views)):  # a tensor that is not a view of the row
-        torch._foreach_copy_(dst, d.views)
+    torch._foreach_copy_(dst, d.views)
     if not all(map(operator.is_, dst, sched._device_lr)):
-        sched._device_lr = dst[:len(groups)]
+        sched.__dict__["_device_lr"] = dst[:len(groups)]
 
 
-def write_device(sched: Any, k: int, advance: bool = False) -> None:
-    """Write the values of step ``k``: ``advance`` increments the device counter in place
-    (capturable); otherwise the counter is set to ``k`` (a jump: resume, ``step_to``)."""
+def advance(sched: Any) -> None:
+    """One ``step()``: the device counter and row index advance in place (one ``add_``, then a
+    ``minimum`` that holds the row index inside the table; capturable), then the row is
+    gathered into the groups' tensors; a refill when the host has used the table up."""
     d = sched._dev
-    if advance:
-        d.counters.add_(1)  # step and row index
-        d.left -= 1
-        if d.left < 0:
-            _refill(sched)
-        else:  # replays of a captured step() that the host did not see hold the last row
-            d.index.clamp_(max=d.size - 1)
-    else:
-        sched._device_step.fill_(k)
+    c = d.counters
+    c.add_(d.step_inc)  # step and row index
+    d.left -= 1
+    if d.left < 0:
         _refill(sched)
+    else:  # replays of a captured step() that the host did not see hold the last row
+        torch.minimum(c, d.limits, out=c)
     _gather(sched, d)
 
 
-def rescale_device(sched: Any) -> None:
+def jump(sched: Any, k: int) -> None:
+    """Set the device counter to step ``k`` (construction, resume, ``step_to``) and refill."""
+    sched._device_step.fill_(k)
+    _refill(sched)
+    _gather(sched, sched._dev)
+
+
+def rescale(sched: Any) -> None:
     """After a plateau factor changed: rescale the table's learning-rate columns and rewrite
     the current step's values (torch ops only; no counter change)."""
     _set_colscale(sched)

@@ -34,9 +34,11 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
+from jaxsched.compose.replan import Replan, ReplanThen
 from jaxsched.config import from_config as _from_config
 from jaxsched.core import validate as v
 from jaxsched.core.schedule import Schedule
+from jaxsched.torch import device as _device
 
 __all__ = ["Scheduler"]
 
@@ -102,6 +104,18 @@ def _fingerprint(s: Schedule) -> str:
     except (TypeError, ValueError):
         text = "repr:" + repr(s)
     return f"{type(s).__name__}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _replans(s: Schedule, fingerprint: str, step: Any) -> bool:
+    """Whether ``s`` is ``jaxsched.replan(old, at=k, ...)`` of the schedule with this fingerprint,
+    and the checkpoint's step is ``<= k``: its past is the checkpoint's, so it may resume it."""
+    if not isinstance(s, (Replan, ReplanThen)) or v.is_traced(s.at) or np.ndim(s.at) != 0:
+        return False
+    try:
+        same = _fingerprint(s.schedule) == fingerprint
+    except TypeError:
+        return False
+    return same and _is_int(step) and step <= float(s.at)
 
 
 def _plain(x: Any) -> Any:
@@ -349,8 +363,9 @@ class Scheduler(LRScheduler):
             from jaxsched.training.plateau_rule import plateau_init
 
             self._plateau_state = plateau_init(plateau, xp=np, dtype=np.float64)
+        self._dev = None  # device mode: the device tensors (jaxsched.torch.device)
         if self.mode == "device":
-            self._setup_device()
+            _device.setup(self)
         self._chunks: dict[str, tuple[int, list]] = {}
         self._rows: tuple | None = None  # host mode: (start, lr rows, momentum rows, wd rows)
         self._last_epoch = last_epoch
@@ -388,6 +403,7 @@ class Scheduler(LRScheduler):
     def _plateau_state(self, state: Any) -> None:
         if state is None:
             self.__dict__["_plateau_host"] = None
+            self.__dict__["_rows"] = None  # rows hold the factors: computed again
             return
         from jaxsched.training.plateau_rule import HostPlateau
 
@@ -396,22 +412,29 @@ class Scheduler(LRScheduler):
             host = HostPlateau(self.plateau, len(self.optimizer.param_groups))
         host.load(state)
         self.__dict__["_plateau_host"] = host
+        self.__dict__["_rows"] = None  # rows hold the factors: computed again
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _READ_ONLY or name in self.__dict__.get("_hparams", ()):
-            how = ("move with step(), step_to(k) or load_state_dict()" if name == "last_epoch"
-                   else "build a new Scheduler (e.g. Scheduler.from_config with other params)")
-            raise AttributeError(
-                f"`{name}` is read-only: a jaxsched Scheduler's schedule is immutable (closed "
-                f"form); {how}"
-            )
+            raise self._read_only(name)
         super().__setattr__(name, value)
 
-    def __getattr__(self, name: str) -> Any:
-        hparams = self.__dict__.get("_hparams")
-        if hparams is not None and name in hparams:
-            return hparams[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def __delattr__(self, name: str) -> None:
+        if name in _READ_ONLY or name in self.__dict__.get("_hparams", ()):
+            raise self._read_only(name)
+        super().__delattr__(name)
+
+    @staticmethod
+    def _read_only(name: str) -> AttributeError:
+        how = ("move with step(), step_to(k) or load_state_dict()" if name == "last_epoch"
+               else "build a new Scheduler (e.g. Scheduler.from_config with other params)")
+        return AttributeError(
+            f"`{name}` is read-only: a jaxsched Scheduler's schedule is immutable (closed "
+            f"form); {how}"
+        )
+
+    # No __getattr__: the config's parameters (``from_config``) are plain instance attributes,
+    # guarded by __setattr__/__delattr__, so attribute reads stay on CPython's fast path.
 
     def __repr__(self) -> str:
         """The schedule(s), mode, step and number of param groups.
@@ -484,12 +507,23 @@ class Scheduler(LRScheduler):
 
     _get_closed_form_lr = get_lr
 
+    @property
+    def _last_lr(self) -> list[Any]:
+        """torch's ``_last_lr``: the learning rates written by the last step, as a new list (of
+        the live tensors in device mode). A step stores the row it wrote; the list is made
+        here, when read."""
+        return list(self.__dict__["_last_vals"])
+
+    @_last_lr.setter
+    def _last_lr(self, lrs: Any) -> None:
+        self.__dict__["_last_vals"] = lrs
+
     def get_last_lr(self) -> list[Any]:
         """The learning rates of the current step: a new list each call (floats in host mode;
         tensor clones in device mode, never the live tensors)."""
         if self.mode == "device":  # cloned on read: a step() copies nothing
             return [t.clone() for t in self._last_lr]
-        return list(self._last_lr)
+        return self._last_lr
 
     def current_values(self) -> list[dict[str, float]]:
         """Every scheduled value per group, as Python floats (snapshots; valid before stepping).
@@ -521,37 +555,52 @@ class Scheduler(LRScheduler):
         Raises:
           ValueError: ``epoch`` is not an integer >= 0.
         """
-        if epoch is None and metrics is not None and self.plateau is None:
+        if epoch is None and (metrics is None or self.plateau is not None):
+            # step() and, with plateau, step(metric): the calls of every training loop. Reads
+            # are attribute loads; writes go to __dict__ (no read-only check per write).
+            d = self.__dict__
+            if metrics is not None:  # the plateau rule in Python floats (HostPlateau)
+                if type(metrics) is not float:
+                    metrics = _metric_value(metrics)
+                if self._plateau_host.update(metrics):
+                    self._factors_changed(rewrite=False)  # the next step's values follow
+            d["_step_count"] = self._step_count + 1
+            k = self._last_epoch + 1
+            rows = self._rows  # host mode: (start, lr rows, momentum rows, wd rows, n, extras)
+            if rows is not None and 0 <= k - rows[0] < rows[4]:
+                # values were computed with the chunk (lr times scale and plateau factor):
+                # index and write
+                d["_last_epoch"] = k
+                i = k - rows[0]
+                row = rows[1][i]
+                for g, lr in zip(self._optimizer.param_groups, row):
+                    now = g["lr"]
+                    if now is lr:  # a constant stretch: the group holds this very value
+                        continue
+                    if type(now) is float or not isinstance(now, torch.Tensor):
+                        g["lr"] = lr
+                    else:
+                        now.fill_(lr)
+                if rows[5]:
+                    self._write_extras(rows, i)
+                d["_last_vals"] = row  # _last_lr makes a list of it when read
+                return
+            if self._dev is not None and k > 0:  # device mode: advance the device counter
+                d["_last_epoch"] = k
+                _device.advance(self)
+                d["_last_vals"] = self._device_lr  # live tensors; get_last_lr() clones
+                return
+            self._write(k, advance=True)
+            return
+        if metrics is not None and self.plateau is None:
             metrics, epoch = None, metrics  # LRScheduler.step(epoch)
-        if epoch is not None:
-            k = int(v.integer("epoch", epoch.item() if isinstance(epoch, torch.Tensor) else epoch,
-                              ge=0))
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        k = int(v.integer("epoch", epoch.item() if isinstance(epoch, torch.Tensor) else epoch,
+                          ge=0))
+        warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
-        if epoch is not None:
-            self._write(k)
-            return
-        k = self.last_epoch + 1
-        rows = self._rows
-        if rows is not None and 0 <= k - rows[0] < len(rows[1]) and self.mode == "host":
-            # the fast path: values were computed with the chunk; index and write
-            self._last_epoch = k
-            i = k - rows[0]
-            lrs = rows[1][i]
-            if self._plateau_host is not None:  # rows hold lr * scale; the factor is applied here
-                lrs = [x * f for x, f in zip(lrs, self._plateau_factors())]
-            for g, lr in zip(self.optimizer.param_groups, lrs):
-                if isinstance(g["lr"], torch.Tensor):
-                    g["lr"].fill_(lr)
-                else:
-                    g["lr"] = lr
-            if rows[2] is not None or rows[3] is not None:
-                self._write_extras(rows, i)
-            self._last_lr = lrs
-            return
-        self._write(k, advance=True)
+        self._write(k)
 
     def step_to(self, k: int) -> None:
         """Jump to step ``k`` (e.g. a known optimizer step count) and write its values."""
@@ -561,31 +610,48 @@ class Scheduler(LRScheduler):
         """Feed a metric to the plateau state machine (see ``plateau``) and rewrite the values."""
         if self.plateau is None:
             raise ValueError("`report` needs a scheduler built with `plateau=`")
-        metric = float(metric.detach().cpu()) if isinstance(metric, torch.Tensor) else float(metric)
-        # the rule in Python floats (HostPlateau: the array rule's float64 values); the values
-        # are rewritten only when a factor changed
-        if self._plateau_host.update(metric) and self.last_epoch >= 0:
-            if self.mode == "device":
-                from jaxsched.torch.device import rescale_device
+        self._report(metric)
 
-                rescale_device(self)
-            else:
-                self._write(self.last_epoch)
+    def _report(self, metric: Any) -> None:
+        """The plateau rule on one metric (``HostPlateau``: the array rule's float64 values in
+        Python floats); the values are rewritten only when a factor changed."""
+        if self._plateau_host.update(_metric_value(metric)):
+            self._factors_changed(rewrite=True)
+
+    def _factors_changed(self, rewrite: bool) -> None:
+        """A plateau factor changed: rescale the values computed ahead and, once stepping has
+        begun, rewrite the current step's values (``rewrite``; ``step(metric)`` writes the next
+        step's). Host mode rescales the chunk's rows (no schedule evaluation; one row for a
+        constant stretch), device mode the table's lr columns and the current row."""
+        if self.mode == "device":
+            if self._last_epoch >= 0:
+                _device.rescale(self)
+            return
+        rows = self._rows
+        if rows is not None:
+            start, table = self._chunks["lr"]
+            if start == rows[0]:
+                self._rows = (start, self._lr_rows(table), *rows[2:])
+            else:  # the raw chunk moved on (get_lr of another step): evaluate it again
+                self._rows = None
+        if rewrite and self._last_epoch >= 0:
+            self._write(self._last_epoch)
 
     def _write(self, k: int, advance: bool = False) -> None:
         first = self.last_epoch < 0
         self._last_epoch = k
         if self.mode == "device":
-            self._write_device(k, advance and not first)
+            if advance and not first:
+                _device.advance(self)
+            else:
+                _device.jump(self, k)
             self._last_lr = self._device_lr  # live tensors; get_last_lr() clones
             return
         rows = self._rows
-        if rows is None or not 0 <= k - rows[0] < len(rows[1]):
+        if rows is None or not 0 <= k - rows[0] < rows[4]:
             rows = self._rows = self._build_rows(k)
         i = k - rows[0]
         lrs = rows[1][i]
-        if self._plateau_host is not None:
-            lrs = [x * f for x, f in zip(lrs, self._plateau_factors())]
         groups = self.optimizer.param_groups
         for g, lr in zip(groups, lrs):
             if isinstance(g["lr"], torch.Tensor):
@@ -608,8 +674,14 @@ class Scheduler(LRScheduler):
                     g["weight_decay"] = w
 
     def _build_rows(self, k: int) -> tuple:
-        """For the chunk of steps from ``k``: per-step tuples of every group's final values, so
-        that a ``step()`` is an index and a few dict writes."""
+        """For the chunk of steps from ``k``: per-step tuples of every group's final values (the
+        learning rate times the group's scale and plateau factor), so that a ``step()`` is an
+        index and a few dict writes.
+
+        Returns:
+          ``(k, lr rows, momentum rows or None, weight-decay rows or None, number of rows,
+          whether momentum or weight decay is scheduled)``.
+        """
         out: list = [k]
         for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
             if scheds is None:
@@ -618,21 +690,29 @@ class Scheduler(LRScheduler):
             self._chunks.pop(kind, None)
             self._host_values(kind, k)  # evaluates the chunk that starts at k
             table = self._chunks[kind][1]
-            if kind == "lr":  # lr * scale; a plateau factor is applied when written
-                table = [[x * a for x in col] for col, a in zip(table, self.scales)]
-            out.append(list(zip(*table)))
+            out.append(self._lr_rows(table) if kind == "lr" else list(zip(*table)))
+        out.append(len(out[1]))  # the number of rows
+        out.append(out[2] is not None or out[3] is not None)  # momentum or weight decay
         return tuple(out)
 
-    # ------------------------------------------------------------------ device mode
-    def _setup_device(self) -> None:
-        from jaxsched.torch.device import setup_device
-
-        setup_device(self)
-
-    def _write_device(self, k: int, advance: bool) -> None:
-        from jaxsched.torch.device import write_device
-
-        write_device(self, k, advance)
+    def _lr_rows(self, table: list[list[float]]) -> list[tuple]:
+        """The rows of final learning rates, ``(value * scale) * factor``, from the chunk's
+        columns of schedule values (one column per group). Also run when a plateau factor
+        changes: a constant chunk (a constant schedule, or one past its end) is one row."""
+        factors = (self._plateau_factors() if self.__dict__.get("_plateau_host") is not None
+                   else None)
+        n = len(table[0])
+        if all(col[0] != 0.0 and col.count(col[0]) == n for col in table):
+            # (zeros are left alone: 0.0 == -0.0, and the sign of each value is kept)
+            row = [col[0] * a for col, a in zip(table, self.scales)]
+            if factors is not None:
+                row = [x * f for x, f in zip(row, factors)]
+            return [tuple(row)] * n  # the same float objects each step: see step()
+        if factors is None:
+            cols = [[x * a for x in col] for col, a in zip(table, self.scales)]
+        else:
+            cols = [[(x * a) * f for x in col] for col, a, f in zip(table, self.scales, factors)]
+        return list(zip(*cols))
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -695,6 +775,10 @@ class Scheduler(LRScheduler):
             kept, e.g. ``load_state_dict(state, allow_changes=("scales",))`` after retuning the
             per-group scales. ``"plateau"`` also accepts a plateau added (it starts fresh) or
             removed (its state is dropped). The number of param groups cannot change.
+
+        A schedule built by ``jaxsched.replan(old, at=k, ...)`` resumes a checkpoint of ``old``
+        saved at a step ``<= k`` without ``allow_changes``: its values up to ``k`` are ``old``'s,
+        so the checkpoint's past is its own.
 
         A checkpoint of format version 1 (jaxsched before these checks: no ``groups``, ``mode``,
         ``schedules`` or ``plateau_config``) still loads: its ``scales``, group count (the length
@@ -787,8 +871,9 @@ class Scheduler(LRScheduler):
                                   "a schedule" if ours[kind] is not None else "none", field)
             if got is not None and ours[kind] is not None:
                 shared = len(set(got)) == 1 and len(set(ours[kind])) == 1  # one schedule each side
+                mine = {"lr": self._lr, "momentum": self._mom, "weight_decay": self._wd}[kind]
                 for i, (x, y) in enumerate(zip(got, ours[kind])):
-                    if x != y:
+                    if x != y and not _replans(mine[i], x, state["last_epoch"]):
                         where = field if shared else f"{field} (param group {i})"
                         raise _load_error(where, x, y, field)
         cfg = state["plateau_config"]
@@ -919,7 +1004,9 @@ class Scheduler(LRScheduler):
                 ) from e
         schedule = _metric_driven(name, schedule, kwargs)
         sched = cls(optimizer, schedule, **kwargs)
-        object.__setattr__(sched, "_hparams", _hparams(fn, params, sched))
+        hparams = _hparams(fn, params, sched)
+        sched.__dict__.update(hparams)  # read-only attributes (see __setattr__)
+        object.__setattr__(sched, "_hparams", hparams)
         if base_lrs is not None:
             object.__setattr__(sched, "_base_lrs", base_lrs)
         return sched
@@ -1026,6 +1113,13 @@ def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, 
         out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps
     return {k: x for k, x in out.items()
             if k.isidentifier() and k not in sched.__dict__ and not hasattr(type(sched), k)}
+
+
+def _metric_value(metric: Any) -> float:
+    """A reported metric as a Python float (a tensor is detached and read: one host sync)."""
+    if isinstance(metric, torch.Tensor):
+        return float(metric.detach().cpu())
+    return float(metric)
 
 
 def _set_momentum(group: dict, m: float) -> None:

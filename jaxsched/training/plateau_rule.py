@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -296,65 +297,112 @@ def _element_params(config: PlateauConfig, n: int | None) -> list[tuple]:
     return out
 
 
-def _host_update(p: tuple, st: tuple, metric: float, mode_max: bool, semantics: str) -> tuple:
-    """One report for one element: :func:`plateau_update` in Python floats (same operations,
-    same float64 results)."""
-    factor, patience, rtol, atol, cooldown_n, min_scale, min_lr, base_lr, eps, window, m = p
-    scale, best, num_bad, cd, avg, wc, nrep = st
-    n = wc + 1
-    avg = (wc * avg + metric) / n
-    if n < window:
-        return (scale, best, num_bad, cd, avg, n, nrep + 1)
+def _trigger_rule(tp: tuple, mode_max: bool, semantics: str, skip: int) -> Callable[..., tuple]:
+    """The shared part of one element's rule, as a function ``rule(t, metric) -> (t, what)``:
+    the window's mean and, when the window is full, the comparison with ``best`` and the
+    patience/cooldown counters (the options are bound once, here).
+
+    Args:
+      tp: ``(patience, rtol, atol, cooldown, window, m)`` with ``m = 1 -/+ rtol``.
+      skip: reports ignored at the start (only counted).
+
+    ``t`` is ``(best, num_bad, cooldown_counter, avg, window_count, num_reports)``. ``what``
+    says what the scale rule must do: 0 nothing (a skipped report, or the window not full), 1
+    an evaluation without a reduction, 2 an evaluation that triggers one; ``+ 4`` when the
+    evaluation was in cooldown (optax keeps the scale there).
+    """
+    patience, rtol, atol, cooldown_n, window, m = tp
+    native, optax = semantics == "native", semantics == "optax"
+    isfinite = math.isfinite
     sign = 1.0 if mode_max else -1.0
-    # the threshold a metric must beat
-    if math.isfinite(best):
-        if semantics == "native":
-            thr = best + sign * (rtol * abs(best) + atol)
+    signed_atol = sign * atol
+    if native:
+        at_inf = None  # the threshold is best itself
+    else:  # best * m at best = +-inf, without a warning: kept for m > 0, flipped for m < 0
+        at_inf = 1.0 if m > 0.0 else (-1.0 if m < 0.0 else math.nan)
+
+    def rule(t: tuple, metric: float) -> tuple[tuple, int]:
+        best, num_bad, cd, avg, wc, nrep = t
+        if nrep < skip:
+            return (best, num_bad, cd, avg, wc, nrep + 1), 0
+        n = wc + 1
+        avg = (wc * avg + metric) / n
+        if n < window:
+            return (best, num_bad, cd, avg, n, nrep + 1), 0
+        # the threshold a metric must beat
+        if isfinite(best):
+            thr = best + sign * (rtol * abs(best) + atol) if native else best * m + signed_atol
+        elif native:
+            thr = best
         else:
-            thr = best * m + sign * atol
-    elif semantics == "native":
-        thr = best
-    else:
-        thr = best if m > 0.0 else (-best if m < 0.0 else math.nan)
-    improved = avg > thr if mode_max else avg < thr
-    if improved:
-        best = avg
-    bad = 0 if improved else num_bad + 1
-    in_cooldown = cd > 0
-    if in_cooldown:
-        cd -= 1
-    num_bad = 0 if in_cooldown else bad
-    if semantics == "optax":
-        trigger = not in_cooldown and bad == patience
-    else:
-        trigger = num_bad > patience
-    if trigger:
-        num_bad = 0
-        cd = cooldown_n
-    if semantics == "optax":
-        floor = _max(min_scale, _div(min_lr, base_lr))
-        reduced = _max(scale * factor if trigger else scale, floor)
-        scale = scale if in_cooldown else reduced
-    elif semantics == "torch":
+            thr = best * at_inf if at_inf == at_inf else math.nan
+        improved = avg > thr if mode_max else avg < thr
+        if improved:
+            best = avg
+        bad = 0 if improved else num_bad + 1
+        in_cooldown = cd > 0
+        if in_cooldown:
+            cd -= 1
+        num_bad = 0 if in_cooldown else bad
+        trigger = (not in_cooldown and bad == patience) if optax else num_bad > patience
         if trigger:
-            old = scale * base_lr
-            new = _max(old * factor, _max(min_lr, min_scale * base_lr))
-            if old - new > eps:
-                scale = _div(new, base_lr)
-    elif trigger:
-        new = _max(scale * factor, _max(min_scale, _div(min_lr, base_lr)))
-        if (scale - new) * base_lr > eps:
-            scale = new
-    return (scale, best, num_bad, cd, 0.0, 0, nrep + 1)
+            num_bad = 0
+            cd = cooldown_n
+        return (best, num_bad, cd, 0.0, 0, nrep + 1), (2 if trigger else 1) + (4 if in_cooldown else 0)
+
+    return rule
+
+
+def _host_scale(sp: tuple, scale: float, what: int, semantics: str) -> float:
+    """The element's next scale after an evaluation (``what`` from :func:`_trigger_rule`).
+
+    Args:
+      sp: ``(factor, min_scale, min_lr, base_lr, eps)``.
+    """
+    factor, min_scale, min_lr, base_lr, eps = sp
+    trigger = what & 3 == 2
+    if semantics == "optax":
+        if what & 4:  # in cooldown: the scale is kept
+            return scale
+        floor = _max(min_scale, _div(min_lr, base_lr))
+        return _max(scale * factor if trigger else scale, floor)
+    if not trigger:
+        return scale
+    if semantics == "torch":
+        old = scale * base_lr
+        new = _max(old * factor, _max(min_lr, min_scale * base_lr))
+        return _div(new, base_lr) if old - new > eps else scale
+    new = _max(scale * factor, _max(min_scale, _div(min_lr, base_lr)))
+    return new if (scale - new) * base_lr > eps else scale
+
+
+def _trigger_params(p: tuple) -> tuple:
+    """``(patience, rtol, atol, cooldown, window, m)`` of an :func:`_element_params` tuple:
+    the options that decide when an evaluation triggers (elements that share them share one
+    counter state)."""
+    return (p[1], p[2], p[3], p[4], p[9], p[10])
+
+
+def _scale_params(p: tuple) -> tuple:
+    """``(factor, min_scale, min_lr, base_lr, eps)`` of an :func:`_element_params` tuple."""
+    return (p[0], p[5], p[6], p[7], p[8])
 
 
 class HostPlateau:
     """The plateau state machine of :func:`plateau_update` in plain Python floats.
 
     The torch bridge's host mode reports one metric per call; the array rule costs a
-    millisecond of NumPy dispatch per report, this one a few microseconds. It computes the
-    same float64 values (``tests/training/test_plateau_host.py`` checks equality on random
+    millisecond of NumPy dispatch per report, this one well under a microsecond. It computes
+    the same float64 values (``tests/training/test_plateau_host.py`` checks equality on random
     metric streams). Array options broadcast: one element per param group.
+
+    The counters (``best``, ``num_bad``, cooldown, the window's mean, the report count) depend
+    only on the metrics and on the options that decide a trigger (``patience``, the threshold,
+    ``cooldown``, ``window``). When every element has the same such options and the same
+    counters (always, unless a loaded state differs per element), the elements share one
+    counter state, updated once per report; only the scales are per element, and they are
+    computed only after an evaluation that can change them (torch and native semantics: a
+    trigger).
 
     Args:
       config: a :class:`PlateauConfig` (leaves: numbers or 1-d arrays).
@@ -367,27 +415,91 @@ class HostPlateau:
         self._max = config.mode == "max"
         self._semantics = config.semantics
         self._skip = 0 if config.skip is None else int(config.skip)
+        # which evaluations may change a scale: any (optax: the floor), else a trigger
+        self._need = 3 if self._semantics == "optax" else 2
+        self._tp = [_trigger_params(p) for p in self.params]
+        self._sp = [_scale_params(p) for p in self.params]
+        self._shareable = all(tp == self._tp[0] for tp in self._tp)
+        self._make_rules()
         best = -math.inf if self._max else math.inf
-        self.states = [(1.0, best, 0, 0, 0.0, 0, 0) for _ in self.params]
-        self.scales = [1.0] * len(self.params)
+        self._set_rows([(1.0, best, 0, 0, 0.0, 0, 0)] * len(self.params))
+
+    def _make_rules(self) -> None:
+        rules: dict[tuple, Callable[..., tuple]] = {}
+        for tp in self._tp:
+            if tp not in rules:
+                rules[tp] = _trigger_rule(tp, self._max, self._semantics, self._skip)
+        self._rules = [rules[tp] for tp in self._tp]
+        self._rule = self._rules[0]  # the rule of shared counters
+
+    def __getstate__(self) -> dict[str, Any]:  # the rules are closures: rebuilt on load
+        return {k: x for k, x in self.__dict__.items() if k not in ("_rules", "_rule")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._make_rules()
+
+    def _set_rows(self, rows: list[tuple]) -> None:
+        """Hold the per-element state ``rows``, sharing their counters where they agree."""
+        self.scales = [r[0] for r in rows]
+        self._idle: tuple = (None, None)  # (what, scales) of an evaluation that changed nothing
+        first = rows[0][1:]
+        if self._shareable and all(r[1:] == first for r in rows):
+            self._t: tuple | None = first  # the shared counters
+            self._rows: list[tuple] | None = None
+        else:  # per-element counters (a loaded state that differs per element)
+            self._t = None
+            self._rows = [r[1:] for r in rows]
+
+    @property
+    def states(self) -> list[tuple]:
+        """The per-element states, :class:`PlateauState` rows of Python numbers."""
+        rows = [self._t] * len(self.scales) if self._rows is None else self._rows
+        return [(s, *r) for s, r in zip(self.scales, rows)]
 
     def update(self, metric: float) -> bool:
         """Report ``metric``; returns whether any element's scale changed."""
-        mode_max, sem = self._max, self._semantics
-        if self.states[0][6] < self._skip:  # reports before `skip` are only counted
-            self.states = [st[:6] + (st[6] + 1,) for st in self.states]
+        t = self._t
+        if t is None:
+            return self._update_each(metric)
+        # the counters are shared: one rule, then the scales if they may change
+        self._t, what = self._rule(t, metric)
+        return self._rescale(what) if what & self._need else False
+
+    def _rescale(self, what: int) -> bool:
+        """The scales after an evaluation of kind ``what``; whether one changed.
+
+        The scale rule is a function of the scale and ``what`` alone, so an evaluation that
+        left the scales as they were (a floor reached: ``min_lr``, ``eps``) leaves them again:
+        remembered, not recomputed.
+        """
+        old = self.scales
+        if what == self._idle[0] and old is self._idle[1]:
             return False
-        states = [_host_update(p, st, metric, mode_max, sem) for p, st in zip(self.params, self.states)]
-        self.states = states
-        scales = [st[0] for st in states]
-        changed = scales != self.scales
-        self.scales = scales
-        return changed
+        sem = self._semantics
+        new = [_host_scale(sp, s, what, sem) for sp, s in zip(self._sp, old)]
+        if new == old:
+            self._idle = (what, old)
+            return False
+        self.scales = new
+        return True
+
+    def _update_each(self, metric: float) -> bool:
+        """:meth:`update` with per-element counters."""
+        assert self._rows is not None
+        rows = []
+        for rule, sp, s, r in zip(self._rules, self._sp, self.scales, self._rows):
+            r, what = rule(r, metric)
+            rows.append((_host_scale(sp, s, what, self._semantics) if what & self._need else s, *r))
+        old = self.scales
+        self._set_rows(rows)
+        return self.scales != old
 
     def state(self) -> PlateauState:
         """The state as a :class:`PlateauState` of Python numbers (lists when broadcast)."""
-        cols = list(zip(*self.states))
-        if len(self.states) == 1:
+        states = self.states
+        cols = list(zip(*states))
+        if len(states) == 1:
             return PlateauState(*(c[0] for c in cols))
         return PlateauState(*(list(c) for c in cols))
 
@@ -399,5 +511,4 @@ class HostPlateau:
             a = np.broadcast_to(np.asarray(x), (m,)) if np.ndim(x) else np.full((m,), np.asarray(x))
             integral = name in ("num_bad", "cooldown_counter", "window_count", "num_reports")
             cols.append([int(e) if integral else float(e) for e in a.tolist()])
-        self.states = [tuple(row) for row in zip(*cols)]
-        self.scales = [st[0] for st in self.states]
+        self._set_rows([tuple(row) for row in zip(*cols)])

@@ -177,7 +177,10 @@ def test_from_config_without_timeline_converts_plain_steps_only():
 # ------------------------------------------------------------------------ the step-parameter rule
 # integral fields declared with steps_field() that are counts, not durations
 NOT_DURATIONS = {"num_cycles", "seed", "period_mult", "cycle_limit", "cycle_first_stair_count",
-                 "cycle_second_stair_count"}
+                 "cycle_second_stair_count",
+                 # integer schedules: values (batch sizes, lengths) and a count shift, not durations
+                 "values", "min_value", "max_value", "multiple", "step_offset", "start", "end",
+                 "increment", "tokens_per_sample"}
 
 
 def _classes(c=Schedule):

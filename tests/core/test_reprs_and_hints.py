@@ -73,6 +73,22 @@ ARGS: dict[str, dict] = {
     "add": dict(schedules=[C, js.constant_schedule(2.0)]),
     "repeat": dict(schedule=C, period=10),
     "warmup": dict(schedule=C, warmup_steps=5),
+    "piecewise_integer": dict(boundaries=[5, 10], values=[32, 64, 128]),
+    "batch_size_ramp": dict(start=32, end=128, ramp_steps=10, multiple=32),
+    "rampup_batch_size": dict(start_batch_size=16, batch_size_increment=16, rampup_samples=96,
+                              global_batch_size=64),
+    "root_curriculum": dict(min_value=8, max_value=64, total_steps=10, multiple=8),
+    "staircase_ramp": dict(start=8, end=64, increment=8, hold_steps=3),
+    "seq_length_warmup": dict(total_steps=100),
+    "by_samples": dict(schedule=C, batch_sizes=js.piecewise_integer([5], [8, 16])),
+    "by_tokens": dict(schedule=C, batch_sizes=js.piecewise_integer([5], [8, 16]),
+                      tokens_per_sample=128),
+    "batch_scaled": dict(schedule=C, batch_sizes=js.piecewise_integer([5], [8, 16]),
+                         base_batch_size=16.0, rule="sqrt"),
+    "minimum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "maximum": dict(schedules=[C, js.constant_schedule(0.5)]),
+    "replan": dict(schedule=C, at=5, total_steps=20),
+    "stretch": dict(schedule=C, ratio=1.5),
 }
 
 NATIVE = sorted(n for n, fn in _REGISTRY.items() if not fn.__module__.startswith("jaxsched.config"))

@@ -1,7 +1,10 @@
 """The notebooks in notebooks/: each executes without error, and the stored files stay small.
 
 Execution runs a scratch copy of each notebook (the repository's files are never rewritten) in
-a fresh ``python3`` kernel with nbclient. The notebooks check their own claims with asserts
+a ``python3`` kernel with nbclient, as Jupyter would: cells, magics and inline figures. One kernel
+serves the notebooks a test worker runs, each starting from an empty namespace (``%reset``) in
+its own directory; sharing it spares each notebook a kernel start and the imports of JAX, torch
+and matplotlib, seconds apiece. The notebooks check their own claims with asserts
 (applied hyperparameters equal the schedules, one compile per sweep, bit-identical resume,
 parity with torch's schedulers), so a regression fails a cell and this test.
 """
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 import jaxsched
@@ -78,14 +82,41 @@ def test_gallery_shows_every_schedule_constructor():
     assert not missing_doc, f"no formula section in the gallery: {missing_doc}"
 
 
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """One started kernel and its client, shut down after the module's last notebook."""
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(tmp_path_factory.mktemp("kernel")))
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def _run(nb, kernel) -> None:
+    km, kc = kernel
+    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT_S, kernel_name="python3")
+    client.kc = kc
+    client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
-def test_notebook_executes(path, tmp_path):
+def test_notebook_executes(path, tmp_path, kernel):
     copy = tmp_path / path.name
     shutil.copyfile(path, copy)
     nb = nbformat.read(copy, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
+    # an empty namespace and the notebook's own directory, as in a fresh kernel
+    fresh = nbformat.v4.new_code_cell(f"%reset -f\n%cd {str(tmp_path)!r}")
+    nb.cells.insert(0, fresh)
+    _run(nb, kernel)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert all(out.output_type != "error" for out in cell.outputs)
+    # the namespace really was emptied: a name the previous notebook left is gone
+    check = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "%reset -f\nhidden = get_ipython().user_ns_hidden\n"
+        "left = [k for k in globals() if not k.startswith('_') and k not in hidden]\n"
+        "assert left == ['hidden'], left")])
+    _run(check, kernel)

@@ -303,7 +303,12 @@ def test_constructor_arguments_are_read_only_attributes(name, params, names):
     for attr in [*names, "optimizer", "base_lrs", "last_epoch"]:
         with pytest.raises(AttributeError, match=f"`{attr}` is read-only.*immutable"):
             setattr(ours, attr, 1)
+        with pytest.raises(AttributeError, match=f"`{attr}` is read-only.*immutable"):
+            delattr(ours, attr)
+        assert getattr(ours, attr) is not None
     assert ours.last_epoch == 0
+    with pytest.raises(AttributeError, match="no_such_name"):
+        ours.no_such_name  # noqa: B018
 
 
 def test_base_lrs_is_a_copy():

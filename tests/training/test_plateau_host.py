@@ -84,3 +84,61 @@ def test_host_rule_loads_an_array_state():
     _assert_same(host, state, 1)
     assert host.scales == [float(state.scale)]
     assert math.isclose(host.scales[0], 0.5)
+
+
+@pytest.mark.parametrize("semantics", ["native", "torch", "optax"])
+def test_host_rule_per_element_counters_equal_array_rule(semantics):
+    # a loaded state whose counters differ per element: each element runs its own rule
+    # (the shared-counter path needs equal counters); then a stream, against the array rule
+    cfg = plateau_config(factor=0.5, patience=2, cooldown=1, min_lr=[0.05, 0.2],
+                         base_lr=[1.0, 0.5], semantics=semantics)
+    state = plateau_init(cfg, xp=np)
+    state = state._replace(scale=np.array([1.0, 0.5]), best=np.array([0.3, np.inf]),
+                           num_bad=np.array([1, 0]), cooldown_counter=np.array([0, 1]))
+    host = HostPlateau(cfg, 2)
+    host.load(state)
+    assert host._t is None  # per-element counters
+    _assert_same(host, state, 2)
+    rng = np.random.default_rng(7)
+    for x in np.repeat(rng.normal(size=30), 3):
+        host.update(float(x))
+        state = plateau_update(cfg, state, np.float64(x), xp=np)
+        _assert_same(host, state, 2)
+
+
+def test_host_rule_shares_the_counters_of_elements_with_the_same_trigger_options():
+    # per-group scale options (min_lr, base_lr): one counter state, per-element scales
+    cfg = plateau_config(factor=0.5, patience=1, min_lr=[0.05, 0.2], base_lr=[1.0, 0.5],
+                         semantics="torch")
+    host = HostPlateau(cfg, 2)
+    assert host._t is not None
+    for _ in range(7):  # reports 3, 5 and 7 trigger (the 2nd bad one in a row, patience 1)
+        host.update(1.0)
+    # group 0: 1 -> 0.5 -> 0.25 -> 0.125; group 1 (lr 0.5, min_lr 0.2): lr 0.25, then 0.2 held
+    assert host._t is not None and host.scales == [0.125, 0.4]
+
+
+def test_host_rule_pickles_and_continues_alike():
+    import pickle
+
+    cfg = plateau_config(factor=0.5, patience=1, window=2, semantics="torch")
+    a = HostPlateau(cfg)
+    for x in (3.0, 2.0, 2.0, 2.0):
+        a.update(x)
+    b = pickle.loads(pickle.dumps(a))
+    assert b.state() == a.state()
+    for x in (2.0, 2.0, 1.0, 1.0, 1.0, 1.0):
+        assert a.update(x) == b.update(x)
+        assert a.state() == b.state()
+
+
+def test_host_rule_after_a_floor_keeps_the_scale_without_recomputing():
+    # torch semantics with eps: once a reduction would be smaller than eps, every later
+    # trigger leaves the scale alone (the rule remembers the evaluation that changed nothing)
+    cfg = plateau_config(factor=0.5, patience=0, base_lr=1.0, eps=0.3, semantics="torch")
+    host, state = HostPlateau(cfg), plateau_init(cfg, xp=np)
+    for _ in range(12):  # every report is bad: a trigger each time
+        host.update(5.0)
+        state = plateau_update(cfg, state, np.float64(5.0), xp=np)
+        _assert_same(host, state, 1)
+    assert host.scales == [0.5]  # 1.0 -> 0.5; 0.5 -> 0.25 is a change of 0.25 < eps

@@ -7,11 +7,14 @@ registers the names; it never imports torch or any peer library.
 """
 
 from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the names)
+    batch_names,
     cerebras_composites,
     cerebras_names,
     deepspeed_names,
+    fairseq_names,
     hf_names,
     keras_names,
+    nemo_names,
     optax_names,
     plateau_names,
     timm_names,
