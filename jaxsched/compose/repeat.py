@@ -7,7 +7,6 @@ index is computed exactly by :mod:`jaxsched.schedules.cycles`, as for
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -50,7 +49,7 @@ class Repeat(Schedule):
         cyc = locate(c, c.steps(self.period), c.steps(self.period_mult), c.steps(self.cycle_limit))
         local = cyc.local
         if self.stretch:
-            local = dataclasses.replace(c, n=None, t=local.t / cyc.scale)
+            local = c.replace(t=local.t / cyc.scale, n=None)
         val = self.schedule._eval(local)
         floor = c.value(self.floor)
         g = safe_pow(c, c.value(self.decay), cyc.index)

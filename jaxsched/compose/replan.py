@@ -125,8 +125,8 @@ def _at(c: _xp.Count, x: Any) -> _xp.Count:
     xp = c.xp
     if c.n is not None and _is_int(c, x):
         n = x + xp.zeros_like(c.n)
-        return dataclasses.replace(c, n=n, t=xp.astype(n, c.dtype))
-    return dataclasses.replace(c, n=None, t=c.as_float(x) + xp.zeros_like(c.t))
+        return c.replace(t=xp.astype(n, c.dtype), n=n)
+    return c.replace(t=c.as_float(x) + xp.zeros_like(c.t), n=None)
 
 
 def _snap_up(c: _xp.Count, u: Any) -> Any:
@@ -425,7 +425,7 @@ class Stretch(Schedule):
         u = c.t / xp.where(r > 0, r, xp.ones_like(r))
         if c.n is not None:
             u = _snap_up(c, u)
-        return self.schedule._eval(dataclasses.replace(c, n=None, t=u))
+        return self.schedule._eval(c.replace(t=u, n=None))
 
 
 # ---------------------------------------------------------------------------------- constructors

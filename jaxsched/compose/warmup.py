@@ -8,13 +8,13 @@ warmup, like optax's ``join_schedules`` or timm's ``warmup_prefix=True``). The r
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
+from jaxsched.core.numerics import known_positive
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import (
     Schedule,
@@ -62,11 +62,12 @@ class Warmup(Schedule):
         w = c.steps(self.warmup_steps)
         init = c.value(self.init_value)
         after = self.schedule._eval(c.shift(w))
-        at_zero = dataclasses.replace(
-            c, t=xp.zeros_like(c.t), n=None if c.n is None else xp.zeros_like(c.n)
-        )
-        target = self.schedule._eval(at_zero)
-        warm = ramp(c, w, init, target, self.shape, self.skip_zero)
+        target = self.schedule._start_value(c)  # an init_value leaf: no second evaluation
+        if target is None:
+            at_zero = c.replace(t=xp.zeros_like(c.t), n=None if c.n is None else xp.zeros_like(c.n))
+            target = self.schedule._eval(at_zero)
+        warm = ramp(c, w, init, target, self.shape, self.skip_zero,
+                    known_positive(self.warmup_steps), self.init_value)
         return xp.where(c.ge(w), after, warm)
 
 

@@ -9,7 +9,6 @@ counts up to ``2**31 - 1`` even when the float dtype is float32.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from typing import Any
@@ -119,7 +118,6 @@ def _fit_int32(count: Any) -> Any:
     return count
 
 
-@dataclasses.dataclass(frozen=True)
 class Count:
     """The count as a formula sees it: clamped at 0, as a float array and, when exact, an int.
 
@@ -130,14 +128,67 @@ class Count:
       dtype: the float dtype of ``t`` and of every hyperparameter.
       int_dtype: the integer dtype used for exact step arithmetic.
       device: the device of the count (arrays are created there).
+
+    A count made by :meth:`make` or :meth:`shift` clamps at 0 on first use of ``t`` or ``n``,
+    not before: a formula that bounds the count anyway (:meth:`clip_t`) clamps it once, with
+    no separate ``max``. :meth:`replace` gives a count with other values (used as they are).
     """
 
-    xp: Any
-    t: Any
-    n: Any
-    dtype: Any
-    int_dtype: Any
-    device: Any
+    __slots__ = ("xp", "dtype", "int_dtype", "device", "_t", "_n", "_raw", "_is_int")
+
+    def __init__(self, xp: Any, t: Any, n: Any, dtype: Any, int_dtype: Any, device: Any,
+                 raw: Any = None, is_int: bool = False) -> None:
+        self.xp, self.dtype, self.int_dtype, self.device = xp, dtype, int_dtype, device
+        self._t, self._n = t, n
+        # the unclamped count (an int array when `is_int`, else a float array), or None
+        self._raw = raw
+        self._is_int = is_int if raw is not None else n is not None
+
+    @property
+    def t(self) -> Any:
+        if self._t is None:
+            xp = self.xp
+            if self._is_int:
+                self._t = xp.astype(self.n, self.dtype)
+            else:
+                self._t = xp.maximum(self._raw, xp.zeros_like(self._raw))
+        return self._t
+
+    @property
+    def n(self) -> Any:
+        if self._n is None and self._is_int:
+            raw = self._raw
+            self._n = self.xp.maximum(raw, self.xp.zeros_like(raw))
+        return self._n
+
+    @property
+    def shape(self) -> tuple:
+        """The count's shape (without clamping it)."""
+        x = self._t if self._t is not None else (self._n if self._n is not None else self._raw)
+        return tuple(x.shape)
+
+    def replace(self, t: Any, n: Any = None) -> Count:
+        """This count's namespace and dtypes with other values (``n=None``: a float count)."""
+        return Count(self.xp, t, n, self.dtype, self.int_dtype, self.device)
+
+    def clip_t(self, hi: Any) -> Any:
+        """``min(t, hi)`` as a float array for ``hi >= 0`` (``hi`` a float array): one clamp.
+
+        Under JAX, on a count not clamped yet, the clamp to ``[0, hi]`` is one ``clamp``.
+        """
+        xp = self.xp
+        raw = self._raw
+        if self._t is not None or raw is None:
+            return xp.minimum(self.t, hi)
+        if self._is_int:
+            if self._n is not None:
+                return xp.minimum(self.t, hi)
+            raw = xp.astype(raw, self.dtype)
+        if is_jax_namespace(xp) and tuple(hi.shape) in ((), tuple(raw.shape)):
+            import jax
+
+            return jax.lax.clamp(xp.zeros((), dtype=self.dtype), raw, hi)
+        return xp.minimum(xp.maximum(raw, xp.zeros_like(raw)), hi)
 
     @classmethod
     def make(cls, count: Any, xp: Any) -> Count:
@@ -152,14 +203,10 @@ class Count:
             raise ValueError(f"`count` must be finite, got {count!r}")
         arr = xp.asarray(count, device=device) if device is not None else xp.asarray(count)
         if _is_integer_dtype(xp, arr.dtype) or xp.isdtype(arr.dtype, "bool"):
-            n = xp.astype(arr, int_dtype)
-            n = xp.maximum(n, xp.zeros_like(n))
-            t = xp.astype(n, float_dtype)
-        else:
-            n = None
-            t = xp.astype(arr, float_dtype)
-            t = xp.maximum(t, xp.zeros_like(t))
-        return cls(xp, t, n, float_dtype, int_dtype, device)
+            raw = xp.astype(arr, int_dtype) if arr.dtype != int_dtype else arr
+            return cls(xp, None, None, float_dtype, int_dtype, device, raw=raw, is_int=True)
+        raw = xp.astype(arr, float_dtype) if arr.dtype != float_dtype else arr
+        return cls(xp, None, None, float_dtype, int_dtype, device, raw=raw)
 
     # ------------------------------------------------------------------ conversions
     def value(self, x: Any) -> Any:
@@ -180,7 +227,7 @@ class Count:
         xp = self.xp
         if x is None:
             return None
-        if _integral_leaf(x) and self.n is not None:
+        if _integral_leaf(x) and self._is_int:
             if isinstance(x, (int, np.integer)) or isinstance(x, np.ndarray):
                 hi = int(np.max(np.abs(np.asarray(x)))) if np.size(x) else 0
                 limit = _INT32_MAX if self.int_dtype == getattr(xp, "int32", None) else 2**62
@@ -199,7 +246,7 @@ class Count:
         return _table(self.xp, x, self.int_dtype if integer else self.dtype, self.device)
 
     def is_int(self, b: Any) -> bool:
-        return self.n is not None and _is_integer_dtype(self.xp, b.dtype)
+        return self._is_int and _is_integer_dtype(self.xp, b.dtype)
 
     def as_float(self, b: Any) -> Any:
         """A converted step array (int or float) as a float array."""
@@ -213,13 +260,11 @@ class Count:
     # ------------------------------------------------------------------ exact step operations
     def shift(self, b: Any) -> Count:
         """Local time ``max(count - b, 0)`` (exact when both are integers)."""
-        xp = self.xp
-        if self.is_int(b):
-            n = self.n - b
-            n = xp.maximum(n, xp.zeros_like(n))
-            return dataclasses.replace(self, n=n, t=xp.astype(n, self.dtype))
-        t = xp.maximum(self.t - self.as_float(b), self.const(0.0))
-        return dataclasses.replace(self, n=None, t=t)
+        if self.is_int(b):  # from the clamped count: no overflow below 0
+            return Count(self.xp, None, None, self.dtype, self.int_dtype, self.device,
+                         raw=self.n - b, is_int=True)
+        return Count(self.xp, None, None, self.dtype, self.int_dtype, self.device,
+                     raw=self.t - self.as_float(b))
 
     def ge(self, b: Any) -> Any:
         """``count >= b`` elementwise (exact for integer counts and boundaries)."""
@@ -227,14 +272,25 @@ class Count:
             return self.n >= b
         return self.t >= self.as_float(b)
 
-    def floordiv(self, period: Any) -> Any:
-        """``floor(count / period)`` as a float array; ``period`` must be > 0 where it is used."""
+    def floordiv(self, period: Any, positive: bool = False) -> Any:
+        """``floor(count / period)`` as a float array; ``period`` must be > 0 where it is used.
+
+        ``positive``: ``period`` is known to be > 0 at trace time (no guard). The count is
+        never negative, so for integers the quotient is the truncating one (one ``div`` under
+        JAX, not ``floor_divide``'s sign correction).
+        """
         xp = self.xp
         if self.is_int(period):
-            safe = xp.where(period > 0, period, xp.ones_like(period))
-            return xp.astype(self.n // safe, self.dtype)
+            safe = period if positive else xp.where(period > 0, period, xp.ones_like(period))
+            if is_jax_namespace(xp):
+                import jax
+
+                q = jax.lax.div(self.n, safe)  # n >= 0, safe > 0: floor == truncation
+            else:
+                q = self.n // safe
+            return xp.astype(q, self.dtype)
         p = self.as_float(period)
-        safe = xp.where(p > 0, p, xp.ones_like(p))
+        safe = p if positive else xp.where(p > 0, p, xp.ones_like(p))
         return xp.floor(self.t / safe)
 
     def searchsorted(self, boundaries: Any) -> Any:

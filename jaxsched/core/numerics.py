@@ -25,6 +25,13 @@ __all__ = [
     "cosine_interpolate",
     "known_to_equal",
     "known_positive",
+    "known_below",
+    "known_at_least",
+    "fractions",
+    "linear_blend",
+    "linear_between",
+    "cosine_blend",
+    "power_toward_end",
 ]
 
 
@@ -79,6 +86,18 @@ def known_positive(x: Any) -> bool:
     """True when ``x`` is concrete (not traced) and every element is > 0 (a guard can go)."""
     arr = _known(x)
     return arr is not None and bool(np.all(arr > 0))
+
+
+def known_below(x: Any, bound: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element is < ``bound``."""
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr < bound))
+
+
+def known_at_least(x: Any, bound: float) -> bool:
+    """True when ``x`` is concrete (not traced) and every element is >= ``bound``."""
+    arr = _known(x)
+    return arr is not None and bool(np.all(arr >= bound))
 
 
 def cosine_interpolate(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any,
@@ -151,3 +170,129 @@ def interpolate(c: Count, start: Any, end: Any, left: Any, done: Any, power: Any
         done_p = xp.where(small, -xp.expm1(power * xp.log1p(-d)), 1.0 - left_p)
         done_p = xp.where(power == 1, done, done_p)  # exact for the linear case
     return xp.where(left_p >= 0.5, start + (end - start) * done_p, end + (start - end) * left_p)
+
+
+def _known_zero(x: Any) -> bool:
+    return known_to_equal(x, 0.0)
+
+
+def fractions(c: Count, elapsed: Any, remaining: Any, total: Any, total_positive: bool) -> tuple:
+    """``(remaining/total, elapsed/total)``; :func:`linear_pair` (guarded) unless ``total_positive``.
+
+    ``total_positive`` is a fact known at trace time (``known_positive`` of the raw
+    hyperparameter): then no guard is needed and none is traced.
+    """
+    if total_positive:
+        return remaining / total, elapsed / total
+    return linear_pair(c, elapsed, remaining, total)
+
+
+def linear_blend(start: Any, end: Any, left: Any, done: Any, raw_start: Any = None,
+                 raw_end: Any = None) -> Any:
+    """``start * left + end * done`` (``done = 1 - left``, each exact near its own zero).
+
+    Each term keeps relative precision, so the sum does at both ends (a decay to 0 in its
+    tail, a ramp from 0 in its first steps) with no select between two forms. A term whose
+    raw value (``raw_start``, ``raw_end``) is known to be 0 at trace time is not computed.
+    """
+    if raw_start is not None and _known_zero(raw_start):
+        return end * done
+    if raw_end is not None and _known_zero(raw_end):
+        return start * left
+    return start * left + end * done
+
+
+def linear_between(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, total: Any,
+                   raw_start: Any = None, raw_end: Any = None,
+                   total_positive: bool = False) -> Any:
+    """:func:`linear_blend` of ``remaining/total`` and ``elapsed/total`` (guarded unless
+    ``total_positive``), dividing only for the terms that are computed."""
+    if not total_positive:
+        left, done = linear_pair(c, elapsed, remaining, total)
+        return linear_blend(start, end, left, done, raw_start, raw_end)
+    if raw_start is not None and _known_zero(raw_start):
+        return end * (elapsed / total)
+    if raw_end is not None and _known_zero(raw_end):
+        return start * (remaining / total)
+    side = _one_sided(raw_start, raw_end)
+    if side == "end":  # toward a smaller value of one sign: no cancellation, one product
+        return end + (start - end) * (remaining / total)
+    if side == "start":
+        return start + (end - start) * (elapsed / total)
+    return start * (remaining / total) + end * (elapsed / total)
+
+
+def _one_sided(raw_start: Any, raw_end: Any) -> str | None:
+    """Which end a cosine interpolation may be formed from without losing precision, if known.
+
+    ``"end"``: ``end + (start - end) * C`` (``C`` from the steps left) keeps relative precision
+    everywhere when ``end`` is 0 or of ``start``'s sign and no larger (a decay toward 0); ``"start"``
+    is the mirror (a rise from near 0). None when a value is traced or the signs differ.
+    """
+    a, b = _known(raw_start), _known(raw_end)
+    if a is None or b is None:
+        return None
+    if np.all(b == 0) or np.all((a * b > 0) & (np.abs(b) <= np.abs(a))):
+        return "end"
+    if np.all(a == 0) or np.all((a * b > 0) & (np.abs(a) <= np.abs(b))):
+        return "start"
+    return None
+
+
+def cosine_blend(c: Count, start: Any, end: Any, elapsed: Any, remaining: Any, total: Any,
+                 raw_start: Any = None, raw_end: Any = None, total_positive: bool = False) -> Any:
+    """``end + (start - end) * C``, ``C = (1 + cos(pi elapsed/total))/2``, each end precise.
+
+    The value is formed from one end with one sine: ``end + (start - end) * sin(a)**2`` with
+    ``a = remaining * (pi/2 / total)`` (a decay toward 0 or a smaller value of one sign keeps
+    relative precision everywhere this way), or the mirror from ``start`` with the steps done
+    (a rise from 0); with values of mixed signs, from the nearer end. When the raw values are
+    known at trace time the side is picked once (no select); traced values pick it per
+    element by the same rule and the same operations, so both paths agree to the rounding
+    XLA's constant folding may change. ``total <= 0`` gives ``end``.
+    """
+    xp = c.xp
+    half_pi = c.const(math.pi / 2)
+    if total_positive:
+        k = half_pi / total  # one constant when `total` is known: the same rounding as traced
+        a_left, a_done = remaining * k, elapsed * k
+    else:
+        pos = total > 0
+        k = half_pi / safe_den(c, total)
+        a_left = xp.where(pos, remaining * k, c.const(0.0))
+        a_done = xp.where(pos, elapsed * k, half_pi)
+    side = _one_sided(raw_start, raw_end)
+    if side is None:
+        same = start * end > 0
+        end_ok = (end == 0) | (same & (xp.abs(end) <= xp.abs(start)))
+        start_ok = (start == 0) | (same & (xp.abs(start) <= xp.abs(end)))
+        use_left = end_ok | (~start_ok & (a_left <= a_done))
+        s = xp.sin(xp.where(use_left, a_left, a_done))
+        sq = s * s
+        return xp.where(use_left, end + (start - end) * sq, start + (end - start) * sq)
+    if side == "end":
+        s = xp.sin(a_left)
+        if _known_zero(raw_end):
+            return start * (s * s)
+        return end + (start - end) * (s * s)
+    s = xp.sin(a_done)
+    if _known_zero(raw_start):
+        return end * (s * s)
+    return start + (end - start) * (s * s)
+
+
+def power_toward_end(c: Count, start: Any, end: Any, left: Any, power: Any, raw_start: Any,
+                     raw_end: Any, raw_power: Any) -> Any:
+    """``end + (start - end) * left**power`` when known values make it safe, else None.
+
+    Safe when the raw values are known, the decay goes toward a smaller value of one sign
+    (each term keeps relative precision, as :func:`cosine_blend`'s ``"end"`` side) and the
+    power is known to be >= 1 (``pow`` has a finite derivative at ``left = 0``): one power and
+    no select, where :func:`interpolate` forms both sides.
+    """
+    if _one_sided(raw_start, raw_end) != "end" or not known_at_least(raw_power, 1.0):
+        return None
+    lp = c.xp.pow(left, power)
+    if _known_zero(raw_end):
+        return start * lp
+    return end + (start - end) * lp

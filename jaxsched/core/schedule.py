@@ -234,11 +234,11 @@ class Schedule:
         else:
             out = self._eval(c)
         if self._value_shape:  # a vector-valued schedule: count.shape + _value_shape
-            want = tuple(c.t.shape) + tuple(self._value_shape)
+            want = tuple(c.shape) + tuple(self._value_shape)
             if tuple(out.shape) != want:
                 out = out + ns.zeros(want, dtype=c.dtype, **({} if c.device is None
                                                              else {"device": c.device}))
-        elif tuple(out.shape) != tuple(c.t.shape):
+        elif tuple(out.shape) != c.shape:
             out = out + ns.zeros_like(c.t)
         if _xp.is_jax_namespace(ns):
             out = ns.asarray(out, dtype=c.dtype)  # strong-typed, never weak
@@ -260,6 +260,15 @@ class Schedule:
 
     def _formula(self, c: _xp.Count, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _start_value(self, c: _xp.Count) -> Any:
+        """The value at step 0 as an array for ``c``, when a leaf gives it; else None.
+
+        A class whose value at step 0 is one of its hyperparameters (an ``init_value``)
+        overrides this, so that a warmup's target costs no evaluation of the formula; it
+        returns None where the hyperparameters known at trace time do not settle it.
+        """
+        return None
 
     # ------------------------------------------------------------------ identity
     def _key(self) -> tuple:

@@ -90,7 +90,7 @@ def _owned(xp: Any, x: Any) -> bool:
 
 #: Sequences of up to this many pieces select with ``where``; longer ones search and gather,
 #: so that their graph does not grow with the number of pieces.
-FEW_PIECES = 4
+FEW_PIECES = 8
 
 
 @schedule_class("join_schedules")
@@ -102,18 +102,21 @@ class Sequence(Schedule):
 
     def _eval(self, c: _xp.Count) -> Any:
         xp = c.xp
-        bounds = c.steps(self.boundaries)
         children = self.schedules
         if len(children) == 1:
             return children[0]._eval(c)
         if len(children) <= FEW_PIECES:
             # a few pieces: each on its own local time, picked by a chain of `where`s (a
-            # smaller, faster graph than a search and gathers, which pay off for many pieces)
+            # smaller, faster graph than a search and gathers, which pay off for many pieces);
+            # boundaries known at trace time enter as scalars, not as a table to slice
+            host = _host_bounds(self.boundaries)
+            bounds = [c.steps(b) for b in host] if host is not None else c.steps(self.boundaries)
             out = children[0]._eval(c)
             for i in range(1, len(children)):
                 b = bounds[i - 1]
                 out = xp.where(c.ge(b), children[i]._eval(c.shift(b)), out)
             return out
+        bounds = c.steps(self.boundaries)
         piece = c.searchsorted(bounds)  # index of the active child
         zero = xp.zeros((1,), dtype=bounds.dtype, device=c.device) if c.device is not None else (
             xp.zeros((1,), dtype=bounds.dtype))
@@ -131,6 +134,16 @@ class Sequence(Schedule):
             val = _eval_group(c, local, children, members, piece)
             out = val if out is None else xp.where(which == g, val, out)
         return out
+
+
+def _host_bounds(boundaries: Any) -> list | None:
+    """The boundaries as Python numbers when they are known at trace time, else None."""
+    if isinstance(boundaries, (list, tuple)) and all(
+            isinstance(b, (int, np.integer)) and not isinstance(b, bool) for b in boundaries):
+        return [int(b) for b in boundaries]
+    if isinstance(boundaries, np.ndarray) and np.issubdtype(boundaries.dtype, np.integer):
+        return [int(b) for b in boundaries.reshape(-1)]
+    return None
 
 
 def _groups(children: tuple) -> list[list[int]]:

@@ -29,7 +29,6 @@ they are computed in float32: exact up to ``2**24`` and within float32 rounding 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, ClassVar
 
@@ -110,11 +109,11 @@ class PiecewiseInteger(Schedule):
             if per_sample is not None:
                 n = n * xp.astype(per_sample, c.int_dtype) if hasattr(per_sample, "dtype") else (
                     n * int(per_sample))
-            return dataclasses.replace(c, n=n, t=xp.astype(n, c.dtype))
+            return c.replace(t=xp.astype(n, c.dtype), n=n)
         t = _xp.take(xp, cum, idx) + (c.t - start) * _xp.take(xp, vals, idx)
         if per_sample is not None:
             t = t * c.as_float(per_sample) if hasattr(per_sample, "dtype") else t * float(per_sample)
-        return dataclasses.replace(c, n=None, t=t)
+        return c.replace(t=t, n=None)
 
     def samples_at(self, count: Any, xp: Any = None) -> Any:
         """Samples consumed by updates ``0 .. count-1``: where update ``count``'s batch starts.

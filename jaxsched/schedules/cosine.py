@@ -6,7 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_interpolate, cosine_pair, interpolate, known_to_equal
+from jaxsched.core.numerics import (
+    cosine_blend,
+    cosine_pair,
+    interpolate,
+    known_positive,
+    known_to_equal,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.sequence import Sequence, boundary_list, join_schedules
@@ -32,14 +38,18 @@ class Cosine(Schedule):
     exponent: Any = value_field()
 
     def _formula(self, c, *, init_value, decay_steps, end_value, exponent):
-        xp = c.xp
         total = c.as_float(decay_steps)
-        elapsed = xp.minimum(c.t, total)
-        remaining = xp.maximum(total - c.t, c.const(0.0))  # exact: D - min(t, D)
+        elapsed = c.clip_t(total)
+        remaining = total - elapsed  # exact: D - min(t, D)
         if known_to_equal(self.exponent, 1.0):  # optax's default: one sine, no power
-            return cosine_interpolate(c, init_value, end_value, elapsed, remaining, total)
+            return cosine_blend(c, init_value, end_value, elapsed, remaining, total,
+                                self.init_value, self.end_value, known_positive(self.decay_steps))
         left, done = cosine_pair(c, elapsed, remaining, total)
         return interpolate(c, init_value, end_value, left, done, exponent)
+
+    def _start_value(self, c):
+        # D > 0: the value at step 0 is init_value (D = 0 is end_value from step 0)
+        return c.value(self.init_value) if known_positive(self.decay_steps) else None
 
 
 @register("cosine_decay")

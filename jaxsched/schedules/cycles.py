@@ -54,7 +54,8 @@ class Cycle:
     held: Any
 
 
-def locate(c: Count, period: Any, mult: Any, limit: Any = None) -> Cycle:
+def locate(c: Count, period: Any, mult: Any, limit: Any = None, flat: bool = False,
+           period_positive: bool = False) -> Cycle:
     """The cycle of ``c`` for cycles of length ``period * mult**i``, at most ``limit`` of them.
 
     Args:
@@ -62,10 +63,48 @@ def locate(c: Count, period: Any, mult: Any, limit: Any = None) -> Cycle:
       period: ``P > 0`` (converted with ``c.steps``).
       mult: ``m >= 1`` (converted with ``c.steps``).
       limit: ``L >= 1`` cycles (converted with ``c.steps``) or ``None`` for no limit.
+      flat: ``m = 1`` is known at trace time (equal cycles: no powers, no correction).
+      period_positive: ``P > 0`` is known at trace time (no guard).
     """
+    if flat:
+        return _locate_flat(c, period, limit, period_positive)
     if c.is_int(period) and c.is_int(mult):
         return _locate_int(c, period, mult, limit)
     return _locate_float(c, period, mult, limit)
+
+
+def _locate_flat(c: Count, period: Any, limit: Any, period_positive: bool) -> Cycle:
+    """Equal cycles (``m = 1`` known at trace time): ``i = floor(t / P)``, no powers.
+
+    The same cycles as the general paths with ``m = 1`` (exact for an integer count and period).
+    """
+    xp = c.xp
+    one = c.const(1.0)
+    if c.is_int(period):
+        p = period if period_positive else xp.where(period > 0, period, xp.ones_like(period))
+        i = xp.astype(c.floordiv(p, positive=True), c.int_dtype)
+        if limit is not None:
+            lim = limit if c.is_int(limit) else xp.astype(limit, c.int_dtype)
+            last = xp.maximum(lim, xp.ones_like(lim)) - 1
+            held = i > last
+            i = xp.minimum(i, last)
+        local_n = c.n - p * i  # p * i <= n: no overflow
+        if limit is not None:
+            local_n = xp.minimum(local_n, p)
+        local = c.replace(t=xp.astype(local_n, c.dtype), n=local_n)
+        return Cycle(xp.astype(i, c.dtype), local, c.as_float(p),
+                     xp.astype(p - local_n, c.dtype), one, held if limit is not None else None)
+    p = c.as_float(period)
+    p = p if period_positive else safe_den(c, p)
+    i = xp.floor(c.t / p)
+    held = None
+    if limit is not None:
+        last = xp.maximum(c.as_float(limit), one) - 1.0
+        held = i > last
+        i = xp.minimum(i, last)
+    local_t = xp.minimum(xp.maximum(c.t - p * i, c.const(0.0)), p)
+    local = c.replace(t=local_t, n=None)
+    return Cycle(i, local, p, p - local_t, one, held)
 
 
 # ---------------------------------------------------------------------- float path
@@ -129,7 +168,7 @@ def _locate_float(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     local_t = xp.maximum(t - p * g, zero)
     if held is not None:
         local_t = xp.minimum(local_t, length)
-    local = dataclasses.replace(c, n=None, t=local_t)
+    local = c.replace(t=local_t, n=None)
     return Cycle(i, local, length, length - local_t, scale, held)
 
 
@@ -211,5 +250,5 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     remaining = xp.where(
         exact, xp.astype(xp.where(exact, length_i, local_n) - local_n, c.dtype), length - local_t
     )
-    local = dataclasses.replace(c, n=local_n, t=local_t)
+    local = c.replace(t=local_t, n=local_n)
     return Cycle(i_f, local, length, remaining, scale, held)

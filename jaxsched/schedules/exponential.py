@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import safe_pow
+from jaxsched.core.numerics import (
+    known_at_least,
+    known_below,
+    known_positive,
+    known_to_equal,
+    safe_pow,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.sequence import Sequence, boundary_list, join_schedules
@@ -30,17 +36,32 @@ class Exponential(Schedule):
         self, c, *, init_value, transition_steps, decay_rate, transition_begin, staircase, end_value
     ):
         xp = c.xp
-        local = c.shift(transition_begin)
+        # known at trace time (the everyday case): a begin of 0 needs no shift, steps > 0 and a
+        # rate > 0 need no guards; traced values take the guarded path, with the same values
+        local = c if known_to_equal(self.transition_begin, 0) else c.shift(transition_begin)
+        steps_positive = known_positive(self.transition_steps)
         if staircase:
-            q = local.floordiv(transition_steps)
+            q = local.floordiv(transition_steps, positive=steps_positive)
         else:
             q = local.t / c.as_float(transition_steps)
-        out = init_value * safe_pow(c, decay_rate, q)
+        if known_positive(self.decay_rate):
+            out = init_value * xp.pow(decay_rate, q)
+        else:
+            out = init_value * safe_pow(c, decay_rate, q)
         if end_value is not None:
-            out = xp.where(
-                decay_rate < 1, xp.maximum(out, end_value), xp.minimum(out, end_value)
-            )
+            if known_below(self.decay_rate, 1.0):
+                out = xp.maximum(out, end_value)
+            elif known_at_least(self.decay_rate, 1.0):
+                out = xp.minimum(out, end_value)
+            else:
+                out = xp.where(
+                    decay_rate < 1, xp.maximum(out, end_value), xp.minimum(out, end_value)
+                )
         return out
+
+    def _start_value(self, c):
+        # step 0 is init_value * r**0 = init_value, unless end_value clamps it
+        return c.value(self.init_value) if self.end_value is None else None
 
 
 @register("exponential_decay")

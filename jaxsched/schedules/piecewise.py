@@ -14,7 +14,13 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_pair, interpolate, linear_pair
+from jaxsched.core.numerics import (
+    cosine_blend,
+    cosine_pair,
+    interpolate,
+    linear_between,
+    linear_pair,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, StepsList, Value, Values
@@ -51,6 +57,16 @@ class PiecewiseConstant(Schedule):
     scales: Any = value_field()
 
     def _formula(self, c, *, init_value, boundaries, scales):
+        knots = _host_steps(self.boundaries)
+        host = _host_values(self.init_value, self.scales)
+        if knots is not None and host is not None and len(knots) <= FEW_PIECES:
+            # a few boundaries and values known at trace time: a chain of `where`s on
+            # scalars (no table, no search, no gather); the last boundary reached wins
+            xp = c.xp
+            out = c.value(host[0]) + xp.zeros_like(c.t)
+            for b, value in zip(knots, host[1:]):
+                out = xp.where(c.ge(c.steps(b)), c.value(value), out)
+            return out
         values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         return _xp.take(c.xp, values, c.searchsorted(boundaries))
 
@@ -66,10 +82,13 @@ class PiecewiseInterpolate(Schedule):
 
     def _formula(self, c, *, interpolate_type, init_value, boundaries, scales):
         xp = c.xp
-        values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         n = int(boundaries.shape[0])
         if n == 0:
             return init_value + xp.zeros_like(c.t)
+        knots = _host_steps(self.boundaries)
+        if knots is not None and n <= FEW_PIECES:
+            return self._few(c, interpolate_type, init_value, scales, knots)
+        values = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
         knots = xp.concat([xp.zeros((1,), dtype=boundaries.dtype, device=c.device), boundaries])
         idx = c.searchsorted(knots) - 1  # knots[0] = 0 <= t, so idx >= 0
         nxt = xp.minimum(idx + 1, xp.full_like(idx, n))
@@ -83,6 +102,73 @@ class PiecewiseInterpolate(Schedule):
         pair = linear_pair if interpolate_type == "linear" else cosine_pair
         left, done = pair(c, local, remaining, width)
         return interpolate(c, v_lo, v_hi, left, done)
+
+    def _few(self, c, interpolate_type, init_value, scales, knots):
+        """A few knots known at trace time: each piece on its own local time, picked by ``where``.
+
+        The same values as the search path (pieces of width ``max(b_{i+1} - b_i, 1)``, the
+        last value held from ``b_n`` on), with no search and no gathers; each piece forms its
+        value from the end that keeps precision (values known at trace time pick it once).
+        """
+        xp = c.xp
+        host = _host_values(self.init_value, self.scales)
+        if host is not None:
+            values = [c.value(x) for x in host]
+        else:
+            vals = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
+            values = [vals[i] for i in range(len(knots) + 1)]
+            host = [None] * len(values)
+        starts = [0, *knots]
+        out = None
+        # the `where` chain uses piece i only for b_i <= t < b_{i+1}, where its steps done and
+        # left are t - b_i and b_{i+1} - t (exact in integers): no clamp to the piece is
+        # needed, and elsewhere the piece is finite and unused
+        x = c.n if c.n is not None else c.t
+        for i in range(len(knots)):
+            width = max(starts[i + 1] - starts[i], 1)  # optax's guard on zero-length pieces
+            total = c.as_float(c.steps(width))
+            elapsed = c.as_float(x - starts[i] if starts[i] else x)
+            remaining = c.as_float(starts[i + 1] - x)
+            if interpolate_type == "linear":
+                piece = linear_between(c, values[i], values[i + 1], elapsed, remaining, total,
+                                       host[i], host[i + 1], total_positive=True)
+            else:
+                piece = cosine_blend(c, values[i], values[i + 1], elapsed, remaining, total,
+                                     host[i], host[i + 1], total_positive=True)
+            out = piece if out is None else xp.where(c.ge(c.steps(starts[i])), piece, out)
+        return xp.where(c.ge(c.steps(knots[-1])), values[-1] + xp.zeros_like(out), out)
+
+
+#: Up to this many boundaries known at trace time, a piecewise interpolation selects with
+#: ``where``; more (or traced ones) search and gather, so the graph does not grow with them.
+FEW_PIECES = 4
+
+
+def _host_steps(boundaries: Any) -> list[int] | None:
+    """The boundaries as Python ints when they are known at trace time and integral, else None."""
+    if v.is_traced(boundaries):
+        return None
+    try:
+        arr = np.asarray(boundaries)
+    except Exception:  # a tensor on another device: take the search path
+        return None
+    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+        return None
+    return [int(x) for x in arr]
+
+
+def _host_values(init_value: Any, scales: Any) -> list[float] | None:
+    """``cumprod([init, *scales])`` in float64 on the host when both are known, else None."""
+    if v.is_traced(init_value) or v.is_traced(scales):
+        return None
+    try:
+        init = np.asarray(init_value, dtype=np.float64)
+        sc = np.asarray(scales, dtype=np.float64).reshape(-1)
+    except Exception:  # a tensor on another device
+        return None
+    if init.ndim != 0:
+        return None
+    return [float(x) for x in np.cumprod(np.concatenate([[float(init)], sc]))]
 
 
 def _split(name: str, boundaries_and_scales: Any) -> tuple[Any, Any]:

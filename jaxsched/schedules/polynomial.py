@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import interpolate, known_positive, known_to_equal, linear_pair
+from jaxsched.core.numerics import (
+    fractions,
+    interpolate,
+    known_positive,
+    known_to_equal,
+    linear_between,
+    linear_blend,
+    power_toward_end,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -27,7 +35,12 @@ class Constant(Schedule):
     value: Any = value_field()
 
     def _formula(self, c, *, value):
+        if tuple(value.shape) == c.shape:  # already the count's shape: nothing to add
+            return value
         return value + c.xp.zeros_like(c.t)
+
+    def _start_value(self, c):
+        return c.value(self.value)
 
 
 @schedule_class("polynomial_schedule")
@@ -43,20 +56,38 @@ class Polynomial(Schedule):
     def _formula(self, c, *, init_value, end_value, power, transition_steps, transition_begin):
         xp = c.xp
         # a concrete begin of 0 or steps > 0 (the everyday case) needs neither the shift nor
-        # the guard below: the same values with a smaller graph
+        # the guards below: the same values with a smaller graph
         local = c if known_to_equal(self.transition_begin, 0) else c.shift(transition_begin)
         total = c.as_float(transition_steps)
-        elapsed = xp.minimum(local.t, total)
-        remaining = xp.maximum(total - local.t, c.const(0.0))  # exact: T - c
-        left, done = linear_pair(c, elapsed, remaining, total)
-        if not known_positive(self.transition_steps):
+        elapsed = local.clip_t(total)
+        remaining = total - elapsed  # exact: T - min(t, T)
+        positive = known_positive(self.transition_steps)
+        linear = known_to_equal(self.power, 1.0)  # concrete power 1: no pow, same values
+        if positive and linear:
+            return linear_between(c, init_value, end_value, elapsed, remaining, total,
+                                  self.init_value, self.end_value, True)
+        if positive:
+            out = power_toward_end(c, init_value, end_value, remaining / total, power,
+                                   self.init_value, self.end_value, self.power)
+            if out is not None:
+                return out
+        left, done = fractions(c, elapsed, remaining, total, positive)
+        if not positive:
             # T == 0 is a step from I to E at B: before B nothing is done, from B on all of it.
             before = total <= 0
             started = c.ge(transition_begin)
             left = xp.where(before & ~started, c.const(1.0), left)
             done = xp.where(before & ~started, c.const(0.0), done)
-        linear = known_to_equal(self.power, 1.0)  # concrete power 1: no pow, same values
-        return interpolate(c, init_value, end_value, left, done, None if linear else power)
+        if linear:
+            return linear_blend(init_value, end_value, left, done, self.init_value, self.end_value)
+        return interpolate(c, init_value, end_value, left, done, power)
+
+    def _start_value(self, c):
+        # T > 0 or B > 0: step 0 is before the end of the transition, at init_value (power 0
+        # too: 0**0 = 1); T = B = 0 is end_value from step 0
+        if known_positive(self.transition_steps) or known_positive(self.transition_begin):
+            return c.value(self.init_value)
+        return None
 
 
 @register("constant_schedule")

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from jaxsched.core import arrays as _xp
-from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.numerics import linear_between, linear_blend, safe_den, safe_pow
 
 __all__ = ["WARMUP_SHAPES", "until", "ramp"]
 
@@ -27,16 +27,29 @@ def until(c: _xp.Count, end: Any) -> Any:
     return xp.maximum(c.as_float(end) - c.t, c.const(0.0))
 
 
-def ramp(c: _xp.Count, warmup_steps: Any, init: Any, target: Any, shape: str, skip_zero: bool) -> Any:
+def ramp(c: _xp.Count, warmup_steps: Any, init: Any, target: Any, shape: str, skip_zero: bool,
+         steps_positive: bool = False, raw_init: Any = None) -> Any:
     """The warmup value ``init -> target`` at ``c`` (meaningful for ``count < warmup_steps``).
 
     With ``e = 1`` if ``skip_zero`` else 0, the ramp has length ``L = W + e`` and is evaluated
     at ``a = min(t, W) + e``; ``q = a / L`` and ``1 - q = (W - t) / L`` (exact). Every branch
     is finite for every count and every ``W >= 0`` (also for ``W = 0``, where it is unused).
+    ``steps_positive`` (``W > 0`` known at trace time) drops the guard on ``L``; ``raw_init``
+    (the hyperparameter as given) lets a linear ramp from a known 0 skip its ``init`` term.
     """
     xp = c.xp
     zero, one = c.const(0.0), c.const(1.0)
     w = c.as_float(warmup_steps)
+    if shape == "linear":
+        # init * (1 - q) + target * q, each weight from exact steps: precise at both ends
+        elapsed = c.clip_t(w)
+        remaining = w - elapsed
+        if skip_zero:
+            w, elapsed = w + one, elapsed + one
+        if steps_positive or skip_zero:  # W + e > 0: no guard
+            return linear_between(c, init, target, elapsed, remaining, w, raw_init, None, True)
+        den = safe_den(c, w)
+        return linear_blend(init, target, remaining / den, elapsed / den, raw_init)
     extra = one if skip_zero else zero
     length = w + extra
     done = xp.minimum(c.t, w) + extra
@@ -45,9 +58,7 @@ def ramp(c: _xp.Count, warmup_steps: Any, init: Any, target: Any, shape: str, sk
     if shape == "exponential":
         ratio = xp.maximum(target / safe_den(c, init), zero)
         return init * safe_pow(c, ratio, q)
-    if shape == "linear":
-        u = q
-    elif shape == "cosine":
+    if shape == "cosine":
         s = xp.sin((math.pi / 2) * q)  # (1 - cos(pi q)) / 2 without cancellation near q = 0
         u = s * s
     elif shape == "1-sqrt":

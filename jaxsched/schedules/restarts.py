@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, safe_den, safe_pow
+from jaxsched.core.numerics import (
+    cosine_tail,
+    known_positive,
+    known_to_equal,
+    safe_den,
+    safe_pow,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -53,15 +59,28 @@ class CosineRestarts(Schedule):
         decay_mode,
     ):
         xp = c.xp
-        cyc = locate(c, period, period_mult, cycle_limit)
+        # hyperparameters known at trace time skip work they make unnecessary (equal cycles,
+        # k = 1, no decay, a floor of 0); traced ones take the general path, same values
+        cyc = locate(c, period, period_mult, cycle_limit,
+                     flat=known_to_equal(self.period_mult, 1),
+                     period_positive=known_positive(self.period))
         u = xp.clip(cyc.remaining / cyc.length, 0.0, 1.0)  # 1 - p, from the steps left
-        early = u < 1
-        us = xp.where(early, u, c.const(0.0))
-        # 1 - p**k, from the remaining fraction (keeps relative precision as p -> 1)
-        left = xp.where(early, -xp.expm1(k_decay * xp.log1p(-us)), c.const(1.0))
+        if known_to_equal(self.k_decay, 1.0):
+            left = u  # 1 - p**1
+        else:
+            early = u < 1
+            us = xp.where(early, u, c.const(0.0))
+            # 1 - p**k, from the remaining fraction (keeps relative precision as p -> 1)
+            left = xp.where(early, -xp.expm1(k_decay * xp.log1p(-us)), c.const(1.0))
         s = xp.sin((math.pi / 2) * left)
-        g = safe_pow(c, decay, cyc.index)
-        amp = g * (init_value - end_value) if decay_mode == "amplitude" else g * init_value - end_value
+        if known_to_equal(self.decay, 1.0):
+            amp = init_value - end_value  # d**i = 1, both modes
+        else:
+            g = safe_pow(c, decay, cyc.index)
+            amp = (g * (init_value - end_value) if decay_mode == "amplitude"
+                   else g * init_value - end_value)
+        if known_to_equal(self.end_value, 0.0):
+            return amp * (s * s)
         return end_value + amp * (s * s)
 
 

@@ -9,7 +9,14 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, known_to_equal, safe_den, safe_pow
+from jaxsched.core.numerics import (
+    cosine_tail,
+    known_positive,
+    known_to_equal,
+    linear_blend,
+    safe_den,
+    safe_pow,
+)
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -42,6 +49,20 @@ def _window(c: _xp.Count, total: Any, decay_steps: Any, decay_start: Any, fracti
     return n - d, d
 
 
+def _host_window(total: Any, decay_steps: Any, decay_start: Any, fraction: Any) -> tuple | None:
+    """``(S, D)`` as Python ints when the raw hyperparameters are plain numbers, else None."""
+    if not _plain(total) or type(total) is not int:
+        return None
+    if decay_steps is not None:
+        return (total - decay_steps, decay_steps) if type(decay_steps) is int else None
+    if decay_start is not None:
+        return (decay_start, total - decay_start) if type(decay_start) is int else None
+    if not _plain(fraction):
+        return None
+    d = int(math.floor(fraction * total + 0.5))  # as the constructor checked it, in float64
+    return total - d, d
+
+
 @schedule_class("warmup_stable_decay")
 class WarmupStableDecay(Schedule):
     """Warmup to ``peak_value``, hold it, decay to ``end_value`` by ``total_steps``, hold.
@@ -70,12 +91,30 @@ class WarmupStableDecay(Schedule):
         xp = c.xp
         top = peak_value if decay_init_value is None else decay_init_value  # the decay's start
         zero, one = c.const(0.0), c.const(1.0)
-        start, length = _window(c, total_steps, decay_steps, decay_start, decay_fraction)
-        d = xp.maximum(c.as_float(length), zero)
-        den = safe_den(c, d)
-        # 1 - q (steps left / D) and q (steps done / D), each from an exact step difference.
+        host = None
+        if decay_shape == "linear":
+            host = _host_window(self.total_steps, self.decay_steps, self.decay_start,
+                                self.decay_fraction)
+        if host is not None and host[1] > 0:  # S, D > 0 known at trace time: no guard
+            start, length = c.steps(host[0]), c.steps(host[1])
+            d = den = c.as_float(length)
+        else:
+            start, length = _window(c, total_steps, decay_steps, decay_start, decay_fraction)
+            d = xp.maximum(c.as_float(length), zero)
+            den = safe_den(c, d)
+        # 1 - q (steps left / D) and q (steps done / D), each from an exact step difference
+        # (each in [0, 1] when D > 0: both numerators are clamped to [0, D])
         left = xp.minimum(until(c, total_steps), d) / den
         done = xp.minimum(c.shift(start).t, d) / den
+        warm_positive = known_positive(self.warmup_steps)
+        if decay_shape == "linear" and host is not None and host[1] > 0:
+            # D > 0 known: P * (1 - q) + E * q is exactly P before the decay (q = 0) and E from
+            # N on (q = 1), so no select there, and each term keeps its end precise
+            out = linear_blend(peak_value, end_value, left, done, self.peak_value,
+                               self.end_value)
+            warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero,
+                        warm_positive, self.init_value)
+            return xp.where(c.ge(warmup_steps), out, warm)
         left = xp.minimum(xp.maximum(left, zero), one)
         done = xp.minimum(xp.maximum(done, zero), one)
         if decay_shape == "linear":
@@ -105,7 +144,8 @@ class WarmupStableDecay(Schedule):
         if factor is not None:
             decayed = end_value + (top - end_value) * factor
         out = xp.where(c.ge(start), decayed, peak_value + xp.zeros_like(c.t))
-        warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero)
+        warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero,
+                    warm_positive, self.init_value)
         return xp.where(c.ge(warmup_steps), out, warm)
 
 
