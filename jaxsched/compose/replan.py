@@ -35,7 +35,6 @@ raises a ``ValueError`` naming it: give the new plan explicitly with ``then=``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
