@@ -200,7 +200,9 @@ mix = jaxsched.mixture_weights([[0, {"web": 0.7, "code": 0.2, "math": 0.1}],
 k = np.arange(1000)
 fig, ax = plt.subplots(figsize=(3.4, 2.5))
 ax.stackplot(k, mix.evaluate(k, np).T, labels=mix.names)
-ax.set_title("mixture_weights (interpolated)"); ax.set_xlabel("step"); ax.legend(loc="lower left")
+ax.set_title("mixture_weights (interpolated)")
+ax.set_xlabel("step")
+ax.legend(loc="lower left")
 plt.show()
 '''),
     ("Cyclic",
