@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("gallery", "optax_onecycle", "sweep_vmap", "torch_bridge", "lr_finder")
+NAMES = ("gallery", "optax_onecycle", "sweep_vmap", "torch_bridge", "lr_finder", "large_scale")
 
 __all__ = ["NAMES", "build", "doc_markdown", "rst_to_markdown"]
 

@@ -25,7 +25,7 @@ import jaxsched
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = {"gallery", "optax_onecycle", "sweep_vmap", "torch_bridge", "lr_finder"}
+EXPECTED = {"gallery", "optax_onecycle", "sweep_vmap", "torch_bridge", "lr_finder", "large_scale"}
 MAX_BYTES = 1_500_000          # per stored notebook (outputs are low-dpi PNGs)
 CELL_TIMEOUT_S = 240           # per cell; a whole notebook takes seconds to tens of seconds
 
