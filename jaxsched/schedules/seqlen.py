@@ -84,7 +84,8 @@ class RootCurriculum(Schedule):
                 c, frac, 1.0 / xp.where(root_degree > 0, root_degree, c.const(1.0)))
             raw = xp.floor(u * span_f + lo)
         safe_step = xp.where(step > 0, step, c.const(1.0))
-        d = xp.minimum(raw - xp.remainder(raw, safe_step), hi)
+        first = lo + xp.remainder(-lo, safe_step)  # the first multiple at or above min (exact)
+        d = xp.minimum(xp.maximum(raw - xp.remainder(raw, safe_step), first), hi)
         d = xp.where(c.as_float(total_steps) > 0, d, hi)  # T = 0: the curriculum is over
         return xp.where(lo >= hi, lo + xp.zeros_like(d), d)  # DeepSpeed never updates then
 
@@ -126,15 +127,17 @@ def root_curriculum(
 
     .. math::
       r(t) = \left\lfloor \left(\frac{t}{T}\right)^{1/p} D + \mathrm{min} \right\rfloor,
-      \qquad f(t) = \min\bigl(r(t) - (r(t) \bmod m),\ \mathrm{max}\bigr)
+      \qquad f(t) = \min\bigl(\max(r(t) - (r(t) \bmod m),\ m \lceil \mathrm{min} / m \rceil),
+      \ \mathrm{max}\bigr)
 
     ``p = 1`` is DeepSpeed's ``fixed_linear``, ``p = 2`` a square root. As in DeepSpeed, the
-    value is rounded *down* to a multiple of ``m``: with a ``min_value`` that is not a multiple
-    of ``m`` the first values are below it (``min_value=8, multiple=16`` starts at 0; keep
-    ``min_value`` a multiple). ``min_value == max_value`` holds ``min_value``; ``T = 0`` gives
-    ``max_value``. For ``p = 1`` and integer arguments the floor is computed in exact integer
-    arithmetic (the same values as DeepSpeed's float64 formula); for other ``p`` the float32 path
-    can differ from float64 where ``r(t)`` is within float32 rounding of an integer.
+    value is rounded *down* to a multiple of ``m``, but never below the first multiple of ``m``
+    at or above ``min_value`` (DeepSpeed 0.19.8: ``min_value=8, multiple=16`` starts at 16, where
+    older releases gave 0, a zero-length sequence). ``min_value == max_value`` holds
+    ``min_value``; ``T = 0`` gives ``max_value``. For ``p = 1`` and integer arguments the floor
+    is computed in exact integer arithmetic (the same values as DeepSpeed's float64 formula);
+    for other ``p`` the float32 path can differ from float64 where ``r(t)`` is within float32
+    rounding of an integer.
 
     Args:
       min_value: the starting value (``>= 0``, an integer ``<= 2**24``; traceable).

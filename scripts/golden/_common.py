@@ -92,8 +92,13 @@ def _dumps(obj) -> str:
 
 
 def write_golden(filename: str, header: dict, cases: list[dict],
-                 rejected: list[dict] | None = None) -> Path:
-    """Write tests/config/golden/<filename>: header keys one per line, then one case per line."""
+                 rejected: list[dict] | None = None,
+                 sections: dict[str, list[dict]] | None = None) -> Path:
+    """Write tests/config/golden/<filename>: header keys one per line, then one case per line.
+
+    ``sections`` are further lists of records (other objects of the library, e.g. a curriculum
+    or an EMA), each written one record per line under its own key, before ``cases``.
+    """
     ids = [c["id"] for c in cases]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
@@ -115,6 +120,10 @@ def write_golden(filename: str, header: dict, cases: list[dict],
     if rejected is not None:
         lines.append('"rejected":[')
         lines.append(",\n".join(_dumps(r) for r in rejected))
+        lines.append("],")
+    for key, records in (sections or {}).items():
+        lines.append(f"{json.dumps(key)}:[")
+        lines.append(",\n".join(_dumps(r) for r in records))
         lines.append("],")
     lines.append('"cases":[')
     lines.append(",\n".join(_dumps(c) for c in cases))

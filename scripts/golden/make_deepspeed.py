@@ -17,14 +17,27 @@ Training-loop emulation (DeepSpeed's engine calls `lr_scheduler.step()` after ea
 With plain SGD (momentum 0, float64 parameter reset to 0 and grad 1) the script also checks that the
 parameter really moved by the recorded lr at every update.
 
+Curriculum (`deepspeed/runtime/data_pipeline/curriculum_scheduler.py`, section `curriculum` of the
+JSON): the real CurriculumScheduler for fixed_linear, fixed_root and fixed_discrete configs. DeepSpeed
+advances its curriculum step to 1 *before* the first batch (0.19.x `DeepSpeedDataSampler.
+get_next_global_batch`: `curriculum_step += 1; update_difficulty(curriculum_step)`; the legacy
+engine path called `update_difficulty(global_steps + 1)` in `forward`), so update k uses step k + 1:
+
+    cs = CurriculumScheduler(config)
+    for k in range(N):
+        difficulty[k] = cs.update_difficulty(k + 1)     # latched: only moves while below max
+        get_difficulty[k] = cs.get_difficulty(k + 1)    # the formula alone
+
 Usage (see README.md):  python scripts/golden/make_deepspeed.py [--dist PATH] [--version X.Y.Z]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import logging
+import random
 import re
 import sys
 import tarfile
@@ -41,6 +54,8 @@ from _common import Checker, fetch_dist, to_float, write_golden  # noqa: E402
 
 DEFAULT_VERSION = "0.19.8"
 MEMBER = "deepspeed/runtime/lr_schedules.py"
+CURRICULUM = "deepspeed/runtime/data_pipeline/curriculum_scheduler.py"
+CURRICULUM_CONSTANTS = "deepspeed/runtime/data_pipeline/constants.py"
 
 
 def load_module(dist: Path):
@@ -48,13 +63,19 @@ def load_module(dist: Path):
     tmp = Path(tempfile.mkdtemp(prefix="golden-ds-"))
     target = tmp / "lr_schedules.py"
     version = None
+    extra = {CURRICULUM: tmp / "curriculum_scheduler.py", CURRICULUM_CONSTANTS: tmp / "constants.py"}
     if dist.is_dir():
         target.write_bytes((dist / MEMBER).read_bytes())
+        for member, path in extra.items():
+            path.write_bytes((dist / member).read_bytes())
         vfile = dist / "version.txt"
         version = vfile.read_text().strip() if vfile.exists() else None
     elif dist.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(dist) as tf:
             for m in tf.getmembers():
+                for member, path in extra.items():
+                    if m.name.endswith("/" + member):
+                        path.write_bytes(tf.extractfile(m).read())
                 if m.name.endswith("/" + MEMBER):
                     target.write_bytes(tf.extractfile(m).read())
                 elif re.fullmatch(r"[^/]+/version\.txt", m.name):
@@ -62,6 +83,8 @@ def load_module(dist: Path):
     elif dist.name.endswith(".whl"):
         with zipfile.ZipFile(dist) as zf:
             target.write_bytes(zf.read(MEMBER))
+            for member, path in extra.items():
+                path.write_bytes(zf.read(member))
     else:
         raise SystemExit(f"unknown distribution format: {dist}")
     if not target.exists() or target.stat().st_size == 0:
@@ -87,7 +110,18 @@ def load_module(dist: Path):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
-    return mod, version
+    # curriculum_scheduler.py: `from deepspeed.utils import logger` and `from .constants import *`
+    pipeline = types.ModuleType("deepspeed.runtime.data_pipeline")
+    pipeline.__path__ = []
+    sys.modules["deepspeed.runtime.data_pipeline"] = pipeline
+    for name, path in (("constants", extra[CURRICULUM_CONSTANTS]), ("curriculum_scheduler", extra[CURRICULUM])):
+        if not path.exists() or path.stat().st_size == 0:
+            raise SystemExit(f"{path.name} not found in {dist}")
+        spec = importlib.util.spec_from_file_location(f"deepspeed.runtime.data_pipeline.{name}", path)
+        sub = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = sub
+        spec.loader.exec_module(sub)
+    return mod, version, sub
 
 
 def run_case(mod, case: dict) -> dict:
@@ -318,6 +352,80 @@ REJECTED = [
 ]
 
 
+def run_curriculum(cmod, case: dict) -> dict:
+    """Run one curriculum case: update k uses update_difficulty(k + 1) (see the module docstring)."""
+    sched = cmod.CurriculumScheduler(copy.deepcopy(case["params"]))
+    latched, formula = [], []
+    for k in range(case["steps"]):
+        latched.append(sched.update_difficulty(k + 1))
+        formula.append(sched.get_difficulty(k + 1))
+    for v in latched + formula:
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise SystemExit(f"{case['id']}: DeepSpeed returned a non-int difficulty {v!r}")
+    return {**case, "difficulty": latched, "get_difficulty": formula}
+
+
+def D_(id, params, steps, **extra):  # noqa: A002, N802
+    return {"id": id, "name": "CurriculumScheduler", "params": params, "steps": steps, **extra}
+
+
+def _root(lo, hi, typ, total, step, root=None):
+    sc = {"total_curriculum_step": total, "difficulty_step": step}
+    if root is not None:
+        sc["root_degree"] = root
+    return {"min_difficulty": lo, "max_difficulty": hi, "schedule_type": typ, "schedule_config": sc}
+
+
+def _discrete(lo, hi, difficulty, max_step):
+    return {"min_difficulty": lo, "max_difficulty": hi, "schedule_type": "fixed_discrete",
+            "schedule_config": {"difficulty": difficulty, "max_step": max_step}}
+
+
+def build_curriculum_cases(seed: int = 16) -> list[dict]:
+    cs = [
+        D_("cl-linear-8-64-T8-s8", _root(8, 64, "fixed_linear", 8, 8), 12),
+        D_("cl-root2-8-64-T8-s8", _root(8, 64, "fixed_root", 8, 8, 2), 12),
+        D_("cl-root3-64-2048-T777-s8", _root(64, 2048, "fixed_root", 777, 8, 3), 800),
+        D_("cl-linear-8-100-T30-s8-max-not-multiple", _root(8, 100, "fixed_linear", 30, 8), 40,
+           note="max not a multiple of difficulty_step: the last level is max itself"),
+        D_("cl-linear-T1", _root(8, 64, "fixed_linear", 1, 8), 4, note="total_curriculum_step=1: max from update 0"),
+        D_("cl-linear-min-eq-max", _root(32, 32, "fixed_linear", 10, 8), 5,
+           note="min == max: update_difficulty never moves (current < max is false)"),
+        D_("cl-linear-8-64-T10-s16-min-not-multiple", _root(8, 64, "fixed_linear", 10, 16), 14,
+           note="min not a multiple of difficulty_step: the floored value is raised to the first multiple "
+                "at or above min (16, not 0)"),
+        D_("cl-root2-12-100-T20-s8-min-not-multiple", _root(12, 100, "fixed_root", 20, 8, 2), 25,
+           note="min not a multiple: raised to 16"),
+        D_("cl-linear-step1", _root(1, 50, "fixed_linear", 37, 1), 45, note="difficulty_step=1 (a logged warning)"),
+        D_("cl-linear-long-4500", _root(8, 1024, "fixed_linear", 4500, 8), 4510),
+        D_("cl-root1.5-float-degree", _root(16, 1024, "fixed_root", 300, 16, 1.5), 320),
+        D_("cl-root.5-degree-below-1", _root(8, 512, "fixed_root", 100, 8, 0.5), 110,
+           note="root_degree < 1: a power, slow start"),
+        D_("cl-discrete-8-16-64", _discrete(8, 64, [8, 16, 64], [5, 10]), 15),
+        D_("cl-discrete-1-step", _discrete(8, 64, [8, 64], [1]), 4, note="max_step [1]: 8 at update 0 only"),
+        D_("cl-discrete-below-max", _discrete(8, 64, [8, 16, 32], [3, 6]), 10,
+           note="the last difficulty (32) is below max_difficulty (64): never latches"),
+    ]
+    rng = random.Random(seed)
+    for i in range(12):
+        step = rng.choice([1, 8, 8, 16, 64])
+        lo = step * rng.randint(0 if step > 1 else 1, 8)
+        hi = lo + rng.randint(1, 300)
+        total = rng.randint(1, 400)
+        typ = rng.choice(["fixed_linear", "fixed_root"])
+        root = rng.choice([2, 3, 1.5, 0.75, 4]) if typ == "fixed_root" else None
+        cs.append(D_(f"cl-random-{i}-{typ}", _root(lo, hi, typ, total, step, root), total + 15))
+    for i in range(6):
+        n = rng.randint(1, 5)
+        max_step = sorted(rng.sample(range(1, 200), n))
+        lo = 8 * rng.randint(1, 4)
+        diffs = sorted(rng.sample(range(lo + 1, lo + 400), n))
+        difficulty = [lo] + diffs
+        cs.append(D_(f"cl-random-discrete-{i}", _discrete(lo, difficulty[-1], difficulty, max_step),
+                     max_step[-1] + 10))
+    return cs
+
+
 def rejected(mod) -> list[dict]:
     out = []
     for name, params in REJECTED:
@@ -363,16 +471,32 @@ def checks(cases: list[dict]) -> None:
     ck.finish()
 
 
+def curriculum_checks(cases: list[dict]) -> None:
+    """Hand-derived points (DeepSpeed's docstring formulas, worked by hand)."""
+    ck = Checker(cases)
+    # fixed_linear 8..64, T=8, step 8: floor(g/8 * 56 + 8) floored to 8s at g = 1..: 15->8, 22->16, 29->24, ...
+    ck.check("cl-linear-8-64-T8-s8", [8, 16, 24, 32, 40, 48, 56, 64, 64], 0, key="difficulty",
+             source="hand: floor(g*56/8 + 8) - mod 8, g = k + 1")
+    # fixed_root p=2: sqrt(g/8)*56 + 8 at g = 1..8: 27.8, 36.0, 42.3, 47.6, 52.3, 56.6, 60.4, 64
+    ck.check("cl-root2-8-64-T8-s8", [24, 32, 40, 40, 48, 56, 56, 64, 64], 0, key="difficulty",
+             source="hand: floor(sqrt(g/8)*56 + 8) - mod 8")
+    ck.check("cl-discrete-8-16-64", [8] * 5 + [16] * 5 + [64] * 5, 0, key="difficulty",
+             source="hand: g <= 5 -> 8, g <= 10 -> 16, else 64")
+    ck.finish()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", type=Path, help="a downloaded deepspeed sdist/wheel or an unpacked source tree")
     ap.add_argument("--version", default=DEFAULT_VERSION, help="version to pip download when --dist is absent")
     args = ap.parse_args()
     dist = args.dist or fetch_dist("deepspeed", args.version)
-    mod, version = load_module(dist)
+    mod, version, cmod = load_module(dist)
     print(f"DeepSpeed {version} lr_schedules.py loaded from {dist.name}; torch {torch.__version__}")
     cases = [run_case(mod, c) for c in build_cases()]
     checks(cases)
+    curriculum = [run_curriculum(cmod, c) for c in build_curriculum_cases()]
+    curriculum_checks(curriculum)
     header = {
         "library": "deepspeed",
         "version": version,
@@ -389,7 +513,18 @@ def main() -> None:
             "rejected lists constructor arguments the library refuses (error type and message)",
         ],
     }
-    write_golden("deepspeed.json", header, cases, rejected(mod))
+    header["curriculum_source"] = f"{CURRICULUM} (with {CURRICULUM_CONSTANTS}) from {dist.name}"
+    header["curriculum_loop"] = ("cs = CurriculumScheduler(params); for k: difficulty[k] = "
+                                 "cs.update_difficulty(k + 1); get_difficulty[k] = cs.get_difficulty(k + 1)")
+    header["curriculum_notes"] = [
+        "section curriculum: difficulty[k] is the value (sequence length) DeepSpeed uses for update k",
+        "the step is k + 1: DeepSpeedDataSampler.get_next_global_batch increments curriculum_step before "
+        "calling update_difficulty (the legacy engine path passed global_steps + 1)",
+        "update_difficulty latches: it only changes the value while the current one is below max_difficulty; "
+        "get_difficulty[k] is the formula at k + 1 without that state",
+        "params is the curriculum config dict as a user writes it (the legacy curriculum_learning block)",
+    ]
+    write_golden("deepspeed.json", header, cases, rejected(mod), sections={"curriculum": curriculum})
 
 
 if __name__ == "__main__":

@@ -24,6 +24,17 @@ Training-loop emulation, as timm's train.py does it:
 With SGD (momentum 0, float64 parameter reset to 0, grad 1) the script checks that the parameter
 really moved by the recorded lr.
 
+EMA decay (`timm/utils/model_ema.py`, section `ema` of the JSON): the real `ModelEmaV3` (built on a
+float64 torch.nn.Linear) for seeded random (decay, min_decay, use_warmup, warmup_gamma,
+warmup_power, update_after_step) configs. timm's train.py calls `model_ema.update(model,
+step=num_updates)` right after incrementing num_updates, so EMA update k (0-based) uses
+`get_decay(k + 1)`:
+
+    ema = ModelEmaV3(model, **params)
+    for k in range(N):
+        decay[k] = ema.get_decay(k + 1)
+        ema.update(model, step=k + 1)      # checked: the EMA weight moved by exactly (1 - decay[k])
+
 Usage (see README.md):  python scripts/golden/make_timm.py [--dist PATH] [--version X.Y.Z]
 """
 
@@ -31,8 +42,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import math
+import random
 import re
 import sys
 import tempfile
@@ -46,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Checker, fetch_dist, to_float, write_golden  # noqa: E402
 
 DEFAULT_VERSION = "1.0.31"
+EMA_MEMBER = "timm/utils/model_ema.py"
 
 
 def load_package(dist: Path):
@@ -55,7 +69,8 @@ def load_package(dist: Path):
     elif dist.name.endswith(".whl"):
         root = Path(tempfile.mkdtemp(prefix="golden-timm-"))
         with zipfile.ZipFile(dist) as zf:
-            names = [n for n in zf.namelist() if n.startswith("timm/scheduler/") or n == "timm/version.py"]
+            names = [n for n in zf.namelist() if n.startswith("timm/scheduler/") or n in (
+                "timm/version.py", EMA_MEMBER)]
             zf.extractall(root, names)
     else:
         raise SystemExit(f"expected a timm wheel or a source tree, got {dist}")
@@ -69,7 +84,15 @@ def load_package(dist: Path):
     sys.modules["timm"] = stub
     logging.getLogger("timm").setLevel(logging.ERROR)
     sched = importlib.import_module("timm.scheduler")
-    return sched, version
+    # model_ema.py alone (timm/utils/__init__.py would import the rest of timm): it needs only torch
+    utils = types.ModuleType("timm.utils")
+    utils.__path__ = []
+    sys.modules["timm.utils"] = utils
+    spec = importlib.util.spec_from_file_location("timm.utils.model_ema", root / EMA_MEMBER)
+    ema = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = ema
+    spec.loader.exec_module(ema)
+    return sched, version, ema
 
 
 def run_case(pkg, case: dict) -> dict:
@@ -246,6 +269,68 @@ def build_cases() -> list[dict]:
     return cs
 
 
+def run_ema(ema_mod, case: dict) -> dict:
+    """Record get_decay(k + 1) for EMA update k and check the real update applied it."""
+    model = torch.nn.Linear(1, 1, bias=False).double()
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema = ema_mod.ModelEmaV3(model, **case["params"])
+    decays = []
+    for k in range(case["steps"]):
+        d = ema.get_decay(k + 1)
+        decays.append(to_float(d))
+        with torch.no_grad():
+            ema.module.weight.fill_(0.0)
+        ema.update(model, step=k + 1)
+        moved = ema.module.weight.item()  # lerp(0, 1, 1 - d)
+        if abs(moved - (1.0 - decays[-1])) > 1e-15:
+            raise SystemExit(f"{case['id']}: EMA moved by {moved!r}, 1 - decay is {1.0 - decays[-1]!r}")
+    return {**case, "decay": decays}
+
+
+def build_ema_cases(seed: int = 16) -> list[dict]:
+    def X(id, steps, note=None, **params):  # noqa: A002, N802
+        case = {"id": id, "name": "ModelEmaV3", "params": params, "steps": steps}
+        return {**case, "note": note} if note else case
+    cs = [
+        X("ema-v3-defaults", 6, note="use_warmup=False by default: decay (0.9999) from the first averaging update"),
+        X("ema-v3-warmup-g1-p1", 12, decay=0.999, use_warmup=True, warmup_gamma=1.0, warmup_power=1.0),
+        X("ema-v3-warmup-2/3", 40, decay=0.9999, use_warmup=True),
+        X("ema-v3-warmup-3/4-long", 2000, decay=0.9999, use_warmup=True, warmup_power=0.75),
+        X("ema-v3-after5", 12, decay=0.99, use_warmup=True, warmup_gamma=2.0, warmup_power=0.75, min_decay=0.1,
+          update_after_step=5),
+        X("ema-v3-after3-nowarmup", 8, decay=0.995, update_after_step=3),
+        X("ema-v3-min-above-decay", 8, decay=0.5, min_decay=0.9, use_warmup=True, warmup_power=1.0,
+          note="min_decay > decay: timm clips with min first, then max (min_decay wins)"),
+        X("ema-v3-huge-gamma", 10, decay=0.9999, use_warmup=True, warmup_gamma=1e6, warmup_power=1.0,
+          note="tiny decays: 1 - (1 + s/gamma)^-p ~ s/gamma"),
+        X("ema-v3-decay0", 5, decay=0.0, use_warmup=True),
+        X("ema-v3-decay1", 5, decay=1.0, use_warmup=True, warmup_power=1.0),
+    ]
+    rng = random.Random(seed)
+    for i in range(20):
+        params = {
+            "decay": rng.choice([0.9, 0.99, 0.999, 0.9999, round(rng.uniform(0.5, 1.0), 6)]),
+            "min_decay": rng.choice([0.0, 0.0, round(rng.uniform(0.0, 0.9), 4)]),
+            "use_warmup": rng.random() < 0.75,
+            "warmup_gamma": rng.choice([1.0, round(10 ** rng.uniform(-1, 3), 6)]),
+            "warmup_power": rng.choice([2 / 3, 0.75, round(rng.uniform(0.1, 2.0), 4)]),
+            "update_after_step": rng.choice([0, 0, rng.randint(1, 50)]),
+        }
+        cs.append(X(f"ema-v3-random-{i}", rng.choice([30, 100, 400]), **params))
+    return cs
+
+
+def ema_checks(cases: list[dict]) -> None:
+    """Hand-derived values: gamma = p = 1 gives 1 - 1/(1 + s) = s/(s + 1), s = step - 1."""
+    ck = Checker(cases)
+    ck.check("ema-v3-warmup-g1-p1", [0.0, 0.5, 2 / 3, 0.75, 0.8], 1e-15, key="decay",
+             source="hand: s/(s+1), s = k (step k+1 minus 1)")
+    ck.check("ema-v3-after5", [0.0] * 6, 0.0, key="decay", source="hand: 0 until s > 0 (A = 5)")
+    ck.check("ema-v3-defaults", [0.0, 0.9999, 0.9999], 0.0, key="decay", source="hand: no warmup")
+    ck.finish()
+
+
 REJECTED = [
     ("CosineLRScheduler", {"t_initial": 0}),
     ("CosineLRScheduler", {"t_initial": 10, "lr_min": -0.1}),
@@ -290,10 +375,12 @@ def main() -> None:
     ap.add_argument("--version", default=DEFAULT_VERSION, help="version to pip download when --dist is absent")
     args = ap.parse_args()
     dist = args.dist or fetch_dist("timm", args.version)
-    pkg, version = load_package(dist)
+    pkg, version, ema_mod = load_package(dist)
     print(f"timm {version} scheduler files loaded from {dist.name}; torch {torch.__version__}")
     cases = [run_case(pkg, c) for c in build_cases()]
     checks(cases)
+    ema = [run_ema(ema_mod, c) for c in build_ema_cases()]
+    ema_checks(ema)
     header = {
         "library": "timm",
         "version": version,
@@ -313,7 +400,16 @@ def main() -> None:
             "optimizer is torch.optim.SGD(momentum=0); the applied update was checked equal to lr",
         ],
     }
-    write_golden("timm.json", header, cases, rejected(pkg))
+    header["ema_source"] = f"{EMA_MEMBER} from {dist.name}, ModelEmaV3 on a float64 torch.nn.Linear"
+    header["ema_loop"] = ("ema = ModelEmaV3(model, **params); for k: decay[k] = ema.get_decay(k + 1); "
+                          "ema.update(model, step=k + 1)")
+    header["ema_notes"] = [
+        "section ema: decay[k] is the decay timm's EMA uses at EMA update k (0-based)",
+        "the step is k + 1: train.py increments num_updates, then calls model_ema.update(model, "
+        "step=num_updates)",
+        "each update was checked: an EMA weight reset to 0 moved towards the model weight 1 by 1 - decay[k]",
+    ]
+    write_golden("timm.json", header, cases, rejected(pkg), sections={"ema": ema})
 
 
 if __name__ == "__main__":

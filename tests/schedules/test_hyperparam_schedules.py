@@ -8,6 +8,9 @@ References, float64, written here from the peers' source (not from jaxsched):
   ``max(min(1 - (1 + step / warmup_gamma) ** -warmup_power, decay), min_decay)`` (``decay``
   without warmup). timm's ``train.py`` calls ``update(model, step=num_updates)`` after
   incrementing ``num_updates``, so update ``k`` (0-based) uses ``get_decay(k + 1)``.
+* Golden vectors: tests/config/golden/timm.json, section ``ema``: timm 1.0.31's own
+  ``ModelEmaV3.get_decay(k + 1)`` for EMA update ``k``, run from the released wheel by
+  scripts/golden/make_timm.py (each update checked to move the EMA by ``1 - decay``).
 * BYOL (Grill et al. 2020, eq. in section 3.2; deepmind-research ``byol/utils/schedules.py``,
   ``target_ema``): ``1 - (1 - base_ema) * (cos(pi * step / max_steps) + 1) / 2``.
 * Megatron-LM ``megatron/core/optimizer_param_scheduler.py``, ``get_wd``: ``end_wd`` when
@@ -22,7 +25,9 @@ References, float64, written here from the peers' source (not from jaxsched):
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -32,6 +37,7 @@ import torch
 from schedule_checks import (
     assert_backends_agree,
     assert_config_roundtrip,
+    assert_float32_accurate,
     assert_properties,
     assert_strong_float32,
     assert_traceable,
@@ -86,6 +92,50 @@ def test_ema_warmup_matches_timm(decay, min_decay, after, use_warmup, gamma, pow
     expect = [ref_timm_get_decay(int(k) + 1, decay, min_decay, after, use_warmup, gamma, power)
               for k in ks]
     np.testing.assert_allclose(host(s, ks), expect, rtol=1e-13, atol=1e-16)
+
+
+TIMM_GOLDEN = json.loads(
+    (Path(__file__).parents[1] / "config" / "golden" / "timm.json").read_text())
+TIMM_DEFAULTS = dict(decay=0.9999, min_decay=0.0, update_after_step=0, use_warmup=False,
+                     warmup_gamma=1.0, warmup_power=2 / 3)  # ModelEmaV3's signature
+EMA_PAD = jnp.arange(2048, dtype=jnp.int32)  # one count shape for every golden case
+
+
+def test_timm_golden_ema_header():
+    assert TIMM_GOLDEN["version"] == "1.0.31"
+    assert "model_ema.py" in TIMM_GOLDEN["ema_source"]
+    ema = TIMM_GOLDEN["ema"]
+    assert len(ema) >= 30 and max(c["steps"] for c in ema) <= EMA_PAD.shape[0]
+    assert sum(c["params"].get("use_warmup", False) for c in ema) >= 10
+
+
+@pytest.mark.parametrize("case", TIMM_GOLDEN["ema"], ids=lambda c: c["id"])
+def test_ema_warmup_matches_timm_golden(case):
+    p = {**TIMM_DEFAULTS, **case["params"]}
+    s = jaxsched.ema_warmup(p["decay"], p["warmup_gamma"], p["warmup_power"], p["min_decay"],
+                            p["update_after_step"], p["use_warmup"])
+    n, expect = case["steps"], np.asarray(case["decay"])
+    peak = max(float(np.max(np.abs(expect))), 1e-30)
+    # absolute 1e-12 on the decay (a number in [0, 1]): timm's `1 - (1 + x) ** -p` cancels, so
+    # its tiny decays carry ~1e-16 absolute error (see the huge-gamma test below)
+    np.testing.assert_allclose(host(s, np.arange(n)), expect, rtol=1e-12, atol=1e-12)
+    got32 = np.asarray(jit_eval(s, EMA_PAD))[:n]
+    np.testing.assert_allclose(got32, expect, rtol=1e-6, atol=1e-7 * peak)
+    assert_float32_accurate(s, np.arange(n), got32)
+    np.testing.assert_array_equal(got32 == 0, expect == 0)  # the copy steps are exactly 0
+
+
+def test_ema_warmup_tiny_decays_beat_timm_cancellation():
+    """gamma = 1e6, p = 1: the exact decay is s / (gamma + s). timm's ``1 - (1 + s/gamma)**-1``
+    loses ~10 digits to cancellation there; jaxsched's ``-expm1(-p log1p(x))`` keeps them."""
+    case = next(c for c in TIMM_GOLDEN["ema"] if c["id"] == "ema-v3-huge-gamma")
+    s_ = np.arange(1, case["steps"], dtype=np.float64)  # s = k for k >= 1
+    exact = s_ / (1e6 + s_)
+    timm = np.asarray(case["decay"][1:])
+    ours = host(jaxsched.ema_warmup(0.9999, 1e6, 1.0), np.arange(1, case["steps"]))
+    np.testing.assert_allclose(ours, exact, rtol=4e-16)
+    assert np.max(np.abs(timm / exact - 1)) > 1e-12  # the peer's own rounding, not ours
+    np.testing.assert_allclose(timm, exact, rtol=0, atol=3e-16)
 
 
 def test_ema_warmup_hand_values_and_checks():

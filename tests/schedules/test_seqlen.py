@@ -7,15 +7,23 @@ jaxsched):
 - DeepSpeed, ``deepspeed/runtime/data_pipeline/curriculum_scheduler.py``
   (``CurriculumScheduler.__fixed_root_get_difficulty``, ``__fixed_discrete_get_difficulty``,
   ``update_difficulty``), deepspeedai/DeepSpeed at commit edaa72212 (the file as last changed by
-  1c03d1b1b, 2025-08-17); the engine (``deepspeed/runtime/engine.py``, ``forward``) calls
-  ``update_difficulty(global_steps + 1)`` before each update.
+  1c03d1b1b, 2025-08-17), plus the floor raised to the first multiple of ``difficulty_step`` at
+  or above ``min_difficulty`` that the 0.19.8 sdist has; the legacy engine
+  (``deepspeed/runtime/engine.py``, ``forward``) called ``update_difficulty(global_steps + 1)``
+  before each update, 0.19.8's ``DeepSpeedDataSampler.get_next_global_batch`` increments its
+  ``curriculum_step`` before calling it: update ``k`` uses step ``k + 1`` either way.
+- Golden vectors: tests/config/golden/deepspeed.json, section ``curriculum``: DeepSpeed 0.19.8's
+  own ``CurriculumScheduler`` run from the sdist by scripts/golden/make_deepspeed.py
+  (``update_difficulty(k + 1)`` for update ``k``).
 - Composer, ``composer/algorithms/seq_length_warmup/seq_length_warmup.py``
   (``SeqLengthWarmup.apply``), mosaicml/composer commit 012538e4e76c458c080e8d16ebec03fccd256b91.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -42,6 +50,7 @@ def deepspeed_difficulty(g, lo, hi, total, step, root):
     d = (float(g) / total) ** (1.0 / root)
     d = math.floor(d * (hi - lo) + lo)
     d -= d % step
+    d = max(d, -(-lo // step) * step)  # DeepSpeed 0.19.8: not below the first multiple >= min
     return min(d, hi)
 
 
@@ -85,6 +94,58 @@ def test_deepspeed_fixed_root_and_linear(lo, hi, total, step, root):
         np.testing.assert_array_equal(got32, [ref[i] for i in k])
 
 
+DS_GOLDEN = json.loads(
+    (Path(__file__).parents[1] / "config" / "golden" / "deepspeed.json").read_text())
+CURRICULUM_PAD = jnp.arange(4608, dtype=jnp.int32)  # one count shape for every golden case
+_CURRICULUM_JIT = jax.jit(lambda s, t: s(t))  # the schedule is an argument: few compilations
+
+
+def test_deepspeed_curriculum_golden_header():
+    assert DS_GOLDEN["version"] == "0.19.8"
+    assert "curriculum_scheduler.py" in DS_GOLDEN["curriculum_source"]
+    cases = DS_GOLDEN["curriculum"]
+    kinds = {c["params"]["schedule_type"] for c in cases}
+    assert kinds == {"fixed_linear", "fixed_root", "fixed_discrete"}
+    assert max(c["steps"] for c in cases) <= CURRICULUM_PAD.shape[0]
+
+
+def _float32_boundary(params, k):
+    """Counts where DeepSpeed's float64 ``(g/T)**(1/p) D + min`` (g = k + 1) is within float32
+    rounding of an integer: there the float32 floor may land one integer lower or higher."""
+    sc, lo, hi = params["schedule_config"], params["min_difficulty"], params["max_difficulty"]
+    x = ((k + 1.0) / sc["total_curriculum_step"]) ** (1.0 / sc["root_degree"]) * (hi - lo) + lo
+    return np.abs(x - np.round(x)) <= 4 * np.finfo(np.float32).eps * np.maximum(np.abs(x), 1.0)
+
+
+@pytest.mark.parametrize("case", DS_GOLDEN["curriculum"], ids=lambda c: c["id"])
+def test_deepspeed_curriculum_matches_golden(case):
+    """DeepSpeed's own CurriculumScheduler: exact on numpy; exact on jax float32 too except
+    (fixed_root) where DeepSpeed's value sits within float32 rounding of an integer."""
+    params = case["params"]
+    s = jaxsched.from_config({"type": "deepspeed.curriculum_seqlen", "params": params})
+    n, expect = case["steps"], np.asarray(case["difficulty"], np.float64)
+    k = np.arange(n)
+    np.testing.assert_allclose(host(s, k), expect, rtol=1e-12, atol=1e-12)
+    got32 = np.asarray(_CURRICULUM_JIT(s, CURRICULUM_PAD), np.float64)[:n]
+    off = got32 != expect
+    if params["schedule_type"] == "fixed_root":
+        assert not np.any(off & ~_float32_boundary(params, k)), k[off]
+    else:  # integer paths (linear, discrete): float32 is exact
+        np.testing.assert_array_equal(got32, expect)
+    assert np.all(got32 == np.round(got32)) and np.all(np.diff(got32) >= 0)
+
+
+def test_deepspeed_curriculum_golden_floor_raised_to_min_multiple():
+    """0.19.8 raises the floored value to the first multiple of difficulty_step >= min (older
+    releases returned 0 for min 8, step 16); the golden vector shows it, jaxsched follows."""
+    case = next(c for c in DS_GOLDEN["curriculum"]
+                if c["id"] == "cl-linear-8-64-T10-s16-min-not-multiple")
+    # g/10 * 56 + 8 at g = k + 1 = 1..5: 13.6, 19.2, 24.8, 30.4, 36 -> 0 (raised to 16), 16, 16, 16, 32
+    assert case["difficulty"][:5] == [16, 16, 16, 16, 32]
+    s = jaxsched.from_config({"type": "deepspeed.curriculum_seqlen", "params": case["params"]})
+    assert host(s, np.arange(5)).tolist() == [16, 16, 16, 16, 32]
+
+
 def test_deepspeed_fixed_discrete():
     s = jaxsched.from_config({"type": "deepspeed.curriculum_seqlen", "params": {
         "min_difficulty": 8, "max_difficulty": 64, "schedule_type": "fixed_discrete",
@@ -98,8 +159,10 @@ def test_root_curriculum_hand_points_and_quirks():
     s = jaxsched.root_curriculum(8, 64, 8, multiple=8, root_degree=2.0)
     # sqrt(t/8) * 56 + 8: 8, 27.8, 36, 42.3, 47.6, 52.3, 56.5, 60.4, 64 -> multiples of 8
     assert host(s, np.arange(10)).tolist() == [8, 24, 32, 40, 40, 48, 56, 56, 64, 64]
-    # min not a multiple of the step: DeepSpeed rounds down below min (documented)
-    assert host(jaxsched.root_curriculum(8, 64, 10, multiple=16), np.arange(3)).tolist() == [0, 0, 16]
+    # min not a multiple of the step: rounded down, but never below the first multiple at or
+    # above min (DeepSpeed 0.19.8): 5.6 t + 8 = 8, 13.6, 19.2, 24.8, 30.4, 36 -> 16 x 5, 32
+    assert host(jaxsched.root_curriculum(8, 64, 10, multiple=16), np.arange(6)).tolist() == [
+        16, 16, 16, 16, 16, 32]
     # min == max holds min (DeepSpeed never updates); T = 0 gives max
     assert host(jaxsched.root_curriculum(12, 12, 10, multiple=8), np.arange(3)).tolist() == [12] * 3
     assert host(jaxsched.root_curriculum(8, 64, 0, multiple=8), np.arange(3)).tolist() == [64] * 3

@@ -11,10 +11,11 @@
   the first step must start at 0, as Levanter's ``validate_schedule_sorted`` requires.
 - ``deepspeed.curriculum_seqlen``: DeepSpeed's legacy ``curriculum_learning`` block
   (``CurriculumScheduler``, deepspeedai/DeepSpeed ``deepspeed/runtime/data_pipeline/
-  curriculum_scheduler.py``): ``fixed_linear``, ``fixed_root`` and ``fixed_discrete``. The engine
-  evaluates the curriculum at ``global_steps + 1`` before each update, so update ``k`` uses the
-  difficulty of step ``k + 1``; ``fixed_discrete``'s difficulty ``i`` therefore applies to the
-  updates ``k < max_step[i]``.
+  curriculum_scheduler.py``): ``fixed_linear``, ``fixed_root`` and ``fixed_discrete``. DeepSpeed
+  evaluates the curriculum at step ``k + 1`` for update ``k`` (the legacy engine passed
+  ``global_steps + 1``; 0.19.8's ``DeepSpeedDataSampler`` increments its ``curriculum_step``
+  first), so update ``k`` uses the difficulty of step ``k + 1``; ``fixed_discrete``'s
+  difficulty ``i`` therefore applies to the updates ``k < max_step[i]``.
 - ``composer.seq_length_warmup``: Composer's ``SeqLengthWarmup`` algorithm (mosaicml/composer
   ``composer/algorithms/seq_length_warmup/seq_length_warmup.py``) with the run's length in
   batches as ``max_duration``; ``truncate`` and ``preserve_end_of_sequence`` change how a batch
