@@ -13,7 +13,6 @@ from jaxsched.core.numerics import (
     cosine_tail,
     known_positive,
     known_to_equal,
-    linear_blend,
     safe_den,
     safe_pow,
 )
@@ -107,16 +106,6 @@ class WarmupStableDecay(Schedule):
         left = xp.minimum(until(c, total_steps), d) / den
         done = xp.minimum(c.shift(start).t, d) / den
         warm_positive = known_positive(self.warmup_steps)
-        if decay_shape == "linear" and host is not None and host[1] > 0 and (
-                self.decay_init_value is None):
-            # D > 0 known, the decay starting at the peak: P * (1 - q) + E * q is exactly P
-            # before the decay (q = 0) and E from N on (q = 1), so no select there, and each
-            # term keeps its end precise
-            out = linear_blend(peak_value, end_value, left, done, self.peak_value,
-                               self.end_value)
-            warm = ramp(c, warmup_steps, init_value, peak_value, warmup_shape, skip_zero,
-                        warm_positive, self.init_value)
-            return xp.where(c.ge(warmup_steps), out, warm)
         left = xp.minimum(xp.maximum(left, zero), one)
         done = xp.minimum(xp.maximum(done, zero), one)
         if decay_shape == "linear":

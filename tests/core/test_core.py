@@ -301,3 +301,39 @@ def test_float32_tails_of_everyday_schedules(name, path):
         got = jax.jit(lambda sch, k: sch(k))(s, counts)
     got = np.asarray(got, np.float64)
     np.testing.assert_allclose(got, _ref_tail(name, t), rtol=1e-4, atol=0)
+
+
+# Values a user compares with `==` (the peak while a schedule holds it, the end value once it is
+# reached): exact in float32, also with horizons whose reciprocals are inexact (XLA rewrites a
+# division by a constant into a multiplication by its reciprocal: d * (1/d) != 1 for some d).
+EXACT = {
+    "warmup_stable_decay": (
+        lambda: jaxsched.warmup_stable_decay(2e-3, 1_280_000, 64_000, decay_fraction=0.2,
+                                             end_value=2e-5),
+        {64_000: 2e-3, 644_096: 2e-3, 1_023_999: 2e-3, 1_280_000: 2e-5, 2_000_000: 2e-5}),
+    "warmup_stable_decay_cosine": (
+        lambda: jaxsched.warmup_stable_decay(2e-3, 1_280_000, 64_000, decay_fraction=0.2,
+                                             end_value=2e-5, decay_shape="cosine"),
+        {64_000: 2e-3, 1_023_999: 2e-3, 1_280_000: 2e-5}),
+    "linear_schedule": (lambda: jaxsched.linear_schedule(1e-3, 3e-5, 777_777),
+                        {0: 1e-3, 777_777: 3e-5, 10**7: 3e-5}),
+    "warmup_cosine_decay_schedule": (
+        lambda: jaxsched.warmup_cosine_decay_schedule(0.0, 1e-3, 3_333, 999_999, 1e-5),
+        {0: 0.0, 3_333: 1e-3, 999_999: 1e-5, 10**7: 1e-5}),
+    "join_schedules": (
+        lambda: jaxsched.join_schedules([jaxsched.linear_schedule(0.0, 1e-3, 7_777),
+                                         jaxsched.constant_schedule(1e-3),
+                                         jaxsched.linear_schedule(1e-3, 0.0, 123_457)],
+                                        [7_777, 500_000]),
+        {7_777: 1e-3, 300_000: 1e-3, 500_000: 1e-3, 623_457: 0.0}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_held_values_are_exact_in_float32(name):
+    make, points = EXACT[name]
+    s = make()
+    ks = jnp.asarray(list(points), jnp.int32)
+    want = np.float32(list(points.values()))
+    np.testing.assert_array_equal(np.asarray(jax.jit(s)(ks)), want)  # closed over
+    np.testing.assert_array_equal(np.asarray(jax.jit(lambda f, k: f(k))(s, ks)), want)  # argument
