@@ -26,6 +26,12 @@ rules (min mode shown; max mode mirrors every inequality; ``s`` is the scale):
   ``lr = s*base_lr``.
 - ``"optax"``: ``contrib.reduce_on_plateau`` exactly: ``avg < best*(1 - rtol) - atol`` with
   both terms; the patience-th bad evaluation triggers; ``s = max(s*factor, floor)``.
+- ``"keras"``: Keras 3's ``callbacks.ReduceLROnPlateau`` exactly (absolute ``threshold``, its
+  ``min_delta``): ``m < best - atol``; a cooldown step counts down first and clears the wait;
+  a bad evaluation outside the remaining cooldown adds one, and the patience-th lowers the lr
+  to ``max(lr*factor, min_lr)`` if ``lr > min_lr``; only a lowering restarts the wait and the
+  cooldown (at the floor every further bad evaluation triggers, changing nothing). Keras holds
+  the lr in a float32 variable; here it is the float scale times ``base_lr``.
 
 ``floor = max(min_scale, min_lr / base_lr)``. In every semantics a NaN metric is a bad
 evaluation, ``best`` is updated during cooldown while bad evaluations are ignored, and a trigger
@@ -65,7 +71,7 @@ __all__ = [
     "reduce_on_plateau",
 ]
 
-_SEMANTICS = ("native", "torch", "optax")
+_SEMANTICS = ("native", "torch", "optax", "keras")
 
 
 def plateau_config(
@@ -102,6 +108,9 @@ def plateau_config(
     if semantics == "optax":
         threshold = v.real("threshold", threshold, gt=0, le=1 if threshold_mode == "rel" else None,
                            hint=" (semantics='optax': rtol in (0, 1] or atol > 0)")
+    if semantics == "keras" and threshold_mode != "abs":
+        raise ValueError(f"semantics='keras' takes an absolute threshold (keras' `min_delta`): "
+                         f"`threshold_mode` must be 'abs', got {threshold_mode!r}")
     rtol, atol = (threshold, 0.0) if threshold_mode == "rel" else (0.0, threshold)
     return _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
                   window, semantics, eps, skip)
@@ -129,8 +138,8 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
         raise ValueError(f"`min_lr` must have one entry per param group: got {np.shape(min_lr)[0]} "
                          f"entries and {np.shape(base_lr)[0]} in `base_lr`")
     eps = v.real("eps", eps, ge=0, allow_none=True)
-    if semantics == "optax" and eps is not None:
-        raise ValueError(f"`eps` is not used with semantics='optax', got eps={eps!r}")
+    if semantics in ("optax", "keras") and eps is not None:
+        raise ValueError(f"`eps` is not used with semantics={semantics!r}, got eps={eps!r}")
     if eps is None:
         eps = 1e-8 if semantics == "torch" else 0.0
     return PlateauConfig(factor=factor, patience=patience, rtol=rtol, atol=atol, cooldown=cooldown,
@@ -224,7 +233,8 @@ def reduce_on_plateau(
       min_lr: lowest learning rate (>= 0); needs ``base_lr``; the floor is ``min_lr/base_lr``.
       base_lr: the learning rate that scale 1 stands for (> 0); ``None`` means 1.
       window: reports averaged per evaluation (>= 1); evaluations on every ``window``-th report.
-      semantics: ``"native"`` (sign-correct), ``"torch"`` or ``"optax"`` (exact peers).
+      semantics: ``"native"`` (sign-correct), ``"torch"``, ``"optax"`` or ``"keras"`` (exact
+        peers; ``"keras"`` needs ``threshold_mode="abs"``).
       eps: a reduction smaller than ``eps`` (lr units) is skipped. ``None``: 1e-8 for torch,
         0 for native; not used by optax.
       skip: reports ignored at the start (>= 0; default 0, held as ``None``), as timm's
@@ -258,9 +268,10 @@ def reduce_on_plateau(
       :func:`plateau_from_torch`): torch's ``lr / base_lr`` equals the scale. optax:
       ``contrib.reduce_on_plateau(factor, patience, rtol, atol, cooldown, accumulation_size,
       min_scale)`` is ``semantics="optax"`` (:func:`plateau_from_optax`). Keras
-      ``ReduceLROnPlateau`` (abs ``min_delta``, reduces on the ``patience``-th) is close to
-      ``optax`` with ``threshold_mode="abs"``. Deliberate differences: ``factor`` must lie in
-      (0, 1) (torch accepts <= 0), ``min_scale`` in [0, 1], ``patience >= 1`` for ``optax``
+      ``ReduceLROnPlateau(factor, patience, min_delta, cooldown, min_lr)`` is
+      ``semantics="keras"`` with ``threshold_mode="abs"`` and ``base_lr=lr``
+      (``from_config`` name ``keras.ReduceLROnPlateau``). Deliberate differences: ``factor``
+      must lie in (0, 1) (torch accepts <= 0), ``min_scale`` in [0, 1], ``patience >= 1`` for ``optax``
       (optax's ``patience=0`` reduces on every improvement).
     """
     return plateau_transform(plateau_config(factor, patience, threshold, threshold_mode, cooldown,

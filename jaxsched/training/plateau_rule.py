@@ -214,6 +214,8 @@ def _threshold(xp: Any, config: PlateauConfig, best: Any, f: Any) -> Any:
 def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
               i: Any) -> tuple[Any, Any, Any, Any]:
     """One evaluation of ``avg``: the next (scale, best, num_bad, cooldown_counter)."""
+    if config.semantics == "keras":
+        return _evaluate_keras(xp, config, state, avg, f, i)
     thr = _threshold(xp, config, state.best, f)
     improved = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
     best = xp.where(improved, avg, state.best)
@@ -244,6 +246,33 @@ def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: 
     new = xp.maximum(scale * factor, floor)
     apply = xp.logical_and(trigger, (scale - new) * base_lr > f(config.eps))
     return xp.where(apply, new, scale), best, num_bad, cooldown
+
+
+def _evaluate_keras(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
+                    i: Any) -> tuple[Any, Any, Any, Any]:
+    """Keras' ``ReduceLROnPlateau.on_epoch_end``: the cooldown counts down first (and clears the
+    wait), the metric improves on ``best -/+ atol``, a bad epoch outside the (remaining)
+    cooldown adds to the wait, and the ``patience``-th one lowers the lr if it lies above
+    ``min_lr``; only a lowering restarts the wait and the cooldown."""
+    thr = _threshold(xp, config, state.best, f)  # native form: best -/+ (rtol|best| + atol)
+    improved = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
+    best = xp.where(improved, avg, state.best)
+    in_cooldown = state.cooldown_counter > i(0)
+    cooldown = xp.where(in_cooldown, state.cooldown_counter - i(1), state.cooldown_counter)
+    wait = xp.where(in_cooldown, i(0), state.num_bad)
+    still = cooldown > i(0)  # keras re-reads in_cooldown() after the decrement
+    wait = xp.where(improved, i(0), xp.where(still, wait, wait + i(1)))
+    trigger = xp.logical_and(xp.logical_not(xp.logical_or(improved, still)),
+                             wait >= i(config.patience))
+    base_lr = f(config.base_lr)
+    old = state.scale * base_lr
+    low = xp.maximum(f(config.min_lr), f(config.min_scale) * base_lr)
+    apply = xp.logical_and(trigger, old > low)
+    new = xp.maximum(old * f(config.factor), low)
+    scale = xp.where(apply, new / base_lr, state.scale)
+    wait = xp.where(apply, i(0), wait)
+    cooldown = xp.where(apply, i(config.cooldown), cooldown)
+    return scale, best, wait, cooldown
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +382,42 @@ def _trigger_rule(tp: tuple, mode_max: bool, semantics: str, skip: int) -> Calla
     return rule
 
 
+def _keras_rule(p: tuple, mode_max: bool, skip: int) -> Callable[..., tuple]:
+    """One element's whole keras rule in Python floats (its counters depend on its scale: only
+    a lowering restarts the wait and the cooldown): ``rule(row, metric) -> row`` on a
+    :class:`PlateauState` row of Python numbers."""
+    factor, patience, rtol, atol, cooldown_n, min_scale, min_lr, base_lr, _, window, _ = p
+    sign = 1.0 if mode_max else -1.0
+    low = _max(min_lr, min_scale * base_lr)
+
+    def rule(row: tuple, metric: float) -> tuple:
+        scale, best, wait, cd, avg, wc, nrep = row
+        if nrep < skip:
+            return (scale, best, wait, cd, avg, wc, nrep + 1)
+        n = wc + 1
+        avg = (wc * avg + metric) / n
+        if n < window:
+            return (scale, best, wait, cd, avg, n, nrep + 1)
+        thr = best + sign * (rtol * abs(best) + atol) if math.isfinite(best) else best
+        improved = avg > thr if mode_max else avg < thr
+        if cd > 0:
+            cd -= 1
+            wait = 0
+        if improved:
+            best = avg
+            wait = 0
+        elif cd == 0:
+            wait += 1
+            old = scale * base_lr
+            if wait >= patience and old > low:
+                scale = _div(_max(old * factor, low), base_lr)
+                wait = 0
+                cd = cooldown_n
+        return (scale, best, wait, cd, 0.0, 0, nrep + 1)
+
+    return rule
+
+
 def _host_scale(sp: tuple, scale: float, what: int, semantics: str) -> float:
     """The element's next scale after an evaluation (``what`` from :func:`_trigger_rule`).
 
@@ -419,12 +484,17 @@ class HostPlateau:
         self._need = 3 if self._semantics == "optax" else 2
         self._tp = [_trigger_params(p) for p in self.params]
         self._sp = [_scale_params(p) for p in self.params]
-        self._shareable = all(tp == self._tp[0] for tp in self._tp)
+        # keras: the counters depend on the scale, so each element keeps its own
+        self._shareable = self._semantics != "keras" and all(tp == self._tp[0] for tp in self._tp)
         self._make_rules()
         best = -math.inf if self._max else math.inf
         self._set_rows([(1.0, best, 0, 0, 0.0, 0, 0)] * len(self.params))
 
     def _make_rules(self) -> None:
+        if self._semantics == "keras":
+            self._rules = [_keras_rule(p, self._max, self._skip) for p in self.params]
+            self._rule = self._rules[0]
+            return
         rules: dict[tuple, Callable[..., tuple]] = {}
         for tp in self._tp:
             if tp not in rules:
@@ -487,6 +557,11 @@ class HostPlateau:
     def _update_each(self, metric: float) -> bool:
         """:meth:`update` with per-element counters."""
         assert self._rows is not None
+        if self._semantics == "keras":
+            old = self.scales
+            self._set_rows([rule((s, *r), metric)
+                            for rule, s, r in zip(self._rules, old, self._rows)])
+            return self.scales != old
         rows = []
         for rule, sp, s, r in zip(self._rules, self._sp, self.scales, self._rows):
             r, what = rule(r, metric)
