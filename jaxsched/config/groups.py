@@ -40,6 +40,8 @@ PER_GROUP: dict[str, tuple[str, ...]] = {
     "torch.SWALR": ("swa_lr",),
     "torch.ReduceLROnPlateau": ("min_lr",),
     "hf.reduce_lr_on_plateau": ("min_lr",),
+    "hf.greedy": ("min_lr", "max_lr"),
+    "hf.GreedyLR": ("min_lr", "max_lr"),
     "deepspeed.OneCycle": _DS_ONECYCLE,
     "OneCycle": _DS_ONECYCLE,
     "deepspeed.WarmupLR": _DS_WARMUP,

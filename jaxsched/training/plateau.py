@@ -32,6 +32,13 @@ rules (min mode shown; max mode mirrors every inequality; ``s`` is the scale):
   to ``max(lr*factor, min_lr)`` if ``lr > min_lr``; only a lowering restarts the wait and the
   cooldown (at the floor every further bad evaluation triggers, changing nothing). Keras holds
   the lr in a float32 variable; here it is the float scale times ``base_lr``.
+- ``"greedy"``: HF ``GreedyLR`` (transformers >= 5.2, without ``smooth``), which raises the
+  lr too: a report with cooldown or warmup left only counts it down (counts cleared, ``best``
+  kept); otherwise torch's threshold decides, more than ``patience`` consecutive good reports
+  give ``lr = min(lr/factor, max_lr)`` then ``warmup`` held reports, more than ``patience`` bad
+  ones ``lr = max(lr*factor, min_lr)`` then ``cooldown``, each applied iff it moves the lr by
+  more than ``eps``; after ``reset_start`` lowerings that leave every lr at ``min_lr`` (counted
+  since the last raise) the scale returns to 1 and ``best`` and the counts are cleared.
 
 ``floor = max(min_scale, min_lr / base_lr)``. In every semantics a NaN metric is a bad
 evaluation, ``best`` is updated during cooldown while bad evaluations are ignored, and a trigger
@@ -45,6 +52,7 @@ The metric passed with update ``k`` acts on update ``k`` (as optax); torch's ``l
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -71,7 +79,7 @@ __all__ = [
     "reduce_on_plateau",
 ]
 
-_SEMANTICS = ("native", "torch", "optax", "keras")
+_SEMANTICS = ("native", "torch", "optax", "keras", "greedy")
 
 
 def plateau_config(
@@ -88,8 +96,17 @@ def plateau_config(
     semantics: str = "native",
     eps: Value | None = None,
     skip: Steps = 0,
+    *,
+    max_lr: Value | Values | None = None,
+    warmup: Steps | None = None,
+    reset_start: Steps | None = None,
 ) -> PlateauConfig:
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
+
+    ``semantics="greedy"`` (HF ``GreedyLR``, which also raises the lr) also takes ``max_lr``
+    (lr units, > 0; needs ``base_lr``), ``warmup`` (reports held after a raise, >= 0; default
+    0) and ``reset_start`` (lowerings at ``min_lr`` before a reset, >= 0; default 500); it
+    needs ``window=1`` and ``skip=0``. Other semantics refuse them.
 
     Use it with :func:`plateau_init` / :func:`plateau_update` (or a torch bridge). Array
     arguments broadcast into the state (e.g. one ``min_lr`` and ``base_lr`` per param group);
@@ -112,8 +129,27 @@ def plateau_config(
         raise ValueError(f"semantics='keras' takes an absolute threshold (keras' `min_delta`): "
                          f"`threshold_mode` must be 'abs', got {threshold_mode!r}")
     rtol, atol = (threshold, 0.0) if threshold_mode == "rel" else (0.0, threshold)
-    return _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
-                  window, semantics, eps, skip)
+    config = _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
+                    window, semantics, eps, skip)
+    greedy = {"max_lr": max_lr, "warmup": warmup, "reset_start": reset_start}
+    if semantics != "greedy":
+        for name, x in greedy.items():
+            if x is not None:
+                raise ValueError(f"`{name}` is used by semantics='greedy' only, got {name}={x!r} "
+                                 f"with semantics={semantics!r}")
+        return config
+    if not v.is_traced(window) and np.ndim(window) == 0 and int(window) != 1:
+        raise ValueError(f"`window` must be 1 with semantics='greedy' (GreedyLR's `smooth` is "
+                         f"a rolling mean, not mapped), got {window!r}")
+    if config.skip is not None:
+        raise ValueError(f"`skip` must be 0 with semantics='greedy', got {skip!r}")
+    if max_lr is None or base_lr is None:
+        raise ValueError(f"semantics='greedy' needs `max_lr` and `base_lr` (lr units), got "
+                         f"max_lr={max_lr!r}, base_lr={base_lr!r}")
+    max_lr = v.real("max_lr", _per_group_list("max_lr", max_lr), gt=0)
+    warmup = v.integer("warmup", 0 if warmup is None else warmup, ge=0)
+    reset_start = v.integer("reset_start", 500 if reset_start is None else reset_start, ge=0)
+    return dataclasses.replace(config, max_lr=max_lr, warmup=warmup, reset_start=reset_start)
 
 
 def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode: str,
@@ -141,7 +177,7 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
     if semantics in ("optax", "keras") and eps is not None:
         raise ValueError(f"`eps` is not used with semantics={semantics!r}, got eps={eps!r}")
     if eps is None:
-        eps = 1e-8 if semantics == "torch" else 0.0
+        eps = 1e-8 if semantics in ("torch", "greedy") else 0.0
     return PlateauConfig(factor=factor, patience=patience, rtol=rtol, atol=atol, cooldown=cooldown,
                          min_scale=min_scale, min_lr=0.0 if min_lr is None else min_lr,
                          base_lr=1.0 if base_lr is None else base_lr, eps=eps, window=window,

@@ -33,7 +33,7 @@ from jaxsched.schedules.polynomial import constant_schedule, linear_schedule
 from jaxsched.training.plateau import PlateauSchedule, plateau_config
 
 __all__ = ["torch_reduce_lr_on_plateau", "hf_reduce_lr_on_plateau", "timm_plateau",
-           "keras_reduce_lr_on_plateau"]
+           "keras_reduce_lr_on_plateau", "hf_greedy"]
 
 
 def _torch(lr: Any, mode: str, factor: Any, patience: Any, threshold: Any, threshold_mode: str,
@@ -200,4 +200,74 @@ def keras_reduce_lr_on_plateau(
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     plateau = plateau_config(factor, patience, min_delta, "abs", cooldown, mode, min_lr=min_lr,
                              base_lr=lr, semantics="keras")
+    return PlateauSchedule(constant_schedule(lr), plateau)
+
+
+@register("hf.greedy", "hf.GreedyLR")
+def hf_greedy(
+    num_warmup_steps: Any = None, num_training_steps: Any = None, mode: str = "min",
+    factor: Any = 0.95, patience: Any = 10, threshold: Any = 1e-6, threshold_mode: str = "abs",
+    cooldown: Any = 0, warmup: Any = 0, min_lr: Any = 1e-3, max_lr: Any = 1.0, eps: Any = 1e-8,
+    verbose: bool = False, smooth: bool = False, window_size: Any = 50, reset_start: Any = 500,
+    lr: Any = 1.0,
+) -> PlateauSchedule:
+    """HF ``GreedyLR`` (``get_scheduler("greedy")``): the lr raised and lowered by the metric.
+
+    transformers (5.24, ``src/transformers/optimization.py``, ``GreedyLR.step``): while a
+    cooldown or warmup is left, a report only counts it down (good and bad counts cleared,
+    ``best`` kept). Otherwise the metric improves on ``best`` as in torch's
+    ``ReduceLROnPlateau`` (``threshold_mode``); after more than ``patience`` consecutive good
+    reports ``lr = min(lr / factor, max_lr)`` and ``warmup`` reports are held; after more than
+    ``patience`` bad ones ``lr = max(lr * factor, min_lr)`` and ``cooldown`` reports are held;
+    a change is applied only if it moves the lr by more than ``eps``. A lowering that leaves
+    every param group at ``min_lr`` counts down ``reset_start`` (a raise restores it); at 0 the
+    lrs return to their initial values and ``best`` and the counts are cleared (the cooldown
+    still starts: the peer sets it after its reset). The plateau is ``semantics="greedy"`` with
+    ``base_lr=lr`` (:func:`jaxsched.plateau_config`); report one metric per evaluation. The
+    step counts are accepted and ignored, as ``get_scheduler`` does.
+
+    Args:
+      mode: ``"min"`` or ``"max"``.
+      factor: multiplier of a lowering, divisor of a raise, in (0, 1). Default 0.95.
+      patience: consecutive good (bad) reports tolerated before a raise (lowering), >= 0.
+      threshold: improvement margin, >= 0; ``threshold_mode``: ``"abs"`` (default) or ``"rel"``.
+      cooldown: reports held after a lowering (>= 0); warmup: after a raise (>= 0).
+      min_lr: lowest lr (>= 0, default 1e-3); max_lr: highest lr (> 0, default 1.0); lists
+        give one entry per param group.
+      eps: smallest change applied (lr units, >= 0).
+      verbose: accepted and ignored.
+      smooth: must be ``False``: GreedyLR's rolling mean over ``window_size`` reports is not
+        mapped (average the metric before reporting it).
+      window_size: accepted (> 0) and unused without ``smooth``.
+      reset_start: lowerings at ``min_lr`` before the reset (integer >= 0, default 500; the
+        peer's negative values act as 0).
+      lr: the optimizer's learning rate (> 0; default 1).
+
+    Raises:
+      ValueError: an argument out of range, ``smooth=True``, naming it.
+      TypeError: a non-numeric number or a non-string option.
+
+    Example:
+      >>> import jaxsched
+      >>> spec = jaxsched.from_config({"type": "hf.greedy", "params": {
+      ...     "lr": 0.01, "patience": 2, "min_lr": 1e-4, "max_lr": 0.1}})
+      >>> spec.plateau.semantics, float(spec.plateau.max_lr), spec.plateau.reset_start
+      ('greedy', 0.1, 500)
+
+    Equivalents:
+      HF: ``get_scheduler("greedy", opt, scheduler_specific_kwargs={...})``,
+      ``GreedyLR(opt, ...)``; the Trainer steps it with ``metric_for_best_model``. torch and
+      optax have no scheduler that raises the lr on improvement.
+    """
+    v.boolean("verbose", verbose)
+    v.boolean("smooth", smooth)
+    v.integer("window_size", window_size, ge=1)
+    if smooth:
+        raise ValueError("`smooth` must be False for hf.greedy: GreedyLR's rolling mean "
+                         f"over `window_size` ({window_size}) reports is not mapped; average the "
+                         "metric before reporting it and leave smooth=False")
+    lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
+                             min_lr=min_lr, base_lr=lr, semantics="greedy", eps=eps,
+                             max_lr=max_lr, warmup=warmup, reset_start=reset_start)
     return PlateauSchedule(constant_schedule(lr), plateau)
