@@ -41,6 +41,8 @@ PER_GROUP: dict[str, tuple[str, ...]] = {
     "torch.ReduceLROnPlateau": ("min_lr",),
     "hf.reduce_lr_on_plateau": ("min_lr",),
     "hf.greedy": ("min_lr", "max_lr"),
+    "cerebras.ScalePerParamLR": ("adjust_learning_rate",),
+    "cerebras.ScalePerParamWD": ("adjust_val",),
     "hf.GreedyLR": ("min_lr", "max_lr"),
     "deepspeed.OneCycle": _DS_ONECYCLE,
     "OneCycle": _DS_ONECYCLE,

@@ -111,3 +111,55 @@ def test_lr_names_refused_and_hyperparam_checked():
     with pytest.raises(ValueError, match="`hyperparam`"):
         js.from_config({"type": "cerebras.ConstantWD", "params": {"val": 0.1}},
                        hyperparam="momentum")
+
+
+# ScalePerParamLR / ScalePerParamWD: Cerebras' ScalePerParamScheduler (cerebras/pytorch/optim/
+# scheduler.py, 2.x) writes each group's adjust_learning_rate (else adjust_val, else 1.0) times
+# the wrapped scheduler's value.
+STEP = {"type": "cerebras.StepLR", "params": {"initial_learning_rate": 0.1, "step_size": 2,
+                                             "gamma": 0.5}}
+
+
+def test_scale_per_param_lr_by_hand():
+    groups = js.from_config({"type": "cerebras.ScalePerParamLR", "params": {
+        "scheduler": STEP, "adjust_learning_rate": [1.0, 0.25]}})
+    t = np.arange(5)
+    np.testing.assert_allclose(groups[0].evaluate(t, xp=np), [0.1, 0.1, 0.05, 0.05, 0.025])
+    np.testing.assert_allclose(groups[1].evaluate(t, xp=np),
+                               [0.025, 0.025, 0.0125, 0.0125, 0.00625])
+    plain = js.from_config({"type": "cerebras.ScalePerParamLR", "params": {"scheduler": STEP}})
+    np.testing.assert_allclose(plain.evaluate(t, xp=np), [0.1, 0.1, 0.05, 0.05, 0.025])
+    wd = js.from_config({"type": "cerebras.ScalePerParamWD", "params": {
+        "scheduler": {"type": "cerebras.ConstantWD", "params": {"val": 0.1}}, "adjust_val": 0.5}},
+        hyperparam="weight_decay")
+    assert float(wd.evaluate(7, xp=np)) == pytest.approx(0.05)
+
+
+def test_scale_per_param_lr_reads_the_groups_in_the_torch_bridge():
+    torch = pytest.importorskip("torch")
+    from jaxsched.torch import Scheduler
+
+    ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    opt = torch.optim.SGD([{"params": [ps[0]], "adjust_learning_rate": 2.0},
+                           {"params": [ps[1]], "adjust_learning_rate": 0.5}], lr=0.1)
+    sched = Scheduler.from_config(opt, {"type": "cerebras.ScalePerParamLR",
+                                        "params": {"scheduler": STEP}},
+                                  scale_key="adjust_learning_rate")
+    got = []
+    for _ in range(4):
+        got.append([g["lr"] for g in opt.param_groups])
+        opt.step()
+        sched.step()
+    np.testing.assert_allclose(got, [[0.2, 0.05], [0.2, 0.05], [0.1, 0.025], [0.1, 0.025]],
+                               rtol=1e-6)
+
+
+def test_scale_per_param_refuses_bad_input_by_name():
+    with pytest.raises(TypeError, match="`scheduler`"):
+        js.from_config({"type": "cerebras.ScalePerParamLR", "params": {"scheduler": 0.1}})
+    with pytest.raises(ValueError, match="`adjust_learning_rate`"):
+        js.from_config({"type": "cerebras.ScalePerParamLR", "params": {
+            "scheduler": STEP, "adjust_learning_rate": float("inf")}})
+    with pytest.raises((TypeError, ValueError), match="`adjust_val`"):
+        js.from_config({"type": "cerebras.ScalePerParamWD", "params": {
+            "scheduler": STEP, "adjust_val": "x"}})

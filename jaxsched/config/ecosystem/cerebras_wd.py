@@ -5,7 +5,8 @@ cerebras_pytorch (2.x, ``cerebras/pytorch/optim/weight_decay_scheduler.py``) bui
 ``weight_decay`` instead of its ``lr``; only the value arguments are named generically
 (``initial_learning_rate`` -> ``initial_val``, ``end_learning_rate`` -> ``end_val``,
 ``learning_rate`` -> ``val``, ``learning_rates`` -> ``vals``, ``base_lr`` -> ``base_val``,
-``max_lr`` -> ``max_val``). Each name here is its LR twin of
+``max_lr`` -> ``max_val``; ``ScalePerParamWD``'s multiplier: ``adjust_val``).
+Each name here is its LR twin of
 :mod:`jaxsched.config.ecosystem.cerebras_names` (quirks and documented departures included)
 with those argument names, and errors name the WD argument. Build one with
 ``jaxsched.from_config(cfg, hyperparam="weight_decay")`` (the default ``"lr"`` is accepted too:
@@ -35,6 +36,7 @@ _RENAME = {
     "learning_rates": "vals",
     "base_lr": "base_val",
     "max_lr": "max_val",
+    "adjust_learning_rate": "adjust_val",
 }
 
 _TWINS: dict[str, Callable[..., Any]] = {
@@ -55,6 +57,7 @@ _TWINS: dict[str, Callable[..., Any]] = {
     "OneCycleWD": _lr.one_cycle_lr,
     "SequentialWD": _comp.sequential_lr,
     "ChainedWD": _comp.chained_lr,
+    "ScalePerParamWD": _comp.scale_per_param_lr,
 }
 
 _HYPERPARAMS = ("weight_decay", "lr")
