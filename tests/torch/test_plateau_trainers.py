@@ -1,9 +1,11 @@
-"""HF Trainer feeding its evaluation metric to a metric-driven jaxsched Scheduler.
+"""HF Trainer and Lightning feeding their metric to a metric-driven jaxsched Scheduler.
 
 A tiny regression trains twice with the real ``transformers.Trainer`` (5.24), evaluating every
 update: once with HF's own ``GreedyLR``, which the Trainer steps with ``eval_loss``, once with
 ``Scheduler.from_config(opt, {"type": "hf.greedy", ...})`` and :func:`hf_plateau_callback`. The
-lr written at every update and the evaluation losses must be the same.
+lr written at every update and the evaluation losses must be the same. Lightning passes the
+monitored metric to a scheduler flagged ``reduce_on_plateau``: ``hf.greedy`` there against
+``GreedyLR`` stepped on the same metrics.
 """
 
 from __future__ import annotations
@@ -86,3 +88,48 @@ def test_callback_refuses_bad_input():
     cb = hf_plateau_callback(sched, "accuracy")
     with pytest.raises(ValueError, match="eval_accuracy"):
         cb.on_evaluate(None, None, None, metrics={"eval_loss": 1.0})
+
+
+def test_lightning_feeds_greedy_through_reduce_on_plateau_flag(tmp_path):
+    import warnings
+
+    L = pytest.importorskip("lightning.pytorch")
+    metrics = [1.0, 0.9, 0.8, 0.7, 0.7, 0.7, 0.7, 0.6, 0.6, 0.6]
+    box = {}
+
+    class Tiny(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Linear(2, 1)
+
+        def training_step(self, batch, batch_idx):
+            loss = torch.nn.functional.mse_loss(self.net(batch[0]).squeeze(-1), batch[1])
+            self.log("val_metric", metrics[self.current_epoch], on_step=False, on_epoch=True)
+            return loss
+
+        def on_train_epoch_start(self) -> None:
+            box.setdefault("lrs", []).append(self.optimizers().param_groups[0]["lr"])
+
+        def configure_optimizers(self):
+            opt = torch.optim.SGD(self.parameters(), lr=0.1)
+            sched = Scheduler.from_config(opt, {"type": "hf.greedy", "params": PARAMS})
+            return {"optimizer": opt, "lr_scheduler": {
+                "scheduler": sched, "interval": "epoch", "monitor": "val_metric",
+                "reduce_on_plateau": True}}
+
+    g = torch.Generator().manual_seed(0)
+    ds = torch.utils.data.TensorDataset(torch.randn(8, 2, generator=g), torch.randn(8, generator=g))
+    trainer = L.Trainer(max_epochs=len(metrics), accelerator="cpu", devices=1, logger=False,
+                        enable_progress_bar=False, enable_checkpointing=False,
+                        enable_model_summary=False, default_root_dir=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(Tiny(), torch.utils.data.DataLoader(ds, batch_size=4))
+    twin = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    ref = GreedyLR(twin, **PARAMS)
+    want = [0.1]
+    for m in metrics[:-1]:
+        ref.step(m)
+        want.append(twin.param_groups[0]["lr"])
+    assert len(set(want)) > 2  # the lr moved
+    np.testing.assert_allclose(box["lrs"], want, rtol=1e-12)
