@@ -203,7 +203,7 @@ def plateau_transform(config: PlateauConfig) -> optax.GradientTransformationExtr
     if not isinstance(config, PlateauConfig):
         raise TypeError(f"`config` must be a PlateauConfig, got {type(config).__name__}")
     for name in ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr",
-                 "base_lr", "eps", "window", "skip"):
+                 "base_lr", "eps", "window", "skip", "max_lr", "warmup", "reset_start"):
         if np.ndim(getattr(config, name)) != 0:
             raise ValueError(f"`{name}` must be a scalar for the optax transformation (one scale "
                              f"for all updates), got shape {np.shape(getattr(config, name))}")
