@@ -270,7 +270,8 @@ def reduce_on_plateau(
       base_lr: the learning rate that scale 1 stands for (> 0); ``None`` means 1.
       window: reports averaged per evaluation (>= 1); evaluations on every ``window``-th report.
       semantics: ``"native"`` (sign-correct), ``"torch"``, ``"optax"`` or ``"keras"`` (exact
-        peers; ``"keras"`` needs ``threshold_mode="abs"``).
+        peers; ``"keras"`` needs ``threshold_mode="abs"``). ``"greedy"`` (HF ``GreedyLR``)
+        needs :func:`plateau_config`'s ``max_lr``: ``plateau_transform(plateau_config(...))``.
       eps: a reduction smaller than ``eps`` (lr units) is skipped. ``None``: 1e-8 for torch,
         0 for native; not used by optax.
       skip: reports ignored at the start (>= 0; default 0, held as ``None``), as timm's
