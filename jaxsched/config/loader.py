@@ -96,7 +96,7 @@ def from_config(
         else :func:`load_config` accepts (a ``.json``/``.yaml``/``.yml`` path, inline JSON).
       hyperparam: ``"lr"`` (default) for the learning rate, or ``"momentum"`` for the coupled
         momentum schedule of schedulers that cycle it (torch ``CyclicLR`` and ``OneCycleLR``,
-        DeepSpeed ``OneCycle``).
+        DeepSpeed ``OneCycle``), or ``"weight_decay"`` for Cerebras' ``cerebras.*WD`` names.
       timeline: a :class:`jaxsched.config.units.Timeline` to convert unit strings in step parameters
         (``"3 epochs"``, ``"10%"``); without one only plain step counts (``"500 steps"``)
         convert, and units needing a length raise naming the parameter.

@@ -1059,7 +1059,9 @@ class Scheduler(LRScheduler):
             flat = x if isinstance(x, (list, tuple)) else [x]
             ok = all(_is_real(e) for e in flat)
             if ok and np.issubdtype(now.dtype, np.integer):
-                ok = all(_is_int(e) and e >= 0 for e in flat)
+                # greedy's num_bad is negative while good evaluations run
+                signed = k == "num_bad" and self.plateau.semantics == "greedy"
+                ok = all(_is_int(e) and (signed or e >= 0) for e in flat)
             elif ok and k == "scale":
                 ok = all(np.isfinite(e) and e >= 0 for e in flat)
             elif ok:
@@ -1176,10 +1178,13 @@ def _metric_driven(name: str, schedule: Any, kwargs: dict[str, Any]) -> Any:
     first = specs[0].plateau
     base = [float(s.plateau.base_lr) for s in specs]
     floor = [float(s.plateau.min_lr) for s in specs]
-    if len(set(base)) > 1 or len(set(floor)) > 1:
+    top = [None if s.plateau.max_lr is None else float(s.plateau.max_lr) for s in specs]
+    if len(set(base)) > 1 or len(set(floor)) > 1 or len(set(top)) > 1:
         import dataclasses
 
         first = dataclasses.replace(first, base_lr=np.asarray(base), min_lr=np.asarray(floor))
+        if first.max_lr is not None:  # hf.greedy
+            first = dataclasses.replace(first, max_lr=np.asarray(top))
     kwargs["plateau"] = first
     return [s.schedule for s in specs] if isinstance(schedule, list) else schedule.schedule
 

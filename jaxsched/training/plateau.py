@@ -26,6 +26,19 @@ rules (min mode shown; max mode mirrors every inequality; ``s`` is the scale):
   ``lr = s*base_lr``.
 - ``"optax"``: ``contrib.reduce_on_plateau`` exactly: ``avg < best*(1 - rtol) - atol`` with
   both terms; the patience-th bad evaluation triggers; ``s = max(s*factor, floor)``.
+- ``"keras"``: Keras 3's ``callbacks.ReduceLROnPlateau`` exactly (absolute ``threshold``, its
+  ``min_delta``): ``m < best - atol``; a cooldown step counts down first and clears the wait;
+  a bad evaluation outside the remaining cooldown adds one, and the patience-th lowers the lr
+  to ``max(lr*factor, min_lr)`` if ``lr > min_lr``; only a lowering restarts the wait and the
+  cooldown (at the floor every further bad evaluation triggers, changing nothing). Keras holds
+  the lr in a float32 variable; here it is the float scale times ``base_lr``.
+- ``"greedy"``: HF ``GreedyLR`` (transformers >= 5.2, without ``smooth``), which raises the
+  lr too: a report with cooldown or warmup left only counts it down (counts cleared, ``best``
+  kept); otherwise torch's threshold decides, more than ``patience`` consecutive good reports
+  give ``lr = min(lr/factor, max_lr)`` then ``warmup`` held reports, more than ``patience`` bad
+  ones ``lr = max(lr*factor, min_lr)`` then ``cooldown``, each applied iff it moves the lr by
+  more than ``eps``; after ``reset_start`` lowerings that leave every lr at ``min_lr`` (counted
+  since the last raise) the scale returns to 1 and ``best`` and the counts are cleared.
 
 ``floor = max(min_scale, min_lr / base_lr)``. In every semantics a NaN metric is a bad
 evaluation, ``best`` is updated during cooldown while bad evaluations are ignored, and a trigger
@@ -39,6 +52,7 @@ The metric passed with update ``k`` acts on update ``k`` (as optax); torch's ``l
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -65,7 +79,7 @@ __all__ = [
     "reduce_on_plateau",
 ]
 
-_SEMANTICS = ("native", "torch", "optax")
+_SEMANTICS = ("native", "torch", "optax", "keras", "greedy")
 
 
 def plateau_config(
@@ -82,8 +96,17 @@ def plateau_config(
     semantics: str = "native",
     eps: Value | None = None,
     skip: Steps = 0,
+    *,
+    max_lr: Value | Values | None = None,
+    warmup: Steps | None = None,
+    reset_start: Steps | None = None,
 ) -> PlateauConfig:
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
+
+    ``semantics="greedy"`` (HF ``GreedyLR``, which also raises the lr) also takes ``max_lr``
+    (lr units, > 0; needs ``base_lr``), ``warmup`` (reports held after a raise, >= 0; default
+    0) and ``reset_start`` (lowerings at ``min_lr`` before a reset, >= 0; default 500); it
+    needs ``window=1`` and ``skip=0``. Other semantics refuse them.
 
     Use it with :func:`plateau_init` / :func:`plateau_update` (or a torch bridge). Array
     arguments broadcast into the state (e.g. one ``min_lr`` and ``base_lr`` per param group);
@@ -102,9 +125,31 @@ def plateau_config(
     if semantics == "optax":
         threshold = v.real("threshold", threshold, gt=0, le=1 if threshold_mode == "rel" else None,
                            hint=" (semantics='optax': rtol in (0, 1] or atol > 0)")
+    if semantics == "keras" and threshold_mode != "abs":
+        raise ValueError(f"semantics='keras' takes an absolute threshold (keras' `min_delta`): "
+                         f"`threshold_mode` must be 'abs', got {threshold_mode!r}")
     rtol, atol = (threshold, 0.0) if threshold_mode == "rel" else (0.0, threshold)
-    return _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
-                  window, semantics, eps, skip)
+    config = _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
+                    window, semantics, eps, skip)
+    greedy = {"max_lr": max_lr, "warmup": warmup, "reset_start": reset_start}
+    if semantics != "greedy":
+        for name, x in greedy.items():
+            if x is not None:
+                raise ValueError(f"`{name}` is used by semantics='greedy' only, got {name}={x!r} "
+                                 f"with semantics={semantics!r}")
+        return config
+    if not v.is_traced(window) and np.ndim(window) == 0 and int(window) != 1:
+        raise ValueError(f"`window` must be 1 with semantics='greedy' (GreedyLR's `smooth` is "
+                         f"a rolling mean, not mapped), got {window!r}")
+    if config.skip is not None:
+        raise ValueError(f"`skip` must be 0 with semantics='greedy', got {skip!r}")
+    if max_lr is None or base_lr is None:
+        raise ValueError(f"semantics='greedy' needs `max_lr` and `base_lr` (lr units), got "
+                         f"max_lr={max_lr!r}, base_lr={base_lr!r}")
+    max_lr = v.real("max_lr", _per_group_list("max_lr", max_lr), gt=0)
+    warmup = v.integer("warmup", 0 if warmup is None else warmup, ge=0)
+    reset_start = v.integer("reset_start", 500 if reset_start is None else reset_start, ge=0)
+    return dataclasses.replace(config, max_lr=max_lr, warmup=warmup, reset_start=reset_start)
 
 
 def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode: str,
@@ -129,10 +174,10 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
         raise ValueError(f"`min_lr` must have one entry per param group: got {np.shape(min_lr)[0]} "
                          f"entries and {np.shape(base_lr)[0]} in `base_lr`")
     eps = v.real("eps", eps, ge=0, allow_none=True)
-    if semantics == "optax" and eps is not None:
-        raise ValueError(f"`eps` is not used with semantics='optax', got eps={eps!r}")
+    if semantics in ("optax", "keras") and eps is not None:
+        raise ValueError(f"`eps` is not used with semantics={semantics!r}, got eps={eps!r}")
     if eps is None:
-        eps = 1e-8 if semantics == "torch" else 0.0
+        eps = 1e-8 if semantics in ("torch", "greedy") else 0.0
     return PlateauConfig(factor=factor, patience=patience, rtol=rtol, atol=atol, cooldown=cooldown,
                          min_scale=min_scale, min_lr=0.0 if min_lr is None else min_lr,
                          base_lr=1.0 if base_lr is None else base_lr, eps=eps, window=window,
@@ -158,7 +203,7 @@ def plateau_transform(config: PlateauConfig) -> optax.GradientTransformationExtr
     if not isinstance(config, PlateauConfig):
         raise TypeError(f"`config` must be a PlateauConfig, got {type(config).__name__}")
     for name in ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr",
-                 "base_lr", "eps", "window", "skip"):
+                 "base_lr", "eps", "window", "skip", "max_lr", "warmup", "reset_start"):
         if np.ndim(getattr(config, name)) != 0:
             raise ValueError(f"`{name}` must be a scalar for the optax transformation (one scale "
                              f"for all updates), got shape {np.shape(getattr(config, name))}")
@@ -224,7 +269,9 @@ def reduce_on_plateau(
       min_lr: lowest learning rate (>= 0); needs ``base_lr``; the floor is ``min_lr/base_lr``.
       base_lr: the learning rate that scale 1 stands for (> 0); ``None`` means 1.
       window: reports averaged per evaluation (>= 1); evaluations on every ``window``-th report.
-      semantics: ``"native"`` (sign-correct), ``"torch"`` or ``"optax"`` (exact peers).
+      semantics: ``"native"`` (sign-correct), ``"torch"``, ``"optax"`` or ``"keras"`` (exact
+        peers; ``"keras"`` needs ``threshold_mode="abs"``). ``"greedy"`` (HF ``GreedyLR``)
+        needs :func:`plateau_config`'s ``max_lr``: ``plateau_transform(plateau_config(...))``.
       eps: a reduction smaller than ``eps`` (lr units) is skipped. ``None``: 1e-8 for torch,
         0 for native; not used by optax.
       skip: reports ignored at the start (>= 0; default 0, held as ``None``), as timm's
@@ -258,9 +305,10 @@ def reduce_on_plateau(
       :func:`plateau_from_torch`): torch's ``lr / base_lr`` equals the scale. optax:
       ``contrib.reduce_on_plateau(factor, patience, rtol, atol, cooldown, accumulation_size,
       min_scale)`` is ``semantics="optax"`` (:func:`plateau_from_optax`). Keras
-      ``ReduceLROnPlateau`` (abs ``min_delta``, reduces on the ``patience``-th) is close to
-      ``optax`` with ``threshold_mode="abs"``. Deliberate differences: ``factor`` must lie in
-      (0, 1) (torch accepts <= 0), ``min_scale`` in [0, 1], ``patience >= 1`` for ``optax``
+      ``ReduceLROnPlateau(factor, patience, min_delta, cooldown, min_lr)`` is
+      ``semantics="keras"`` with ``threshold_mode="abs"`` and ``base_lr=lr``
+      (``from_config`` name ``keras.ReduceLROnPlateau``). Deliberate differences: ``factor``
+      must lie in (0, 1) (torch accepts <= 0), ``min_scale`` in [0, 1], ``patience >= 1`` for ``optax``
       (optax's ``patience=0`` reduces on every improvement).
     """
     return plateau_transform(plateau_config(factor, patience, threshold, threshold_mode, cooldown,

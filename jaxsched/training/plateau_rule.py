@@ -26,6 +26,7 @@ __all__ = ["HostPlateau", "PlateauConfig", "PlateauState", "plateau_init", "plat
 
 _LEAVES = ("factor", "patience", "rtol", "atol", "cooldown", "min_scale", "min_lr", "base_lr",
            "eps", "window", "skip")
+_GREEDY_LEAVES = ("max_lr", "warmup", "reset_start")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,8 +39,9 @@ class PlateauConfig:
     and ``eps`` are in learning-rate units, i.e. ``min_lr / base_lr`` and ``eps / base_lr`` in
     scale units. ``skip`` reports are ignored at the start (timm's plateau warmup: its plateau is
     stepped only after ``warmup_t`` epochs); ``None`` (the default, no pytree leaf, so configs
-    batched for ``vmap`` need not batch it) ignores none. No validation happens here (JAX
-    rebuilds instances with tracers).
+    batched for ``vmap`` need not batch it) ignores none. ``max_lr`` (lr units), ``warmup``
+    and ``reset_start`` are read by ``semantics="greedy"`` only (``None`` elsewhere: no leaf).
+    No validation happens here (JAX rebuilds instances with tracers).
     """
 
     factor: Any = 0.1
@@ -53,6 +55,9 @@ class PlateauConfig:
     eps: Any = 0.0
     window: Any = 1
     skip: Any = None
+    max_lr: Any = None
+    warmup: Any = None
+    reset_start: Any = None
     mode: str = "min"
     semantics: str = "native"
 
@@ -61,7 +66,7 @@ def _register() -> None:
     import jax
 
     jax.tree_util.register_dataclass(
-        PlateauConfig, data_fields=list(_LEAVES), meta_fields=["mode", "semantics"]
+        PlateauConfig, data_fields=[*_LEAVES, *_GREEDY_LEAVES], meta_fields=["mode", "semantics"]
     )
 
 
@@ -74,10 +79,12 @@ class PlateauState(NamedTuple):
     Attributes:
       scale: the current multiplier of the updates (float; starts at 1).
       best: the best evaluated metric so far (float; starts at +inf in min mode, -inf in max).
-      num_bad: consecutive bad evaluations (int).
-      cooldown_counter: evaluations of cooldown left (int).
+      num_bad: consecutive bad evaluations (int). ``semantics="greedy"``: consecutive bad
+        evaluations when >= 0, minus the consecutive good ones when < 0.
+      cooldown_counter: evaluations of cooldown left (int); greedy: of cooldown or warmup.
       avg: running mean of the reports of the current averaging window (float).
-      window_count: reports in the current averaging window (int).
+      window_count: reports in the current averaging window (int); greedy (no averaging
+        window): reductions that ended with every lr at ``min_lr`` since the last increase.
       num_reports: reports received since init (int).
     """
 
@@ -174,6 +181,8 @@ def plateau_update(config: PlateauConfig, state: PlateauState, metric: Value, *,
     fdt, idt = state.scale.dtype, state.num_bad.dtype
     f = lambda v: _convert(xp, v, fdt, dev)  # noqa: E731
     i = lambda v: _convert(xp, v, idt, dev)  # noqa: E731
+    if config.semantics == "greedy":
+        return _update_greedy(xp, config, state, metric, f, i)
 
     # running mean of the window, in optax's form: (k * avg + value) / (k + 1)
     # reports before `skip` are ignored (num_reports still counts them)
@@ -214,6 +223,8 @@ def _threshold(xp: Any, config: PlateauConfig, best: Any, f: Any) -> Any:
 def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
               i: Any) -> tuple[Any, Any, Any, Any]:
     """One evaluation of ``avg``: the next (scale, best, num_bad, cooldown_counter)."""
+    if config.semantics == "keras":
+        return _evaluate_keras(xp, config, state, avg, f, i)
     thr = _threshold(xp, config, state.best, f)
     improved = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
     best = xp.where(improved, avg, state.best)
@@ -244,6 +255,85 @@ def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: 
     new = xp.maximum(scale * factor, floor)
     apply = xp.logical_and(trigger, (scale - new) * base_lr > f(config.eps))
     return xp.where(apply, new, scale), best, num_bad, cooldown
+
+
+def _evaluate_keras(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
+                    i: Any) -> tuple[Any, Any, Any, Any]:
+    """Keras' ``ReduceLROnPlateau.on_epoch_end``: the cooldown counts down first (and clears the
+    wait), the metric improves on ``best -/+ atol``, a bad epoch outside the (remaining)
+    cooldown adds to the wait, and the ``patience``-th one lowers the lr if it lies above
+    ``min_lr``; only a lowering restarts the wait and the cooldown."""
+    thr = _threshold(xp, config, state.best, f)  # native form: best -/+ (rtol|best| + atol)
+    improved = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
+    best = xp.where(improved, avg, state.best)
+    in_cooldown = state.cooldown_counter > i(0)
+    cooldown = xp.where(in_cooldown, state.cooldown_counter - i(1), state.cooldown_counter)
+    wait = xp.where(in_cooldown, i(0), state.num_bad)
+    still = cooldown > i(0)  # keras re-reads in_cooldown() after the decrement
+    wait = xp.where(improved, i(0), xp.where(still, wait, wait + i(1)))
+    trigger = xp.logical_and(xp.logical_not(xp.logical_or(improved, still)),
+                             wait >= i(config.patience))
+    base_lr = f(config.base_lr)
+    old = state.scale * base_lr
+    low = xp.maximum(f(config.min_lr), f(config.min_scale) * base_lr)
+    apply = xp.logical_and(trigger, old > low)
+    new = xp.maximum(old * f(config.factor), low)
+    scale = xp.where(apply, new / base_lr, state.scale)
+    wait = xp.where(apply, i(0), wait)
+    cooldown = xp.where(apply, i(config.cooldown), cooldown)
+    return scale, best, wait, cooldown
+
+
+def _update_greedy(xp: Any, config: PlateauConfig, state: PlateauState, metric: Any, f: Any,
+                   i: Any) -> PlateauState:
+    """HF ``GreedyLR.step`` (no smoothing): see :mod:`jaxsched.training.plateau`.
+
+    A held report (cooldown or warmup left) counts the hold down and clears the counts, ``best``
+    kept. Otherwise the metric is compared with ``best`` (torch's threshold), the good or bad
+    run grows, and more than ``patience`` good ones raise the lr to ``min(lr/factor, max_lr)``
+    (then ``warmup`` held reports), more than ``patience`` bad ones lower it to
+    ``max(lr*factor, min_lr)`` (then ``cooldown``); each applied only if it moves the lr by
+    more than ``eps``. A lowering that leaves every element at ``min_lr`` counts towards
+    ``reset_start``; reaching it restores scale 1 and clears ``best`` and the counts, after
+    which the cooldown still starts (as the peer sets it after its reset).
+    """
+    m = f(metric)
+    thr = _threshold(xp, config, state.best, f)  # torch's: best*(1 -/+ rtol) -/+ atol
+    improved = m > thr if config.mode == "max" else m < thr  # NaN never improves
+    n = state.num_bad
+    zero = i(0)
+    n_eval = xp.where(improved, xp.minimum(n, zero) - i(1), xp.maximum(n, zero) + i(1))
+    patience = i(config.patience)
+    hold = state.cooldown_counter > zero
+    free = xp.logical_not(hold)
+    inc = xp.logical_and(free, -n_eval > patience)
+    red = xp.logical_and(xp.logical_and(free, xp.logical_not(inc)), n_eval > patience)
+    best = xp.where(xp.logical_and(free, improved), m, state.best)
+    num = xp.where(xp.logical_or(hold, xp.logical_or(inc, red)), zero, n_eval)
+    cd = xp.where(hold, state.cooldown_counter - i(1),
+                  xp.where(inc, i(config.warmup), xp.where(red, i(config.cooldown), zero)))
+
+    base, eps = f(config.base_lr), f(config.eps)
+    old = state.scale * base
+    up = xp.minimum(old / f(config.factor), f(config.max_lr))
+    down = xp.maximum(old * f(config.factor), f(config.min_lr))
+    up_ok = xp.logical_and(inc, up - old > eps)
+    down_ok = xp.logical_and(red, old - down > eps)
+    scale = xp.where(up_ok, up / base, xp.where(down_ok, down / base, state.scale))
+    at_min = xp.all(scale <= f(config.min_lr) / base)  # over the elements (param groups)
+    count = xp.where(at_min, state.window_count + i(1), state.window_count)
+    reset = xp.logical_and(red, xp.logical_and(at_min, count >= i(config.reset_start)))
+    count = xp.where(xp.logical_or(inc, reset), zero, xp.where(red, count, state.window_count))
+    init = math.inf if config.mode == "min" else -math.inf
+    return PlateauState(
+        scale=xp.where(reset, f(1.0), scale),
+        best=xp.where(reset, f(init), best),
+        num_bad=num,  # a reset clears the counts, as a trigger does
+        cooldown_counter=cd,  # after a reset the peer still starts the cooldown
+        avg=state.avg,
+        window_count=count,
+        num_reports=state.num_reports + i(1),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +443,42 @@ def _trigger_rule(tp: tuple, mode_max: bool, semantics: str, skip: int) -> Calla
     return rule
 
 
+def _keras_rule(p: tuple, mode_max: bool, skip: int) -> Callable[..., tuple]:
+    """One element's whole keras rule in Python floats (its counters depend on its scale: only
+    a lowering restarts the wait and the cooldown): ``rule(row, metric) -> row`` on a
+    :class:`PlateauState` row of Python numbers."""
+    factor, patience, rtol, atol, cooldown_n, min_scale, min_lr, base_lr, _, window, _ = p
+    sign = 1.0 if mode_max else -1.0
+    low = _max(min_lr, min_scale * base_lr)
+
+    def rule(row: tuple, metric: float) -> tuple:
+        scale, best, wait, cd, avg, wc, nrep = row
+        if nrep < skip:
+            return (scale, best, wait, cd, avg, wc, nrep + 1)
+        n = wc + 1
+        avg = (wc * avg + metric) / n
+        if n < window:
+            return (scale, best, wait, cd, avg, n, nrep + 1)
+        thr = best + sign * (rtol * abs(best) + atol) if math.isfinite(best) else best
+        improved = avg > thr if mode_max else avg < thr
+        if cd > 0:
+            cd -= 1
+            wait = 0
+        if improved:
+            best = avg
+            wait = 0
+        elif cd == 0:
+            wait += 1
+            old = scale * base_lr
+            if wait >= patience and old > low:
+                scale = _div(_max(old * factor, low), base_lr)
+                wait = 0
+                cd = cooldown_n
+        return (scale, best, wait, cd, 0.0, 0, nrep + 1)
+
+    return rule
+
+
 def _host_scale(sp: tuple, scale: float, what: int, semantics: str) -> float:
     """The element's next scale after an evaluation (``what`` from :func:`_trigger_rule`).
 
@@ -388,6 +514,51 @@ def _scale_params(p: tuple) -> tuple:
     return (p[0], p[5], p[6], p[7], p[8])
 
 
+def _greedy_host_step(g: dict, t: tuple, scales: list[float], metric: float,
+                      mode_max: bool) -> tuple[tuple, list[float]]:
+    """:func:`_update_greedy` in Python floats on shared counters ``t`` and per-element scales.
+
+    ``g`` holds the options: ``patience``, ``m`` (``1 -/+ rtol``), ``atol``, ``cooldown``,
+    ``warmup``, ``reset_start`` and per-element lists ``factor``, ``base``, ``min_lr``,
+    ``max_lr``, ``eps``.
+    """
+    best, n, cd, avg, count, nrep = t
+    nrep += 1
+    if cd > 0:
+        return (best, 0, cd - 1, avg, count, nrep), scales
+    if math.isfinite(best):
+        thr = best * g["m"] + (1.0 if mode_max else -1.0) * g["atol"]
+    else:
+        thr = best if g["m"] > 0.0 else (-best if g["m"] < 0.0 else math.nan)
+    improved = metric > thr if mode_max else metric < thr
+    if improved:
+        best = metric
+        n = min(n, 0) - 1
+    else:
+        n = max(n, 0) + 1
+    patience = g["patience"]
+    if -n > patience:  # raise
+        new = []
+        for s, f, b, hi, e in zip(scales, g["factor"], g["base"], g["max_lr"], g["eps"]):
+            old = s * b
+            up = min(_div(old, f), hi) if not math.isnan(hi) else math.nan
+            new.append(_div(up, b) if up - old > e else s)
+        return (best, 0, g["warmup"], avg, 0, nrep), new
+    if n > patience:  # lower
+        new = []
+        for s, f, b, lo, e in zip(scales, g["factor"], g["base"], g["min_lr"], g["eps"]):
+            old = s * b
+            down = _max(old * f, lo)
+            new.append(_div(down, b) if old - down > e else s)
+        if all(s <= _div(lo, b) for s, b, lo in zip(new, g["base"], g["min_lr"])):
+            count += 1
+            if count >= g["reset_start"]:
+                best = -math.inf if mode_max else math.inf
+                return (best, 0, g["cooldown"], avg, 0, nrep), [1.0] * len(new)
+        return (best, 0, g["cooldown"], avg, count, nrep), new
+    return (best, n, 0, avg, count, nrep), scales
+
+
 class HostPlateau:
     """The plateau state machine of :func:`plateau_update` in plain Python floats.
 
@@ -419,12 +590,39 @@ class HostPlateau:
         self._need = 3 if self._semantics == "optax" else 2
         self._tp = [_trigger_params(p) for p in self.params]
         self._sp = [_scale_params(p) for p in self.params]
-        self._shareable = all(tp == self._tp[0] for tp in self._tp)
+        # keras: the counters depend on the scale, so each element keeps its own
+        self._shareable = self._semantics != "keras" and all(tp == self._tp[0] for tp in self._tp)
+        self._greedy = None
+        if self._semantics == "greedy":
+            self._greedy = self._greedy_options(config, len(self.params))
         self._make_rules()
         best = -math.inf if self._max else math.inf
         self._set_rows([(1.0, best, 0, 0, 0.0, 0, 0)] * len(self.params))
 
+    def _greedy_options(self, config: PlateauConfig, m: int) -> dict:
+        """The greedy options (see :func:`_greedy_host_step`); the counters are shared, so
+        the options that decide a trigger must be the same for every element."""
+        if not self._shareable:
+            raise ValueError("semantics='greedy' needs one `patience`, `threshold` and "
+                             "`cooldown` for all param groups (its counters are shared)")
+        def col(name: str) -> list[float]:
+            return [float(x) for x in np.broadcast_to(np.asarray(getattr(config, name)), (m,))]
+
+        for name in ("warmup", "reset_start"):
+            if np.ndim(getattr(config, name)) != 0:
+                raise ValueError(f"`{name}` must be a scalar with semantics='greedy', got shape "
+                                 f"{np.shape(getattr(config, name))}")
+        p = self.params[0]
+        return {"patience": p[1], "m": p[10], "atol": p[3], "cooldown": p[4],
+                "warmup": int(config.warmup), "reset_start": int(config.reset_start),
+                "factor": col("factor"), "base": col("base_lr"), "min_lr": col("min_lr"),
+                "max_lr": col("max_lr"), "eps": col("eps")}
+
     def _make_rules(self) -> None:
+        if self._semantics == "keras":
+            self._rules = [_keras_rule(p, self._max, self._skip) for p in self.params]
+            self._rule = self._rules[0]
+            return
         rules: dict[tuple, Callable[..., tuple]] = {}
         for tp in self._tp:
             if tp not in rules:
@@ -459,6 +657,13 @@ class HostPlateau:
 
     def update(self, metric: float) -> bool:
         """Report ``metric``; returns whether any element's scale changed."""
+        if self._greedy is not None:
+            if self._t is None:  # a loaded state with per-element counters: greedy shares them
+                self._t, self._rows = self._rows[0], None
+            old = self.scales
+            self._t, self.scales = _greedy_host_step(self._greedy, self._t, old, float(metric),
+                                                     self._max)
+            return self.scales != old
         t = self._t
         if t is None:
             return self._update_each(metric)
@@ -487,6 +692,11 @@ class HostPlateau:
     def _update_each(self, metric: float) -> bool:
         """:meth:`update` with per-element counters."""
         assert self._rows is not None
+        if self._semantics == "keras":
+            old = self.scales
+            self._set_rows([rule((s, *r), metric)
+                            for rule, s, r in zip(self._rules, old, self._rows)])
+            return self.scales != old
         rows = []
         for rule, sp, s, r in zip(self._rules, self._sp, self.scales, self._rows):
             r, what = rule(r, metric)

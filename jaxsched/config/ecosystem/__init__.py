@@ -11,6 +11,7 @@ from jaxsched.config.ecosystem import (  # noqa: F401  (importing registers the 
     bigvision_names,
     cerebras_composites,
     cerebras_names,
+    cerebras_wd,
     composer_names,
     deepspeed_names,
     fairseq_names,

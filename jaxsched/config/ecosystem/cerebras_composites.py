@@ -16,7 +16,7 @@ from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule
 from jaxsched.core.sequence import join_schedules
 
-__all__ = ["sequential_lr", "chained_lr"]
+__all__ = ["sequential_lr", "chained_lr", "scale_per_param_lr"]
 
 
 def _children(name: str, schedulers: Any) -> list[Schedule]:
@@ -123,3 +123,46 @@ def chained_lr(schedulers: Any, param_group_tags: Any = None) -> Schedule:
             )
         parts.append(scale(s, 1.0 / m["initial"]))
     return tag(parts[0] if len(parts) == 1 else product(parts))
+
+
+@register("cerebras.ScalePerParamLR")
+def scale_per_param_lr(scheduler: Any, adjust_learning_rate: Any = None,
+                       param_group_tags: Any = None) -> Schedule:
+    """Cerebras ``ScalePerParamLR``: the wrapped scheduler times each group's multiplier.
+
+    Cerebras (``ScalePerParamScheduler``) reads each param group's ``"adjust_learning_rate"``
+    (else ``"adjust_val"``, else 1.0; muP's per-group multipliers) and writes
+    ``a_g * f(t)``. A config does not see the param groups, so the multiplier is an argument
+    here: ``adjust_learning_rate`` (a number, or a list with one entry per group, which gives
+    one schedule per group from ``from_config``); ``None`` (the default) gives the wrapped
+    schedule itself, for a caller that applies the group multipliers (the torch bridge:
+    ``Scheduler.from_config(opt, cfg, scale_key="adjust_learning_rate")`` reads them from the
+    groups as Cerebras does). The value at ``t`` is :func:`jaxsched.scale` ``(f, a_g)``.
+
+    Raises:
+      TypeError: ``scheduler`` not a schedule (a nested config), naming it.
+      ValueError: a non-finite multiplier, naming ``adjust_learning_rate``.
+
+    Example:
+      >>> import jaxsched
+      >>> s = jaxsched.from_config({"type": "cerebras.ScalePerParamLR", "params": {
+      ...     "scheduler": {"type": "cerebras.ConstantLR", "params": {"learning_rate": 0.1}},
+      ...     "adjust_learning_rate": [1.0, 0.25]}})
+      >>> [round(float(g(3)), 6) for g in s]
+      [0.1, 0.025]
+
+    Equivalents:
+      Cerebras: ``ScalePerParamLR(optimizer, scheduler)`` with ``adjust_learning_rate`` in the
+      groups. timm: ``lr_scale`` group keys.
+    """
+    check_tags(param_group_tags)
+    if not isinstance(scheduler, Schedule):
+        raise TypeError(f"`scheduler` must be a schedule (a cerebras.* config or a jaxsched "
+                        f"Schedule), got {scheduler!r} of type {type(scheduler).__name__}")
+    kid = scheduler
+    if adjust_learning_rate is None:
+        return kid
+    a = v.real("adjust_learning_rate", adjust_learning_rate)
+    if not v.is_traced(a) and not np.all(np.isfinite(np.asarray(a))):
+        raise ValueError(f"`adjust_learning_rate` must be finite, got {adjust_learning_rate!r}")
+    return scale(kid, a)

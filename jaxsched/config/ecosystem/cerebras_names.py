@@ -14,8 +14,8 @@ lambda); ``CosineAnnealingWarmRestarts`` is torch's (Cerebras' formula is a squa
 ``T_0`` and only takes ``T_mult=1``); ``OneCycleLR`` holds its final value past
 ``total_steps`` (Cerebras' formula rises again). ``SequentialLR`` derives its milestones from
 the children's ``total_iters`` when they are not given, as the modelzoo YAML validator does.
-Not mapped: ``ScalePerParamLR`` (a per-group scale: ``jaxsched.scale(schedule, a_g)`` for each
-group ``g``) and the weight-decay twins (same formulas: use the LR names).
+``ScalePerParamLR`` is in :mod:`~jaxsched.config.ecosystem.cerebras_composites`, the
+weight-decay twins (``cerebras.*WD``) in :mod:`~jaxsched.config.ecosystem.cerebras_wd`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
-"""Metric-driven schedulers by their peers' names: torch, HF and timm reduce-on-plateau.
+"""Metric-driven schedulers by their peers' names: torch, HF, timm and Keras reduce-on-plateau.
 
-``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau`` and ``timm.plateau`` (also
-``timm.PlateauLRScheduler``) take their home library's parameter names and defaults, plus
-``lr`` (the optimizer's, or its group's, learning rate; default 1.0: the schedule is then a
-multiplier). A metric-driven scheduler is no function of the step alone, so
-:func:`jaxsched.from_config` returns a :class:`jaxsched.PlateauSchedule`: the time-based
-``schedule`` (the constant ``lr``; timm: its warmup, then ``lr``) and the ``plateau``
-(:class:`jaxsched.PlateauConfig`, ``semantics="torch"`` with ``base_lr=lr``: the state machine
-that :func:`jaxsched.reduce_on_plateau` and the torch bridge run). The learning rate after the
+``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau``, ``timm.plateau`` (also
+``timm.PlateauLRScheduler``) and ``keras.ReduceLROnPlateau`` (the callback's rules) take their
+home library's parameter names and defaults, plus ``lr`` (the optimizer's, or its group's,
+learning rate; default 1.0: the schedule is then a multiplier). A metric-driven scheduler is no
+function of the step alone, so :func:`jaxsched.from_config` returns a
+:class:`jaxsched.PlateauSchedule`: the time-based ``schedule`` (the constant ``lr``; timm: its
+warmup, then ``lr``) and the ``plateau`` (:class:`jaxsched.PlateauConfig`,
+``semantics="torch"``, Keras: ``"keras"``, with ``base_lr=lr``: the state machine that
+:func:`jaxsched.reduce_on_plateau` and the torch bridge run). The learning rate after the
 metrics ``m_0 .. m_{k-1}`` is ``schedule(k) * scale``:
 
 - optax: ``optax.chain(optax.sgd(spec.schedule), spec.transform())`` with
@@ -31,7 +32,8 @@ from jaxsched.core.sequence import join_schedules
 from jaxsched.schedules.polynomial import constant_schedule, linear_schedule
 from jaxsched.training.plateau import PlateauSchedule, plateau_config
 
-__all__ = ["torch_reduce_lr_on_plateau", "hf_reduce_lr_on_plateau", "timm_plateau"]
+__all__ = ["torch_reduce_lr_on_plateau", "hf_reduce_lr_on_plateau", "timm_plateau",
+           "keras_reduce_lr_on_plateau", "hf_greedy"]
 
 
 def _torch(lr: Any, mode: str, factor: Any, patience: Any, threshold: Any, threshold_mode: str,
@@ -138,3 +140,134 @@ def timm_plateau(
     plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
                              min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
     return PlateauSchedule(schedule, plateau)
+
+
+@register("keras.ReduceLROnPlateau")
+def keras_reduce_lr_on_plateau(
+    monitor: str = "val_loss", factor: Any = 0.1, patience: Any = 10, verbose: Any = 0,
+    mode: str = "auto", min_delta: Any = 1e-4, cooldown: Any = 0, min_lr: Any = 0.0,
+    lr: Any = 1.0,
+) -> PlateauSchedule:
+    """Keras ``callbacks.ReduceLROnPlateau``: the lr lowered on the ``patience``-th bad epoch.
+
+    Keras 3 (``keras/src/callbacks/reduce_lr_on_plateau.py``), at each epoch end with the
+    monitored metric ``m``: a cooldown epoch counts the cooldown down and clears the wait; ``m``
+    improves iff ``m < best - min_delta`` (``"max"``: ``m > best + min_delta``; absolute, no
+    relative margin); otherwise, outside the remaining cooldown, the wait grows by one and at
+    ``wait >= patience`` the lr becomes ``max(lr * factor, min_lr)`` if ``lr > min_lr``, which
+    alone restarts the wait and the cooldown. ``mode="auto"`` is ``"max"`` when ``"acc"`` is in
+    ``monitor``, else ``"min"``. The plateau is ``semantics="keras"`` with ``base_lr=lr``
+    (:func:`jaxsched.reduce_on_plateau`); report one metric per epoch. Keras holds the lr in a
+    float32 variable; here it is computed in the state's float dtype (float64 on the host).
+
+    Args:
+      monitor: the metric's name (only read by ``mode="auto"``).
+      factor: multiplier of a reduction, in (0, 1) (keras refuses ``>= 1``).
+      patience: bad epochs that trigger a reduction (integer >= 0; 0 acts as 1).
+      verbose: accepted and ignored.
+      mode: ``"auto"``, ``"min"`` or ``"max"``.
+      min_delta: absolute improvement margin, >= 0.
+      cooldown: epochs after a reduction in which bad epochs are not counted (>= 0).
+      min_lr: lowest learning rate (>= 0).
+      lr: the optimizer's learning rate (> 0; default 1: the schedule is a multiplier).
+
+    Raises:
+      ValueError: an argument out of range or an unknown ``mode``, naming it (keras warns and
+        falls back to ``"auto"`` for an unknown mode; refused here).
+      TypeError: a non-string ``monitor`` or ``mode``, a non-numeric number.
+
+    Example:
+      >>> import jaxsched
+      >>> spec = jaxsched.from_config({"type": "keras.ReduceLROnPlateau", "params": {
+      ...     "monitor": "val_accuracy", "patience": 2, "lr": 0.01}})
+      >>> spec.plateau.semantics, spec.plateau.mode, float(spec.plateau.atol)
+      ('keras', 'max', 0.0001)
+
+    Equivalents:
+      keras: ``ReduceLROnPlateau(monitor, factor, patience, verbose, mode, min_delta, cooldown,
+      min_lr)``. torch: ``ReduceLROnPlateau(threshold_mode="abs", patience=patience - 1)``
+      differs in the cooldown and the reset at the floor. optax:
+      ``contrib.reduce_on_plateau(rtol=0, atol=min_delta)`` is close (its wait resets at the
+      floor).
+    """
+    if not isinstance(monitor, str):
+        raise TypeError(f"`monitor` must be a string (the metric's name), got {monitor!r}")
+    v.real("verbose", verbose)
+    min_delta = v.real("min_delta", min_delta, ge=0, hint=" (keras' absolute margin)")
+    mode = v.choice("mode", mode, ("auto", "min", "max"))
+    if mode == "auto":
+        mode = "max" if "acc" in monitor else "min"
+    lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    plateau = plateau_config(factor, patience, min_delta, "abs", cooldown, mode, min_lr=min_lr,
+                             base_lr=lr, semantics="keras")
+    return PlateauSchedule(constant_schedule(lr), plateau)
+
+
+@register("hf.greedy", "hf.GreedyLR")
+def hf_greedy(
+    num_warmup_steps: Any = None, num_training_steps: Any = None, mode: str = "min",
+    factor: Any = 0.95, patience: Any = 10, threshold: Any = 1e-6, threshold_mode: str = "abs",
+    cooldown: Any = 0, warmup: Any = 0, min_lr: Any = 1e-3, max_lr: Any = 1.0, eps: Any = 1e-8,
+    verbose: bool = False, smooth: bool = False, window_size: Any = 50, reset_start: Any = 500,
+    lr: Any = 1.0,
+) -> PlateauSchedule:
+    """HF ``GreedyLR`` (``get_scheduler("greedy")``): the lr raised and lowered by the metric.
+
+    transformers (5.24, ``src/transformers/optimization.py``, ``GreedyLR.step``): while a
+    cooldown or warmup is left, a report only counts it down (good and bad counts cleared,
+    ``best`` kept). Otherwise the metric improves on ``best`` as in torch's
+    ``ReduceLROnPlateau`` (``threshold_mode``); after more than ``patience`` consecutive good
+    reports ``lr = min(lr / factor, max_lr)`` and ``warmup`` reports are held; after more than
+    ``patience`` bad ones ``lr = max(lr * factor, min_lr)`` and ``cooldown`` reports are held;
+    a change is applied only if it moves the lr by more than ``eps``. A lowering that leaves
+    every param group at ``min_lr`` counts down ``reset_start`` (a raise restores it); at 0 the
+    lrs return to their initial values and ``best`` and the counts are cleared (the cooldown
+    still starts: the peer sets it after its reset). The plateau is ``semantics="greedy"`` with
+    ``base_lr=lr`` (:func:`jaxsched.plateau_config`); report one metric per evaluation. The
+    step counts are accepted and ignored, as ``get_scheduler`` does.
+
+    Args:
+      mode: ``"min"`` or ``"max"``.
+      factor: multiplier of a lowering, divisor of a raise, in (0, 1). Default 0.95.
+      patience: consecutive good (bad) reports tolerated before a raise (lowering), >= 0.
+      threshold: improvement margin, >= 0; ``threshold_mode``: ``"abs"`` (default) or ``"rel"``.
+      cooldown: reports held after a lowering (>= 0); warmup: after a raise (>= 0).
+      min_lr: lowest lr (>= 0, default 1e-3); max_lr: highest lr (> 0, default 1.0); lists
+        give one entry per param group.
+      eps: smallest change applied (lr units, >= 0).
+      verbose: accepted and ignored.
+      smooth: must be ``False``: GreedyLR's rolling mean over ``window_size`` reports is not
+        mapped (average the metric before reporting it).
+      window_size: accepted (> 0) and unused without ``smooth``.
+      reset_start: lowerings at ``min_lr`` before the reset (integer >= 0, default 500; the
+        peer's negative values act as 0).
+      lr: the optimizer's learning rate (> 0; default 1).
+
+    Raises:
+      ValueError: an argument out of range, ``smooth=True``, naming it.
+      TypeError: a non-numeric number or a non-string option.
+
+    Example:
+      >>> import jaxsched
+      >>> spec = jaxsched.from_config({"type": "hf.greedy", "params": {
+      ...     "lr": 0.01, "patience": 2, "min_lr": 1e-4, "max_lr": 0.1}})
+      >>> spec.plateau.semantics, float(spec.plateau.max_lr), spec.plateau.reset_start
+      ('greedy', 0.1, 500)
+
+    Equivalents:
+      HF: ``get_scheduler("greedy", opt, scheduler_specific_kwargs={...})``,
+      ``GreedyLR(opt, ...)``; the Trainer steps it with ``metric_for_best_model``. torch and
+      optax have no scheduler that raises the lr on improvement.
+    """
+    v.boolean("verbose", verbose)
+    v.boolean("smooth", smooth)
+    v.integer("window_size", window_size, ge=1)
+    if smooth:
+        raise ValueError("`smooth` must be False for hf.greedy: GreedyLR's rolling mean "
+                         f"over `window_size` ({window_size}) reports is not mapped; average the "
+                         "metric before reporting it and leave smooth=False")
+    lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
+                             min_lr=min_lr, base_lr=lr, semantics="greedy", eps=eps,
+                             max_lr=max_lr, warmup=warmup, reset_start=reset_start)
+    return PlateauSchedule(constant_schedule(lr), plateau)

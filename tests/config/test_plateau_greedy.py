@@ -1,0 +1,217 @@
+"""``hf.greedy`` (``semantics="greedy"`` of the plateau state machine) against LIVE transformers.
+
+transformers 5.24 is installed here: its ``GreedyLR`` (``src/transformers/optimization.py``)
+drives a real torch optimizer next to ours on random metric streams, and the lrs are compared
+after every report: the torch bridge (host rule), the array rule in NumPy float64, and the array
+rule under ``jax.jit`` + ``lax.scan`` in float32. One hand-derived sequence pins the rules
+independently of the peer.
+"""
+
+from __future__ import annotations
+
+import hypothesis.strategies as st
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+
+import jaxsched as js
+from jaxsched.torch import Scheduler
+
+transformers_optimization = pytest.importorskip("transformers.optimization")
+GreedyLR = getattr(transformers_optimization, "GreedyLR", None)
+needs_greedy = pytest.mark.skipif(GreedyLR is None, reason="transformers without GreedyLR")
+
+HYP = settings(max_examples=12, deadline=None, derandomize=True)
+
+
+def _metrics(seed: int, n: int) -> list[float]:
+    """Runs of improvement, plateaus (exact repeats), rises and jumps: raises, lowerings and
+    (with a small reset_start) resets all happen."""
+    rng = np.random.default_rng(seed)
+    out, m = [], 1.0
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.4:
+            m -= abs(rng.normal(0, 0.05))
+        elif r < 0.55:
+            m += abs(rng.normal(0, 0.05))
+        elif r < 0.58:
+            m = float(rng.normal(0, 2))
+        out.append(round(m, 2) if rng.random() < 0.5 else m)
+    return out
+
+
+def _optimizer(lrs: list[float]) -> torch.optim.Optimizer:
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))], "lr": lr}
+              for lr in lrs]
+    return torch.optim.SGD(groups, lr=lrs[0])
+
+
+def _lrs(opt: torch.optim.Optimizer) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
+CONFIGS = [
+    {},
+    {"patience": 2, "factor": 0.5, "min_lr": 1e-3, "max_lr": 0.5},
+    {"patience": 1, "cooldown": 2, "warmup": 1, "reset_start": 2, "min_lr": 0.01,
+     "max_lr": 0.2, "factor": 0.5},
+    {"mode": "max", "patience": 0, "threshold_mode": "rel", "threshold": 0.01, "factor": 0.7,
+     "min_lr": 0.02, "reset_start": 1},
+    {"patience": 1, "factor": 0.5, "min_lr": [0.01, 0.002], "max_lr": [0.3, 0.1],
+     "reset_start": 3, "eps": 1e-3},
+]
+
+
+@needs_greedy
+@pytest.mark.parametrize("params", CONFIGS, ids=[str(c) for c in CONFIGS])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bridge_matches_live_greedy(params, seed):
+    lrs = [0.1, 0.05] if isinstance(params.get("min_lr"), list) else [0.1]
+    theirs, ours = _optimizer(lrs), _optimizer(lrs)
+    ref = GreedyLR(theirs, **params)
+    resets = []
+    reset = ref._reset
+    ref._reset = lambda: (resets.append(1), reset())  # count the peer's resets
+    sched = Scheduler.from_config(ours, {"type": "hf.greedy",
+                                         "params": dict(params, num_warmup_steps=3)})
+    changed = 0
+    for m in _metrics(seed, 150):
+        before = _lrs(theirs)
+        ref.step(m)
+        sched.step(m)
+        np.testing.assert_allclose(_lrs(ours), _lrs(theirs), rtol=1e-12, atol=0)
+        changed += _lrs(theirs) != before
+    assert changed >= 3  # the stream moves the lr
+    if params.get("reset_start", 500) <= 2:
+        assert resets  # ... and exercises the reset
+
+
+@needs_greedy
+@pytest.mark.parametrize("params", CONFIGS[:4], ids=[str(c) for c in CONFIGS[:4]])
+def test_array_rule_matches_live_greedy(params):
+    metrics = _metrics(7, 120)
+    theirs = _optimizer([0.1])
+    ref = GreedyLR(theirs, **params)
+    expected = []
+    for m in metrics:
+        ref.step(m)
+        expected.append(_lrs(theirs)[0])
+    spec = js.from_config({"type": "hf.greedy", "params": dict(params, lr=0.1)})
+    state = js.plateau_init(spec.plateau, xp=np)
+    got = []
+    for m in metrics:
+        state = js.plateau_update(spec.plateau, state, m)
+        got.append(float(state.scale) * 0.1)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    # float32 under jit + scan: same decisions for these streams (2-decimal metrics)
+    scales = _scan(spec.plateau, jnp.asarray(metrics, jnp.float32))
+    np.testing.assert_allclose(np.asarray(scales) * 0.1, expected, rtol=2e-5)
+
+
+@jax.jit
+def _scan(config, metrics):
+    def body(state, m):
+        state = js.plateau_update(config, state, m)
+        return state, state.scale
+
+    return jax.lax.scan(body, js.plateau_init(config), metrics)[1]
+
+
+@needs_greedy
+@HYP
+@given(seed=st.integers(0, 10**6), mode=st.sampled_from(["min", "max"]),
+       threshold_mode=st.sampled_from(["rel", "abs"]), threshold=st.sampled_from([0.0, 1e-6, 0.02]),
+       factor=st.sampled_from([0.5, 0.9, 0.95]), patience=st.integers(0, 3),
+       cooldown=st.integers(0, 2), warmup=st.integers(0, 2), reset_start=st.integers(0, 4),
+       min_lr=st.sampled_from([0.0, 1e-3, 0.05]), max_lr=st.sampled_from([0.1, 0.3, 1.0]))
+def test_random_configs_match_live_greedy(seed, mode, threshold_mode, threshold, factor, patience,
+                                          cooldown, warmup, reset_start, min_lr, max_lr):
+    params = dict(mode=mode, threshold_mode=threshold_mode, threshold=threshold, factor=factor,
+                  patience=patience, cooldown=cooldown, warmup=warmup, reset_start=reset_start,
+                  min_lr=min_lr, max_lr=max_lr)
+    theirs, ours = _optimizer([0.1]), _optimizer([0.1])
+    ref = GreedyLR(theirs, **params)
+    sched = Scheduler.from_config(ours, {"type": "hf.greedy", "params": params})
+    for m in _metrics(seed, 80):
+        ref.step(m)
+        sched.step(m)
+        np.testing.assert_allclose(_lrs(ours), _lrs(theirs), rtol=1e-12, atol=0)
+
+
+def test_hand_derivation():
+    """lr 0.1, patience 1, factor 0.5, warmup 1, cooldown 1, min_lr 0.05, max_lr 0.3,
+    reset_start 1, abs threshold 0; metrics 3, 2, 1, 0.5, then 0.4 twelve times.
+
+    1: 3 < inf, good 1. 2: good 2 > 1: lr min(0.2, 0.3) = 0.2, warmup 1. 3: held (best stays
+    2). 4: 0.5 good 1. 5: 0.4 good 2: lr min(0.4, 0.3) = 0.3, held once (6). 7, 8: bad 1, 2:
+    lr 0.15, cooldown 1 (9 held). 10, 11: lr 0.075 (12 held). 13, 14: lr max(0.0375, 0.05) =
+    0.05, every lr at min_lr: the 1st such lowering reaches reset_start=1: lr back to 0.1,
+    best cleared, then the cooldown (15 held). 16: 0.4 improves on the cleared best: good 1.
+    """
+    spec = js.from_config({"type": "hf.greedy", "params": {
+        "lr": 0.1, "patience": 1, "factor": 0.5, "warmup": 1, "cooldown": 1, "min_lr": 0.05,
+        "max_lr": 0.3, "reset_start": 1, "threshold": 0.0}})
+    state = js.plateau_init(spec.plateau, xp=np)
+    lrs, counts = [], []
+    for m in [3, 2, 1, 0.5] + [0.4] * 12:
+        state = js.plateau_update(spec.plateau, state, m)
+        lrs.append(round(float(state.scale) * 0.1, 12))
+        counts.append(int(state.num_bad))
+    assert lrs == [0.1, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.15, 0.15, 0.15, 0.075, 0.075, 0.075,
+                   0.1, 0.1, 0.1]
+    assert counts == [-1, 0, 0, -1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, -1]
+    assert float(state.best) == 0.4 and int(state.cooldown_counter) == 0
+
+
+def test_optax_transform_runs_greedy():
+    spec = js.from_config({"type": "hf.greedy", "params": {"lr": 0.1, "patience": 0,
+                                                           "max_lr": 0.4}})
+    tx = spec.transform()
+    state = tx.init(jnp.zeros(1))
+    for m in [3.0, 2.0, 1.0]:
+        _, state = tx.update(jnp.ones(1), state, value=m)
+    # patience 0: each improvement raises, lr / 0.95 capped at 0.4; the first is on best=inf
+    np.testing.assert_allclose(float(state.scale) * 0.1, 0.1 / 0.95 ** 3, rtol=1e-6)
+
+
+def test_checkpoint_round_trip_with_negative_count():
+    opt = _optimizer([0.1])
+    sched = Scheduler.from_config(opt, {"type": "hf.greedy", "params": {"patience": 5}})
+    for m in [3.0, 2.0, 1.0]:
+        sched.step(m)
+    sd = sched.state_dict()
+    other = Scheduler.from_config(_optimizer([0.1]), {"type": "hf.greedy",
+                                                      "params": {"patience": 5}})
+    other.load_state_dict(sd)
+    assert int(other._plateau_state.num_bad) == -3
+
+
+@pytest.mark.parametrize("params, err, name", [
+    ({"factor": 1.0}, ValueError, "factor"),
+    ({"patience": -1}, ValueError, "patience"),
+    ({"cooldown": -1}, ValueError, "cooldown"),
+    ({"warmup": -2}, ValueError, "warmup"),
+    ({"min_lr": -1e-3}, ValueError, "min_lr"),
+    ({"max_lr": 0.0}, ValueError, "max_lr"),
+    ({"reset_start": -1}, ValueError, "reset_start"),
+    ({"threshold_mode": "log"}, ValueError, "threshold_mode"),
+    ({"mode": "up"}, ValueError, "mode"),
+    ({"smooth": True}, ValueError, "smooth"),
+    ({"window_size": 0}, ValueError, "window_size"),
+    ({"eps": -1.0}, ValueError, "eps"),
+    ({"verbose": "yes"}, TypeError, "verbose"),
+])
+def test_bad_input_refused_by_name(params, err, name):
+    with pytest.raises(err, match=f"`{name}`"):
+        js.from_config({"type": "hf.greedy", "params": params})
+
+
+def test_greedy_options_refused_elsewhere():
+    with pytest.raises(ValueError, match="`max_lr`"):
+        js.plateau_config(semantics="torch", max_lr=1.0)
+    with pytest.raises(ValueError, match="`window`"):
+        js.plateau_config(semantics="greedy", base_lr=0.1, max_lr=1.0, window=3)
