@@ -132,6 +132,11 @@ def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
             raise TypeError(f"`{name}` must be a real number or array, got dtype {arr.dtype}{hint}")
         if arr.ndim == 0:
             return arr.item()
+        if arr.ndim > 1:  # a hyperparameter is one number, or one per element of a 1-D batch
+            raise ValueError(
+                f"`{name}` must be a single number or a 1-D array, got an array of shape "
+                f"{arr.shape}{hint}"
+            )
         return arr
     raise TypeError(
         f"`{name}` must be a real number, got {_describe(x)} of type {type(x).__name__}{hint}"
