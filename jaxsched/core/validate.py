@@ -28,6 +28,7 @@ __all__ = [
     "choice",
     "boolean",
     "sorted_steps",
+    "sequence",
     "callable_",
 ]
 
@@ -110,7 +111,7 @@ def describe(x: Any, limit: int = MAX_SHOWN) -> str:
 _describe = describe
 
 
-def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
+def _as_concrete(name: str, x: Any, hint: str = "", max_ndim: int = 1) -> Any:
     """A concrete number (Python scalar) or a NumPy array, after the type check."""
     if isinstance(x, bool) or isinstance(x, np.bool_):
         raise TypeError(f"`{name}` must be a real number, got the bool {x!r}{hint}")
@@ -132,9 +133,9 @@ def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
             raise TypeError(f"`{name}` must be a real number or array, got dtype {arr.dtype}{hint}")
         if arr.ndim == 0:
             return arr.item()
-        if arr.ndim > 1:  # a hyperparameter is one number, or one per element of a 1-D batch
+        if arr.ndim > max_ndim:  # one number, or one per element of a 1-D batch
             raise ValueError(
-                f"`{name}` must be a single number or a 1-D array, got an array of shape "
+                f"`{name}` must be a single number or a {max_ndim}-D array, got an array of shape "
                 f"{arr.shape}{hint}"
             )
         return arr
@@ -175,6 +176,7 @@ def real(
     lt: float | None = None,
     allow_none: bool = False,
     scalar: bool = False,
+    max_ndim: int = 1,
     hint: str = "",
 ) -> Any:
     """Check a real (finite) hyperparameter and return it normalised.
@@ -185,6 +187,9 @@ def real(
       ge, gt, le, lt: optional inclusive/exclusive bounds.
       allow_none: whether ``None`` is a legal value (returned as is).
       scalar: whether ``x`` must be one number (a 0-d array passes; any other array is refused).
+      max_ndim: the most dimensions an array may have (1: a batch of values; a table of
+        values, such as mixture weights per stage, passes 2). Arrays of more are refused by
+        name: they would pass here and fail only when evaluated against the counts.
       hint: appended to the message, e.g. ``"; did you mean ...?"``.
 
     Raises:
@@ -201,7 +206,7 @@ def real(
         raise TypeError(f"`{name}` must be a real number, got None{hint}")
     if is_traced(x):
         return x
-    v = _as_concrete(name, x, hint)
+    v = _as_concrete(name, x, hint, max_ndim)
     if scalar and isinstance(v, np.ndarray):
         raise ValueError(f"`{name}` must be a single number, got an array of shape {v.shape}{hint}")
     _check_range(name, v, ge, gt, le, lt, hint)
@@ -281,6 +286,28 @@ def callable_(name: str, x: Any) -> Any:
     if not callable(x):
         raise TypeError(f"`{name}` must be callable, got {_describe(x)} of type {type(x).__name__}")
     return x
+
+
+def sequence(name: str, xs: Any, *, allow_none: bool = False, hint: str = "") -> Any:
+    """Check that ``xs`` is a list, tuple or 1-D array, and return it as a list.
+
+    A tracer is returned unchanged; ``None`` too when ``allow_none``. A string, a mapping, a
+    number, a bool or an array of another rank is refused naming the parameter (never Python's
+    "object is not iterable").
+    """
+    if xs is None and allow_none:
+        return None
+    if is_traced(xs):
+        return xs
+    if isinstance(xs, (list, tuple)):
+        return list(xs)
+    if hasattr(xs, "shape") and hasattr(xs, "dtype") and not isinstance(xs, (str, bytes)):
+        if len(xs.shape) == 1:
+            return list(np.asarray(xs))
+        raise ValueError(f"`{name}` must be one-dimensional, got shape {tuple(xs.shape)}{hint}")
+    raise TypeError(
+        f"`{name}` must be a list or tuple, got {_describe(xs)} of type {type(xs).__name__}{hint}"
+    )
 
 
 def sorted_steps(

@@ -121,7 +121,7 @@ def _scales(name: str, scales: Any, n: int) -> Any:
         if arr.shape[0] != n:
             raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {arr.shape[0]}")
         return arr
-    items = list(scales)
+    items = v.sequence(name, scales)
     if len(items) != n:
         raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {len(items)}")
     checked = [v.real(f"{name}[{i}]", s, ge=0) for i, s in enumerate(items)]

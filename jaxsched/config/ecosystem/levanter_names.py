@@ -86,7 +86,7 @@ def _cycle_ends(n: int, cycle_length: Any, cycles: Any, haps: Any) -> list[int]:
                 raise ValueError(f"`cycle_length` must give >= 1 step, got {cycle_length!r}")
             ends = [i * length for i in range(1, n // length)]
     elif haps is not None:
-        ends = [v.integer(f"haps[{i}]", x, ge=0) for i, x in enumerate(haps)]
+        ends = [v.integer(f"haps[{i}]", x, ge=0) for i, x in enumerate(v.sequence("haps", haps))]
     elif isinstance(cycles, (list, tuple)):
         ends = [v.integer(f"cycles[{i}]", x, ge=0) for i, x in enumerate(cycles)]
     elif cycles is not None:
