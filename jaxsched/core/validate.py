@@ -12,9 +12,11 @@ serialise cleanly); concrete arrays are checked elementwise and kept as arrays.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ __all__ = [
     "sorted_steps",
     "sequence",
     "callable_",
+    "renamed",
 ]
 
 
@@ -373,3 +376,32 @@ def _sorted_array(name: str, vals: list, strict: bool, hint: str) -> np.ndarray:
         return np.asarray(vals, dtype=np.int64).reshape(-1)
     return np.asarray(vals, dtype=np.float64).reshape(-1)
 
+
+
+@contextlib.contextmanager
+def renamed(names: Mapping[str, str]) -> Iterator[None]:
+    """Errors raised inside name the user's parameters, not the internal ones they feed.
+
+    An adapter that passes its ecosystem's ``patience_t`` on as ``patience`` wraps the call in
+    ``renamed({"patience": "patience_t"})``: a ``ValueError``/``TypeError`` whose message names
+    `` `patience` `` (or `` `patience[i]` ``) is raised again, of the same type, naming
+    `` `patience_t` ``.
+
+    Example:
+      >>> try:
+      ...     with renamed({"factor": "lr_shrink"}):
+      ...         real("factor", float("nan"))
+      ... except ValueError as e:
+      ...     print(e)
+      `lr_shrink` must be finite, got nan
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        new = msg
+        for inner, outer in names.items():
+            new = re.sub(rf"`{re.escape(inner)}(?=[`\[])", f"`{outer}", new)
+        if new == msg or type(e) not in (ValueError, TypeError):
+            raise
+        raise type(e)(new) from None

@@ -109,6 +109,12 @@ NAME_ARGS: dict[str, dict] = {
         initial_learning_rate=0.1, step_exponent=0.5, total_iters=10, decay_rate=0.5),
 }
 
+#: Base parameters replaced while one parameter is swept: the alternative form it belongs to
+#: (``wsd_cycles``' ``cycle_ends`` goes with a count of ``cycles``, not the list form of ARGS).
+PARAM_BASE: dict[tuple[str, str], dict] = {
+    ("wsd_cycles", "cycle_ends"): dict(cycles=3),
+}
+
 #: Names the sweep cannot fill, with the reason.
 SKIPPED: dict[str, str] = {
     "deepspeed.curriculum_seqlen": "takes a nested `schedule_config` mapping per `schedule_type`",
@@ -223,7 +229,7 @@ def run() -> tuple[Counter, list[tuple[str, str, str, str, str]]]:
         ]
         for p in params:
             for kind, bad in BAD.items():
-                kw = {**base, p: bad}
+                kw = {**base, **PARAM_BASE.get((label, p), {}), p: bad}
                 counts["tried"] += 1
                 try:
                     with warnings.catch_warnings():

@@ -125,7 +125,8 @@ def _build(decay_type: str, total_steps: Any, batch_size: Any, data_size: Any, b
         n = len(stairs) if not v.is_traced(stairs) else stairs.shape[0]
         ms = v.sequence("mults", mults)
         if len(ms) != n:
-            raise ValueError(f"`mults` must have one entry per step ({n}), got {len(ms)} (big_vision "
+            raise ValueError(f"`mults` must have one entry per `steps` entry ({n}), got {len(ms)} "
+                             "(big_vision "
                              "takes mults[i] after steps[i])")
         vals = [lr] + [lr * v.real(f"mults[{i}]", m) for i, m in enumerate(ms)]
         main = piecewise_constant_values(stairs, vals)

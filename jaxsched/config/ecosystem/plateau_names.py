@@ -127,7 +127,7 @@ def timm_plateau(
     v.boolean("initialize", initialize)
     if noise_range_t is not None:
         raise ValueError(
-            f"`noise_range_t` is not supported for timm.plateau (got {noise_range_t!r}): timm "
+            f"`noise_range_t` is not supported for timm.plateau (got {v.describe(noise_range_t)}): timm "
             "perturbs the written lr and restores it before the next plateau step, which jaxsched "
             "does not map; leave noise_range_t=None"
         )
@@ -135,6 +135,8 @@ def timm_plateau(
     w = v.integer("warmup_t", warmup_t, ge=0)
     init = v.real("warmup_lr_init", warmup_lr_init)
     schedule = join_schedules([linear_schedule(init, lr, w), constant_schedule(lr)], [w])
-    plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
-                             min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
+    with v.renamed({"factor": "decay_rate", "patience": "patience_t", "cooldown": "cooldown_t",
+                    "min_lr": "lr_min"}):
+        plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
+                                 min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
     return PlateauSchedule(schedule, plateau)
