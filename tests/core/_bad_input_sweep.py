@@ -244,7 +244,7 @@ def run() -> tuple[Counter, list[tuple[str, str, str, str, str]]]:
                 problem = _evaluate(s)
                 if problem is None:
                     counts["accepted"] += 1
-                    notes.append(("accepted", label, p, kind, ""))
+                    notes.append(("accepted", label, p, kind, "groups" if isinstance(s, list) else ""))
                 else:
                     counts["accepted-then-failing"] += 1
                     notes.append(("accepted-then-failing", label, p, kind, problem))
@@ -274,7 +274,7 @@ SIGNED_VALUES = {
 }
 
 
-def allowed(build, param: str, kind: str) -> str | None:
+def allowed(build, param: str, kind: str, detail: str = "") -> str | None:
     """Why accepting ``kind`` for ``param`` is legal (the value was also evaluated finite), or
     None. Each rule is one documented legal use; nothing else is allowed."""
     if kind in NEVER_LEGAL:
@@ -291,6 +291,9 @@ def allowed(build, param: str, kind: str) -> str | None:
         return "a boolean option given a boolean"
     if kind == "string" and isinstance(default, str):
         return "a string option (a name, a tag, a mode with a free-form spelling)"
+    if kind == "list" and detail == "groups":
+        return ("a per-param-group list where the home library takes one (from_config gives one "
+                "schedule per group, each evaluated finite)")
     if kind == "list" and (default is None or isinstance(default, (list, tuple))):
         return "a parameter that takes a sequence (per-group values, milestones, tags)"
     return None
@@ -301,9 +304,9 @@ def outcomes() -> tuple[Counter, dict[str, set]]:
     counts, notes = run()
     builders = {label: build for label, build, _ in targets()}
     bad: dict[str, set] = {"weak": set(), "accepted-then-failing": set(), "accepted-unlisted": set()}
-    for outcome, label, param, kind, _ in notes:
+    for outcome, label, param, kind, detail in notes:
         if outcome == "accepted":
-            if allowed(builders[label], param, kind) is None:
+            if allowed(builders[label], param, kind, detail) is None:
                 bad["accepted-unlisted"].add((label, param, kind))
             continue
         bad[outcome].add((label, param, kind))
