@@ -274,7 +274,14 @@ SIGNED_VALUES = {
 }
 
 
-def allowed(build, param: str, kind: str, detail: str = "") -> str | None:
+#: Integer parameters of any sign: random seeds (any int32 seeds a generator).
+SEEDS = {"noise_seed", "seed"}
+
+#: String parameters that are free-form labels (Cerebras' param-group tags).
+LABELS = {"param_group_tags", "name"}
+
+
+def allowed(build, param: str, kind: str, detail: str = "", base: dict | None = None) -> str | None:
     """Why accepting ``kind`` for ``param`` is legal (the value was also evaluated finite), or
     None. Each rule is one documented legal use; nothing else is allowed."""
     if kind in NEVER_LEGAL:
@@ -291,6 +298,12 @@ def allowed(build, param: str, kind: str, detail: str = "") -> str | None:
         return "a boolean option given a boolean"
     if kind == "string" and isinstance(default, str):
         return "a string option (a name, a tag, a mode with a free-form spelling)"
+    if kind == "negative" and param in SEEDS:
+        return "a random seed: any int32 is legal"
+    if kind == "string" and param in LABELS:
+        return "a free-form label"
+    if kind == "list" and isinstance((base or {}).get(param), (list, tuple)):
+        return "a parameter that takes a sequence (its valid value is a list too), evaluated finite"
     if kind == "list" and detail == "groups":
         return ("a per-param-group list where the home library takes one (from_config gives one "
                 "schedule per group, each evaluated finite)")
@@ -302,11 +315,13 @@ def allowed(build, param: str, kind: str, detail: str = "") -> str | None:
 def outcomes() -> tuple[Counter, dict[str, set]]:
     """The sweep's counts and the triples (name, param, kind) per failing outcome."""
     counts, notes = run()
-    builders = {label: build for label, build, _ in targets()}
+    targets_ = targets()
+    builders = {label: build for label, build, _ in targets_}
+    bases = {label: base for label, _, base in targets_}
     bad: dict[str, set] = {"weak": set(), "accepted-then-failing": set(), "accepted-unlisted": set()}
     for outcome, label, param, kind, detail in notes:
         if outcome == "accepted":
-            if allowed(builders[label], param, kind, detail) is None:
+            if allowed(builders[label], param, kind, detail, bases[label]) is None:
                 bad["accepted-unlisted"].add((label, param, kind))
             continue
         bad[outcome].add((label, param, kind))

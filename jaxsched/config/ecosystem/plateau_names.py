@@ -91,6 +91,8 @@ def hf_reduce_lr_on_plateau(
       HF: ``get_scheduler("reduce_lr_on_plateau", opt, scheduler_specific_kwargs={...})``.
       torch: ``ReduceLROnPlateau(opt, **kwargs)``.
     """
+    for name, x in (("num_warmup_steps", num_warmup_steps), ("num_training_steps", num_training_steps)):
+        v.integer(name, x, ge=0, allow_none=True)  # ignored, as HF does, but checked
     return _torch(lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
 
 
