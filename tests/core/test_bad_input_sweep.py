@@ -173,8 +173,8 @@ def test_sweep_matches_the_known_gaps_exactly(sweep, outcome):
 
 
 # ------------------------------------------------------------ the fixes, one example each
-# Each case failed on main (4aa5213), checked against main's jaxsched: 5 accepted (the 2-D array,
-# the unused DeepSpeed/HF/timm parameters, Composer's 2**63), 3 raw messages, 5 internal names.
+# Each case failed on main (4aa5213), checked against main's jaxsched: 6 accepted (the 2-D array,
+# the unused DeepSpeed/HF/timm parameters, Composer's 2**63), 3 raw messages, 4 internal names.
 FIXED = [
     ("cosine_decay", dict(init_value=np.ones((2, 2)), decay_steps=10), ValueError, "`init_value`"),
     ("piecewise_constant", dict(init_value=1.0, boundaries=[5], scales=0.5), TypeError, "`scales`"),
