@@ -12,9 +12,11 @@ serialise cleanly); concrete arrays are checked elementwise and kept as arrays.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,9 @@ __all__ = [
     "choice",
     "boolean",
     "sorted_steps",
+    "sequence",
     "callable_",
+    "renamed",
 ]
 
 
@@ -110,7 +114,7 @@ def describe(x: Any, limit: int = MAX_SHOWN) -> str:
 _describe = describe
 
 
-def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
+def _as_concrete(name: str, x: Any, hint: str = "", max_ndim: int = 1) -> Any:
     """A concrete number (Python scalar) or a NumPy array, after the type check."""
     if isinstance(x, bool) or isinstance(x, np.bool_):
         raise TypeError(f"`{name}` must be a real number, got the bool {x!r}{hint}")
@@ -132,6 +136,11 @@ def _as_concrete(name: str, x: Any, hint: str = "") -> Any:
             raise TypeError(f"`{name}` must be a real number or array, got dtype {arr.dtype}{hint}")
         if arr.ndim == 0:
             return arr.item()
+        if arr.ndim > max_ndim:  # one number, or one per element of a 1-D batch
+            raise ValueError(
+                f"`{name}` must be a single number or a {max_ndim}-D array, got an array of shape "
+                f"{arr.shape}{hint}"
+            )
         return arr
     raise TypeError(
         f"`{name}` must be a real number, got {_describe(x)} of type {type(x).__name__}{hint}"
@@ -170,6 +179,7 @@ def real(
     lt: float | None = None,
     allow_none: bool = False,
     scalar: bool = False,
+    max_ndim: int = 1,
     hint: str = "",
 ) -> Any:
     """Check a real (finite) hyperparameter and return it normalised.
@@ -180,6 +190,9 @@ def real(
       ge, gt, le, lt: optional inclusive/exclusive bounds.
       allow_none: whether ``None`` is a legal value (returned as is).
       scalar: whether ``x`` must be one number (a 0-d array passes; any other array is refused).
+      max_ndim: the most dimensions an array may have (1: a batch of values; a table of
+        values, such as mixture weights per stage, passes 2). Arrays of more are refused by
+        name: they would pass here and fail only when evaluated against the counts.
       hint: appended to the message, e.g. ``"; did you mean ...?"``.
 
     Raises:
@@ -196,7 +209,7 @@ def real(
         raise TypeError(f"`{name}` must be a real number, got None{hint}")
     if is_traced(x):
         return x
-    v = _as_concrete(name, x, hint)
+    v = _as_concrete(name, x, hint, max_ndim)
     if scalar and isinstance(v, np.ndarray):
         raise ValueError(f"`{name}` must be a single number, got an array of shape {v.shape}{hint}")
     _check_range(name, v, ge, gt, le, lt, hint)
@@ -278,6 +291,28 @@ def callable_(name: str, x: Any) -> Any:
     return x
 
 
+def sequence(name: str, xs: Any, *, allow_none: bool = False, hint: str = "") -> Any:
+    """Check that ``xs`` is a list, tuple or 1-D array, and return it as a list.
+
+    A tracer is returned unchanged; ``None`` too when ``allow_none``. A string, a mapping, a
+    number, a bool or an array of another rank is refused naming the parameter (never Python's
+    "object is not iterable").
+    """
+    if xs is None and allow_none:
+        return None
+    if is_traced(xs):
+        return xs
+    if isinstance(xs, (list, tuple)):
+        return list(xs)
+    if hasattr(xs, "shape") and hasattr(xs, "dtype") and not isinstance(xs, (str, bytes)):
+        if len(xs.shape) == 1:
+            return list(np.asarray(xs))
+        raise ValueError(f"`{name}` must be one-dimensional, got shape {tuple(xs.shape)}{hint}")
+    raise TypeError(
+        f"`{name}` must be a list or tuple, got {_describe(xs)} of type {type(xs).__name__}{hint}"
+    )
+
+
 def sorted_steps(
     name: str,
     xs: Any,
@@ -341,3 +376,32 @@ def _sorted_array(name: str, vals: list, strict: bool, hint: str) -> np.ndarray:
         return np.asarray(vals, dtype=np.int64).reshape(-1)
     return np.asarray(vals, dtype=np.float64).reshape(-1)
 
+
+
+@contextlib.contextmanager
+def renamed(names: Mapping[str, str]) -> Iterator[None]:
+    """Errors raised inside name the user's parameters, not the internal ones they feed.
+
+    An adapter that passes its ecosystem's ``patience_t`` on as ``patience`` wraps the call in
+    ``renamed({"patience": "patience_t"})``: a ``ValueError``/``TypeError`` whose message names
+    `` `patience` `` (or `` `patience[i]` ``) is raised again, of the same type, naming
+    `` `patience_t` ``.
+
+    Example:
+      >>> try:
+      ...     with renamed({"factor": "lr_shrink"}):
+      ...         real("factor", float("nan"))
+      ... except ValueError as e:
+      ...     print(e)
+      `lr_shrink` must be finite, got nan
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        new = msg
+        for inner, outer in names.items():
+            new = re.sub(rf"`{re.escape(inner)}(?=[`\[])", f"`{outer}", new)
+        if new == msg or type(e) not in (ValueError, TypeError):
+            raise
+        raise type(e)(new) from None

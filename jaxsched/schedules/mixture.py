@@ -59,7 +59,7 @@ class MixtureWeights(Schedule):
 
 def _stage(i: int, stage: Any) -> tuple[Any, Any]:
     if isinstance(stage, (str, bytes)) or not isinstance(stage, Sequence) or len(stage) != 2:
-        raise TypeError(f"`stages[{i}]` must be a pair (start step, weights), got {stage!r}")
+        raise TypeError(f"`stages[{i}]` must be a pair (start step, weights), got {v.describe(stage)}")
     return stage[0], stage[1]
 
 
@@ -128,12 +128,19 @@ def mixture_weights(
       constant stages. optax/torch: none.
     """
     interp = v.boolean("interpolate", interpolate)
+    names = v.sequence("names", names, allow_none=True)
     if starts is not None:
         table = stages
         if not v.is_traced(table):
             if isinstance(table, (list, tuple)):
-                table = np.asarray(table, dtype=np.float64)
-            table = v.real("stages", table)
+                try:
+                    table = np.asarray(table, dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise TypeError(
+                        f"`stages` must be a table of numbers (stages x components) when `starts` "
+                        f"is given, got {v.describe(table)}"
+                    ) from None
+            table = v.real("stages", table, max_ndim=2)
         if np.ndim(table) != 2:
             raise ValueError(f"`stages` must be a 2-D array (stages x components) when `starts` "
                              f"is given, got shape {np.shape(table)}")
@@ -148,7 +155,7 @@ def mixture_weights(
         stages = [(0, stages)]
     if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence) or not stages:
         raise ValueError(f"`stages` must be a dict of weights or a non-empty list of "
-                         f"[start_step, weights] pairs, got {stages!r}")
+                         f"[start_step, weights] pairs, got {v.describe(stages)}")
     pairs = [_stage(i, st) for i, st in enumerate(stages)]
     dicts = [isinstance(w, Mapping) for _, w in pairs]
     if all(dicts):

@@ -191,7 +191,13 @@ def _split(name: str, boundaries_and_scales: Any) -> tuple[Any, Any]:
         items.sort(key=lambda kv: kv[0])
         return [k for k, _ in items], [s for _, s in items]
     if isinstance(boundaries_and_scales, (tuple, list)) and len(boundaries_and_scales) == 2:
-        return boundaries_and_scales[0], boundaries_and_scales[1]
+        b, s = boundaries_and_scales
+        if not all(isinstance(x, (list, tuple)) or hasattr(x, "shape") for x in (b, s)):
+            raise TypeError(
+                f"`{name}` must be a dict {{boundary: scale}} or a (boundaries, scales) pair of "
+                f"sequences, got {v.describe(boundaries_and_scales)}"
+            )
+        return b, s
     raise TypeError(
         f"`{name}` must be a dict {{boundary: scale}} or a (boundaries, scales) pair, got "
         f"{type(boundaries_and_scales).__name__}"
@@ -207,7 +213,7 @@ def _scales(name: str, scales: Any, n: int) -> Any:
         if arr.shape[0] != n:
             raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {arr.shape[0]}")
         return arr
-    items = list(scales)
+    items = v.sequence(name, scales)
     if len(items) != n:
         raise ValueError(f"`{name}` must have {n} entries (one per boundary), got {len(items)}")
     checked = [v.real(f"{name}[{i}]", s, ge=0) for i, s in enumerate(items)]

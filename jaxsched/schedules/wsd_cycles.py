@@ -222,7 +222,8 @@ def wsd_cycles(
     n = v.steps("total_steps", total_steps)
     if cycle_ends is not None:
         count = v.integer("cycles", cycles, ge=1)
-        ends, got = _ends(cycle_ends, n)
+        with v.renamed({"cycles": "cycle_ends"}):
+            ends, got = _ends(v.sequence("cycle_ends", cycle_ends), n)
         if got != count:
             raise ValueError(f"`cycle_ends` must have `cycles` - 1 = {count - 1} entries (the last "
                              f"cycle ends at `total_steps`), got {got - 1}")

@@ -484,7 +484,7 @@ def test_pass_through_returns_the_delegated_schedule():
         ("step", dict(lr_deacy_period=0), ValueError, "lr_deacy_period"),
         ("step", dict(lr_decay_period=10), ValueError, "unknown.*lr_decay_period"),
         ("reduce_lr_on_plateau", dict(warmup_updates=10), ValueError, "updates_per_epoch"),
-        ("reduce_lr_on_plateau", dict(lr_shrink=1.5), ValueError, "factor"),
+        ("reduce_lr_on_plateau", dict(lr_shrink=1.5), ValueError, "`lr_shrink`"),
         ("pass_through", dict(lr_scheduler=3), TypeError, "lr_scheduler"),
     ],
 )

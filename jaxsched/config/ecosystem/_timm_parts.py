@@ -123,16 +123,21 @@ def cycled(
 def noisy(
     s: Schedule, noise_range_t: Any, noise_pct: Any, noise_std: Any, noise_seed: Any,
 ) -> Schedule:
-    """timm's noise on ``[lo, hi)`` (a pair) or ``t >= n`` (a number); never at update 0."""
-    if noise_range_t is None:
-        return s
+    """timm's noise on ``[lo, hi)`` (a pair) or ``t >= n`` (a number); never at update 0.
+
+    The noise parameters are checked even without ``noise_range_t`` (a config that sets them
+    unused is still refused when they are not numbers in range: issue 14)."""
     seed = v.integer("noise_seed", noise_seed)
     if not v.is_traced(seed) and not -(2**31) <= seed <= 2**31 - 1:
         raise ValueError(f"`noise_seed` must be in [-2**31, 2**31 - 1], got {seed!r}")
+    v.real("noise_pct", noise_pct, ge=0, le=1, scalar=True)
+    v.real("noise_std", noise_std, gt=0, scalar=True)
+    if noise_range_t is None:
+        return s
     if isinstance(noise_range_t, (list, tuple)):
         if len(noise_range_t) != 2:
             raise ValueError(
-                f"`noise_range_t` must be a number or a pair [start, end), got {noise_range_t!r}"
+                f"`noise_range_t` must be a number or a pair [start, end), got {v.describe(noise_range_t)}"
             )
         lo = v.steps("noise_range_t[0]", noise_range_t[0])
         hi = v.steps("noise_range_t[1]", noise_range_t[1])

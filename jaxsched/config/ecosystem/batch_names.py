@@ -84,7 +84,8 @@ def _levanter_step(i: int, step: Any) -> tuple[Any, Any]:
 def levanter_batch_schedule(schedule: int | Sequence[Any]) -> PiecewiseInteger:
     """Levanter's ``train_batch_size``: one integer, or ``[{start, value}, ...]`` from step 0."""
     if isinstance(schedule, (int, float)) and not isinstance(schedule, bool):
-        return piecewise_integer([], [schedule])
+        with v.renamed({"values[0]": "schedule"}):
+            return piecewise_integer([], [schedule])
     if isinstance(schedule, (str, bytes, Mapping)) or not isinstance(schedule, Sequence):
         raise TypeError(
             "`schedule` must be a batch size or a list of {'start': step, 'value': batch_size}, "
@@ -149,4 +150,5 @@ def composer_seq_length_warmup(
     """Composer's ``SeqLengthWarmup``; ``max_duration`` is the run's length in batches."""
     v.boolean("truncate", truncate)
     v.boolean("preserve_end_of_sequence", preserve_end_of_sequence)
-    return seq_length_warmup(max_duration, duration, min_seq_length, max_seq_length, step_size)
+    with v.renamed({"total_steps": "max_duration"}):
+        return seq_length_warmup(max_duration, duration, min_seq_length, max_seq_length, step_size)

@@ -123,9 +123,10 @@ def _build(decay_type: str, total_steps: Any, batch_size: Any, data_size: Any, b
     else:
         stairs = v.sorted_steps("steps", list(steps) if isinstance(steps, tuple) else steps)
         n = len(stairs) if not v.is_traced(stairs) else stairs.shape[0]
-        ms = list(mults) if not v.is_traced(mults) else mults
+        ms = v.sequence("mults", mults)
         if len(ms) != n:
-            raise ValueError(f"`mults` must have one entry per step ({n}), got {len(ms)} (big_vision "
+            raise ValueError(f"`mults` must have one entry per `steps` entry ({n}), got {len(ms)} "
+                             "(big_vision "
                              "takes mults[i] after steps[i])")
         vals = [lr] + [lr * v.real(f"mults[{i}]", m) for i, m in enumerate(ms)]
         main = piecewise_constant_values(stairs, vals)

@@ -188,7 +188,8 @@ def piecewise_constant_lr(
             f"`learning_rates` must have len(milestones) + 1 = {np.shape(ms)[0] + 1} entries, "
             f"got {len(learning_rates)}"
         )
-    return tag(piecewise_constant_values(ms, learning_rates))
+    with v.renamed({"values": "learning_rates", "boundaries": "milestones"}):
+        return tag(piecewise_constant_values(ms, learning_rates))
 
 
 @register("cerebras.MultiStepLR")

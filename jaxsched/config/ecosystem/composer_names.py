@@ -77,13 +77,14 @@ def parse_time(name: str, t: Any) -> tuple[Any, str]:
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         if t < 0:
             raise ValueError(f"`{name}` must be >= 0 batches, got {t!r}")
-        return int(t), "ba"
+        return v.integer(name, int(t), ge=0), "ba"  # refuses |t| >= 2**63 by name
     if not isinstance(t, str):
         raise TypeError(f"`{name}` must be a Composer time string such as '100ba', '2ep', "
-                        f"'0.1dur', '1000tok', '500sp' (or an int of batches), got {t!r}")
+                        f"'0.1dur', '1000tok', '500sp' (or an int of batches), got {v.describe(t)}")
     m = _TIME.match(t)
     if not m:
-        raise ValueError(f"`{name}` is not a Composer time string: {t!r} (units: {', '.join(_UNITS)})")
+        raise ValueError(f"`{name}` is not a Composer time string: {v.describe(t)} (units: "
+                         f"{', '.join(_UNITS)})")
     unit = m.group(2).lower()
     if unit in ("sec", "iter"):
         raise ValueError(f"`{name}` in {unit!r} is not supported (Composer: wall clock and iterations "
@@ -98,7 +99,7 @@ def parse_time(name: str, t: Any) -> tuple[Any, str]:
         if int(value) != value:
             raise ValueError(f"`{name}` must be a whole number of {unit}, got {t!r} (Composer: "
                              f"units {unit} require integer values)")
-        value = int(value)
+        value = v.integer(name, int(value), ge=0)  # refuses a count past 2**63 by name
     return value, unit
 
 
@@ -253,7 +254,9 @@ def composer_step(
     st, top = _state(locals()), _lr(lr)
     size = st.convert("step_size", step_size)
     _positive("step_size", size)
-    return _lagged(st.on(step_decay(top, size[0], v.real("gamma", gamma)), size[1], "step_size"))
+    with v.renamed({"decay_rate": "gamma"}):
+        decay = step_decay(top, size[0], v.real("gamma", gamma))
+    return _lagged(st.on(decay, size[1], "step_size"))
 
 
 @register("composer.MultiStepScheduler")

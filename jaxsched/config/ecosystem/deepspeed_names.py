@@ -75,7 +75,7 @@ def single(name: str, x: Any) -> Any:
         if len(x) != 1:
             raise ValueError(
                 f"`{name}` must be a number (one parameter group), got a list of {len(x)} values "
-                f"{list(x)!r}; give per-group lists to jaxsched.from_config (one schedule per "
+                f"{v.describe(list(x))}; give per-group lists to jaxsched.from_config (one schedule per "
                 "group), or build one schedule per group from its own entries"
             )
         return x[0]
@@ -113,6 +113,8 @@ def _max_lr(warmup_max_lr: Any, lr: Any) -> Any:
                 "that lr as `lr` (or give `warmup_max_lr`)"
             )
         return v.real("lr", single("lr", lr), ge=0)
+    if lr is not None:  # unused when warmup_max_lr is given, but still a learning rate
+        v.real("lr", single("lr", lr), ge=0)
     return v.real("warmup_max_lr", single("warmup_max_lr", warmup_max_lr))
 
 
@@ -213,6 +215,11 @@ def one_cycle_ds(
         single("cycle_min_lr", cycle_min_lr), single("cycle_max_lr", cycle_max_lr), decay_lr_rate,
         **shape,
     )
+    # built (so checked) whether or not it is asked for: a config's unused momentum parameters
+    # are still refused when they are not numbers in range (issue 14)
+    lo, hi = single("cycle_min_mom", cycle_min_mom), single("cycle_max_mom", cycle_max_mom)
+    # update 0 uses what the constructor wrote, cycle_min_mom (the formula gives cycle_max_mom)
+    mom_sched = one_cycle_with_decay_momentum(lo, hi, decay_mom_rate, **shape, first_value=lo)
     if hyperparam == "lr":
         return lr_sched
     if not momentum:
@@ -220,9 +227,7 @@ def one_cycle_ds(
             "hyperparam='momentum' needs `cycle_momentum`=True, got False: DeepSpeed then leaves "
             "the optimizer's betas alone, so there is no momentum schedule"
         )
-    lo, hi = single("cycle_min_mom", cycle_min_mom), single("cycle_max_mom", cycle_max_mom)
-    # update 0 uses what the constructor wrote, cycle_min_mom (the formula gives cycle_max_mom)
-    return one_cycle_with_decay_momentum(lo, hi, decay_mom_rate, **shape, first_value=lo)
+    return mom_sched
 
 
 @register("deepspeed.WarmupLR", "WarmupLR")

@@ -323,7 +323,7 @@ def fairseq_tri_stage(
     if _concrete(d) and np.ndim(d) == 0 and d <= 0:
         raise ValueError(
             f"`decay_steps` must be > 0, got {d!r} (fairseq divides by decay_steps; with "
-            "phase_ratio, int(max_update * phase_ratio[2]) must be > 0)"
+            "`phase_ratio`, int(max_update * phase_ratio[2]) must be > 0)"
         )
     decay = exponential_decay(top, d, f, end_value=f * top)
     pieces = [linear_schedule(a * top, top, w), constant_schedule(top), decay]
@@ -423,9 +423,10 @@ def fairseq_reduce_lr_on_plateau(
         skip = floor_int(w / _epochs(updates_per_epoch, "when warmup_updates > 0"))
     init = _init_lr(warmup_init_lr, _where(w > 0, 0.0, top))
     schedule = linear_schedule(init, top, w)
-    plateau = plateau_config(lr_shrink, lr_patience, lr_threshold, "rel", 0,
-                             "max" if maximize else "min", min_lr=0.0, base_lr=top,
-                             semantics="torch", skip=skip)
+    with v.renamed({"factor": "lr_shrink", "patience": "lr_patience", "threshold": "lr_threshold"}):
+        plateau = plateau_config(lr_shrink, lr_patience, lr_threshold, "rel", 0,
+                                 "max" if maximize else "min", min_lr=0.0, base_lr=top,
+                                 semantics="torch", skip=skip)
     return PlateauSchedule(schedule, plateau)
 
 

@@ -157,11 +157,20 @@ def hf_polynomial(
     return _then(lr, w, polynomial_schedule(lr, end, p, maximum(n - w, 0)))
 
 
+def _ignored_steps(**counts: Any) -> None:
+    """Check step counts a schedule ignores (as HF's ``get_scheduler`` does): ``None`` or an
+    integer ``>= 0``, so that a NaN, a string or a negative count is refused by name."""
+    for name, x in counts.items():
+        v.integer(name, x, ge=0, allow_none=True)
+
+
 @register("hf.constant")
 def hf_constant(
     num_warmup_steps: Any = None, num_training_steps: Any = None, lr: Any = 1.0
 ) -> Schedule:
-    r"""HF ``constant``: ``lr`` throughout; the step counts are ignored, as ``get_scheduler`` does."""
+    r"""HF ``constant``: ``lr`` throughout; the step counts are ignored, as ``get_scheduler`` does
+    (but checked: a NaN or a negative count is refused, used or not)."""
+    _ignored_steps(num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps)
     return constant_schedule(_lr(lr))
 
 
@@ -171,8 +180,9 @@ def hf_constant_with_warmup(
 ) -> Schedule:
     r"""HF ``constant_with_warmup``: ``warmup(lr, W)`` (``lr s / W``, then ``lr``).
 
-    ``num_training_steps`` is ignored, as ``get_scheduler`` does.
+    ``num_training_steps`` is ignored, as ``get_scheduler`` does (but checked).
     """
+    _ignored_steps(num_training_steps=num_training_steps)
     return warmup(_lr(lr), v.integer("num_warmup_steps", num_warmup_steps, ge=0))
 
 
@@ -183,8 +193,9 @@ def hf_inverse_sqrt(
     r"""HF ``inverse_sqrt``: :func:`jaxsched.inverse_sqrt_decay` ``(lr, timescale, W)``.
 
     ``lambda(s) = 1 / sqrt((s - W + tau) / tau)`` after the warmup; ``timescale`` (``tau``)
-    defaults to ``W``, or 10000 when ``W = 0``. ``num_training_steps`` is ignored.
+    defaults to ``W``, or 10000 when ``W = 0``. ``num_training_steps`` is ignored (but checked).
     """
+    _ignored_steps(num_training_steps=num_training_steps)
     w = v.integer("num_warmup_steps", num_warmup_steps, ge=0)
     return inverse_sqrt_decay(_lr(lr), timescale, w)
 

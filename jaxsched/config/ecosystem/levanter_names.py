@@ -86,7 +86,7 @@ def _cycle_ends(n: int, cycle_length: Any, cycles: Any, haps: Any) -> list[int]:
                 raise ValueError(f"`cycle_length` must give >= 1 step, got {cycle_length!r}")
             ends = [i * length for i in range(1, n // length)]
     elif haps is not None:
-        ends = [v.integer(f"haps[{i}]", x, ge=0) for i, x in enumerate(haps)]
+        ends = [v.integer(f"haps[{i}]", x, ge=0) for i, x in enumerate(v.sequence("haps", haps))]
     elif isinstance(cycles, (list, tuple)):
         ends = [v.integer(f"cycles[{i}]", x, ge=0) for i, x in enumerate(cycles)]
     elif cycles is not None:
@@ -111,7 +111,7 @@ def _decay(kind: str, opts: Mapping, lr: Any, lo: Any, ratio: Any, w: int, d: in
         return linear_schedule(lr, lo, d) if d > 0 else constant_schedule(lr)
     if kind == "cosine":
         if d <= 0:
-            raise ValueError("a cycle has no decay steps for lr_schedule='cosine' (optax's "
+            raise ValueError("a cycle has no decay steps (`decay`) for lr_schedule='cosine' (optax's "
                              "cosine_decay_schedule raises)")
         return cosine_decay(lr, d, lo, v.real("exponent", opts.get("exponent", 1.0)))
     if kind == "inv_sqrt":
@@ -206,7 +206,7 @@ def levanter_lr_scheduler(
     lr = v.real("learning_rate", learning_rate, ge=0)
     ratio = v.real("min_lr_ratio", min_lr_ratio, ge=0, le=1)
     kind, opts = lr_schedule, {"exponent": exponent, "timescale": timescale}
-    if kind == "power":
+    if isinstance(kind, str) and kind == "power":
         raise ValueError("`lr_schedule` 'power' is not mapped: it counts tokens (batch_size, "
                          "seq_length); use jaxsched.by_tokens with jaxsched.inverse_power_decay")
     kind = v.choice("lr_schedule", kind, LR_SCHEDULES)

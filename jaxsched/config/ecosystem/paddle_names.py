@@ -144,9 +144,10 @@ def paddle_piecewise_decay(boundaries: Any, values: Any, last_epoch: Any = -1,
     """
     _fresh(last_epoch, verbose)
     if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__len__"):
-        raise TypeError(f"`boundaries` must be a list of steps, got {boundaries!r}")
+        raise TypeError(f"`boundaries` must be a list of steps, got {v.describe(boundaries)}")
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"`values` must be a list of learning rates, got {values!r}")
+        raise TypeError(f"`values` must be a list of learning rates, got {v.describe(values)}")
+    boundaries = v.sequence("boundaries", boundaries)
     n = len(boundaries)
     if n == 0:
         raise ValueError("`boundaries` must not be empty, got [] (Paddle raises)")
@@ -486,6 +487,7 @@ def paddle_reduce_on_plateau(
     mode = v.choice("mode", mode.lower() if isinstance(mode, str) else mode, ("min", "max"))
     tm = v.choice("threshold_mode", threshold_mode.lower() if isinstance(threshold_mode, str)
                   else threshold_mode, ("rel", "abs"))
-    plateau = plateau_config(factor, patience, threshold, tm, 0, mode, min_lr=min_lr,
-                             base_lr=lr, semantics="torch", eps=epsilon)
+    with v.renamed({"eps": "epsilon"}):
+        plateau = plateau_config(factor, patience, threshold, tm, 0, mode, min_lr=min_lr,
+                                 base_lr=lr, semantics="torch", eps=epsilon)
     return PlateauSchedule(constant_schedule(lr), plateau)

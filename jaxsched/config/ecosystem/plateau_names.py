@@ -93,6 +93,8 @@ def hf_reduce_lr_on_plateau(
       HF: ``get_scheduler("reduce_lr_on_plateau", opt, scheduler_specific_kwargs={...})``.
       torch: ``ReduceLROnPlateau(opt, **kwargs)``.
     """
+    for name, x in (("num_warmup_steps", num_warmup_steps), ("num_training_steps", num_training_steps)):
+        v.integer(name, x, ge=0, allow_none=True)  # ignored, as HF does, but checked
     return _torch(lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
 
 
@@ -129,7 +131,7 @@ def timm_plateau(
     v.boolean("initialize", initialize)
     if noise_range_t is not None:
         raise ValueError(
-            f"`noise_range_t` is not supported for timm.plateau (got {noise_range_t!r}): timm "
+            f"`noise_range_t` is not supported for timm.plateau (got {v.describe(noise_range_t)}): timm "
             "perturbs the written lr and restores it before the next plateau step, which jaxsched "
             "does not map; leave noise_range_t=None"
         )
@@ -137,8 +139,10 @@ def timm_plateau(
     w = v.integer("warmup_t", warmup_t, ge=0)
     init = v.real("warmup_lr_init", warmup_lr_init)
     schedule = join_schedules([linear_schedule(init, lr, w), constant_schedule(lr)], [w])
-    plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
-                             min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
+    with v.renamed({"factor": "decay_rate", "patience": "patience_t", "cooldown": "cooldown_t",
+                    "min_lr": "lr_min"}):
+        plateau = plateau_config(decay_rate, patience_t, threshold, "rel", cooldown_t, mode,
+                                 min_lr=lr_min, base_lr=lr, semantics="torch", skip=w)
     return PlateauSchedule(schedule, plateau)
 
 

@@ -155,7 +155,7 @@ def sequential_lr(schedulers: Any, milestones: Any, lr: Any = None) -> Schedule:
         raise ValueError(
             "Sequential Schedulers expects number of schedulers provided to be one more than the number "
             f"of milestone points, but got number of schedulers {len(kids)} and the number of milestones "
-            f"to be equal to {len(milestones)}"
+            f"to be equal to {len(milestones)} (`milestones` of torch.SequentialLR)"
         )
     ms = v.sorted_steps("milestones", milestones, length=len(kids) - 1,
                         hint=" (one milestone between each pair of schedulers, in order)")

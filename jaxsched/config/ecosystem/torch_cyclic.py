@@ -143,8 +143,9 @@ def one_cycle_lr(
     _unused_lr(lr)
     if total_steps is None and (epochs is None or steps_per_epoch is None):  # torch's words
         raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch); got "
-                         f"total_steps={total_steps!r}, epochs={epochs!r}, "
-                         f"steps_per_epoch={steps_per_epoch!r}")
+                         f"total_steps={v.describe(total_steps)}, epochs={v.describe(epochs)}, "
+                         f"steps_per_epoch={v.describe(steps_per_epoch)} (`total_steps` of "
+                         "torch.OneCycleLR)")
     if total_steps is not None:  # torch ignores epochs and steps_per_epoch then
         epochs = steps_per_epoch = None
     div = v.real("div_factor", div_factor, gt=0)

@@ -270,7 +270,7 @@ def swalr(lr: Any, swa_lr: Any, anneal_epochs: Any = 10, anneal_strategy: str = 
     Inside ``torch.SequentialLR`` after a milestone it anneals from the value before the
     milestone, as torch's does. Native: ``swa_schedule(lr, swa_lr, anneal_epochs, ...)``."""
     a = v.integer("anneal_epochs", anneal_epochs, ge=0)
-    if anneal_strategy not in ("cos", "linear"):  # torch's ValueError and words
+    if not isinstance(anneal_strategy, str) or anneal_strategy not in ("cos", "linear"):
         got = (anneal_strategy if isinstance(anneal_strategy, str) and len(anneal_strategy) <= 100
                else v.describe(anneal_strategy))  # torch's words; a huge value shortened
         raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {got} "
