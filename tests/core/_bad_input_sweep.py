@@ -78,6 +78,8 @@ GUESS: dict[str, object] = dict(
     max_difficulty=10, value=0.5, first_decay_steps=10, num_decay_steps=10, num_train_steps=100,
     lr_decay_steps=100, total_num_update=100, base_learning_rate=0.1, step_size_up=10,
     start_lr=1e-5, end_lr=1.0, swa_lr=0.01, schedule=C, schedules=[C, C],
+    # Cerebras' weight-decay twins of its lr schedulers (`cerebras.*WD`)
+    initial_val=0.1, end_val=0.01, val=0.1, vals=[0.1, 0.01], base_val=0.01, max_val=0.1,
 )
 #: Always given where a name takes them (the default is refused on purpose: DeepSpeed's
 #: inherited lr, Composer's run length, NeMo's epoch length, fairseq's run length).
@@ -85,6 +87,11 @@ ALWAYS = dict(warmup_max_lr=0.1, max_duration="100ba", updates_per_epoch=10, max
 
 #: Valid parameters, per name, where the guesses do not build.
 NAME_ARGS: dict[str, dict] = {
+    "cerebras.ScalePerParamLR": dict(scheduler={"type": "cerebras.ConstantLR",
+                                                "params": {"learning_rate": 0.1}}),
+    "cerebras.ScalePerParamWD": dict(scheduler={"type": "cerebras.ConstantWD",
+                                                "params": {"val": 0.1}}),
+    "cerebras.PiecewiseConstantWD": dict(vals=[0.1, 0.01], milestones=[5]),
     "composer.ExponentialScheduler": dict(gamma=0.5, steps_per_epoch=10),
     "composer.seq_length_warmup": dict(max_duration=100),
     "fairseq.tri_stage": dict(max_update=100, phase_ratio=[0.1, 0.4, 0.5]),
@@ -270,6 +277,7 @@ SIGNED_VALUES = {
     "warmup_max_lr", "alpha_i", "warmup_init_value", "value_before", "floor", "peak",
     "swa_value", "lower", "upper", "decay_init_value", "cycle_min_mom", "cycle_max_mom",
     "learning_rate", "min_lr", "init_lr", "start_lr", "end_lr", "swa_lr", "lb", "ub",
+    "initial_val", "end_val", "val", "base_val", "max_val",  # the Cerebras *WD twins' values
     "warmup_target", "init_lr_scale", "scale", "shift", "exponent", "power",
 }
 

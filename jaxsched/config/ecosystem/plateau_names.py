@@ -263,6 +263,8 @@ def hf_greedy(
       ``GreedyLR(opt, ...)``; the Trainer steps it with ``metric_for_best_model``. torch and
       optax have no scheduler that raises the lr on improvement.
     """
+    for name, x in (("num_warmup_steps", num_warmup_steps), ("num_training_steps", num_training_steps)):
+        v.integer(name, x, ge=0, allow_none=True)  # ignored, as HF does, but checked
     v.boolean("verbose", verbose)
     v.boolean("smooth", smooth)
     v.integer("window_size", window_size, ge=1)
