@@ -208,7 +208,10 @@ def cmd_list(args: Any) -> int:
             continue
         if args.patterns and not any(matches(pat, *keys[name]) for pat in args.patterns):
             continue
-        momentum = "hyperparam" in inspect.signature(fn).parameters
+        # a name that also builds a momentum schedule takes `hyperparam` (default "lr"); the
+        # weight-decay names (default "weight_decay") build only that
+        hp = inspect.signature(fn).parameters.get("hyperparam")
+        momentum = hp is not None and hp.default == "lr"
         doc = (inspect.getdoc(fn) or "").strip().splitlines()
         rows.append([name + ("*" if momentum else ""), fam, signature_text(fn), doc[0] if doc else ""])
     if not rows:

@@ -100,13 +100,13 @@ ONECYCLE = {  # every name with "one" and "cycle" in a row, ignoring case, "_" a
     "OneCycle", "deepspeed.OneCycle", "torch.OneCycleLR", "cerebras.OneCycleLR",
     "one_cycle", "one_cycle_momentum", "one_cycle_with_decay", "one_cycle_with_decay_momentum",
     "cosine_onecycle_schedule", "linear_onecycle_schedule", "optax.cosine_onecycle_schedule",
-    "optax.linear_onecycle_schedule", "paddle.OneCycleLR",
+    "optax.linear_onecycle_schedule", "paddle.OneCycleLR", "cerebras.OneCycleWD",
 }
 RESTARTS = {  # SGDR: Loshchilov & Hutter's cosine with warm restarts
     "sgdr_schedule", "optax.sgdr_schedule", "cosine_restarts", "cosine_hard_restarts",
     "hf.cosine_with_restarts", "keras.CosineDecayRestarts", "torch.CosineAnnealingWarmRestarts",
     "cerebras.CosineAnnealingWarmRestarts", "paddle.CosineAnnealingWarmRestarts",
-    "composer.CosineAnnealingWarmRestartsScheduler",
+    "composer.CosineAnnealingWarmRestartsScheduler", "cerebras.CosineAnnealingWarmRestartsWD",
 }
 
 
