@@ -17,6 +17,7 @@ Python numbers, NumPy/JAX arrays or tracers, on either side. ``sum(schedules)`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
@@ -57,6 +58,14 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------- classes
+def _fold(c: _xp.Count, schedules: tuple, combine: Callable[[Any, Any], Any]) -> Any:
+    """The children's values at ``c`` combined left to right: ``combine(combine(s0, s1), s2)``."""
+    out = schedules[0]._eval(c)
+    for child in schedules[1:]:
+        out = combine(out, child._eval(c))
+    return out
+
+
 @schedule_class("product")
 class Product(Schedule):
     """``f(t) = prod_i s_i(t)``. Built by :func:`product` (or ``s1 * s2``)."""
@@ -64,11 +73,7 @@ class Product(Schedule):
     schedules: tuple = child_field()
 
     def _eval(self, c: _xp.Count) -> Any:
-        out = None
-        for child in self.schedules:
-            val = child._eval(c)
-            out = val if out is None else out * val
-        return out
+        return _fold(c, self.schedules, lambda a, b: a * b)
 
 
 @schedule_class("add")
@@ -78,11 +83,7 @@ class Sum(Schedule):
     schedules: tuple = child_field()
 
     def _eval(self, c: _xp.Count) -> Any:
-        out = None
-        for child in self.schedules:
-            val = child._eval(c)
-            out = val if out is None else out + val
-        return out
+        return _fold(c, self.schedules, lambda a, b: a + b)
 
 
 @schedule_class("minimum")
@@ -92,11 +93,7 @@ class Minimum(Schedule):
     schedules: tuple = child_field()
 
     def _eval(self, c: _xp.Count) -> Any:
-        out = None
-        for child in self.schedules:
-            val = child._eval(c)
-            out = val if out is None else c.xp.minimum(out, val)
-        return out
+        return _fold(c, self.schedules, c.xp.minimum)
 
 
 @schedule_class("maximum")
@@ -106,11 +103,7 @@ class Maximum(Schedule):
     schedules: tuple = child_field()
 
     def _eval(self, c: _xp.Count) -> Any:
-        out = None
-        for child in self.schedules:
-            val = child._eval(c)
-            out = val if out is None else c.xp.maximum(out, val)
-        return out
+        return _fold(c, self.schedules, c.xp.maximum)
 
 
 # ---------------------------------------------------------------------------------- helpers
