@@ -856,7 +856,7 @@ class Scheduler(LRScheduler):
         plateau = None
         if self._plateau_state is not None:
             plateau = {k: np.asarray(x).item() if np.ndim(x) == 0 else np.asarray(x).tolist()
-                       for k, x in self._plateau_state._asdict().items()}
+                       for k, x in self._plateau_state._asdict().items() if x is not None}
         out = {
             "version": _STATE_VERSION,
             "last_epoch": int(self.last_epoch),
@@ -1049,7 +1049,8 @@ class Scheduler(LRScheduler):
             return None
         from jaxsched.training.plateau_rule import PlateauState
 
-        current = self._plateau_state._asdict()
+        # greedy's rolling window (window_values, window_fill) only with smoothing
+        current = {k: x for k, x in self._plateau_state._asdict().items() if x is not None}
         if not isinstance(saved, Mapping) or set(saved) != set(current):
             raise _bad_field("plateau", saved, f"a dict with the keys {sorted(current)}")
         out = {}
@@ -1064,11 +1065,17 @@ class Scheduler(LRScheduler):
                 ok = all(_is_int(e) and (signed or e >= 0) for e in flat)
             elif ok and k == "scale":
                 ok = all(np.isfinite(e) and e >= 0 for e in flat)
-            elif ok:
-                ok = not any(np.isnan(e) for e in flat) or k == "avg"
+            elif ok:  # NaN: a running mean or sum, the window, Paddle's first metric as best
+                nan_ok = k in ("avg", "window_values") or (
+                    k == "best" and self.plateau.semantics == "paddle")
+                ok = not any(np.isnan(e) for e in flat) or nan_ok
+            if ok and k == "window_fill":
+                ok = all(e <= self.plateau.smooth_window for e in flat)
             if not ok:
                 raise _bad_field(f"plateau[{k!r}]", x, f"{now.dtype} values"
-                                 + (", finite and >= 0" if k == "scale" else ""))
+                                 + (", finite and >= 0" if k == "scale" else "")
+                                 + (f", at most {self.plateau.smooth_window}"
+                                    if k == "window_fill" else ""))
             arr = np.asarray(x, dtype=now.dtype)
             if arr.shape != now.shape:
                 raise _bad_field(f"plateau[{k!r}]", x, f"of shape {now.shape} (this scheduler's plateau)")

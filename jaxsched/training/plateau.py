@@ -32,16 +32,24 @@ rules (min mode shown; max mode mirrors every inequality; ``s`` is the scale):
   to ``max(lr*factor, min_lr)`` if ``lr > min_lr``; only a lowering restarts the wait and the
   cooldown (at the floor every further bad evaluation triggers, changing nothing). Keras holds
   the lr in a float32 variable; here it is the float scale times ``base_lr``.
-- ``"greedy"``: HF ``GreedyLR`` (transformers >= 5.2, without ``smooth``), which raises the
-  lr too: a report with cooldown or warmup left only counts it down (counts cleared, ``best``
-  kept); otherwise torch's threshold decides, more than ``patience`` consecutive good reports
-  give ``lr = min(lr/factor, max_lr)`` then ``warmup`` held reports, more than ``patience`` bad
+- ``"greedy"``: HF ``GreedyLR`` (transformers >= 5.2), which raises the lr too: a report
+  with cooldown or warmup left only counts it down (counts cleared, ``best`` kept); otherwise
+  torch's threshold decides, more than ``patience`` consecutive good reports give
+  ``lr = min(lr/factor, max_lr)`` then ``warmup`` held reports, more than ``patience`` bad
   ones ``lr = max(lr*factor, min_lr)`` then ``cooldown``, each applied iff it moves the lr by
   more than ``eps``; after ``reset_start`` lowerings that leave every lr at ``min_lr`` (counted
-  since the last raise) the scale returns to 1 and ``best`` and the counts are cleared.
+  since the last raise) the scale returns to 1 and ``best`` and the counts are cleared. With
+  ``smooth_window=W`` (:func:`plateau_config`; its ``smooth=True``) the rule sees the mean of
+  the last ``W`` reports, every report entering the window, held ones included; a reset
+  empties it.
+- ``"paddle"``: Paddle's ``ReduceOnPlateau`` exactly: an evaluation with cooldown left only
+  counts it down (``best`` and the bad count kept, unlike torch); the first evaluation sets
+  ``best`` whatever its value; ``m < best - best*rtol`` (``rel``) or ``m < best - atol``
+  (``abs``); more than ``patience`` bad evaluations lower the lr as torch does.
 
 ``floor = max(min_scale, min_lr / base_lr)``. In every semantics a NaN metric is a bad
-evaluation, ``best`` is updated during cooldown while bad evaluations are ignored, and a trigger
+evaluation (paddle: unless it is the first, which becomes ``best``), ``best`` is updated during
+cooldown while bad evaluations are ignored (paddle: neither; greedy: both held), and a trigger
 resets the bad count and starts the cooldown even when the floor or ``eps`` blocks the
 reduction (as torch). With ``best < 0`` the torch and optax rule ``best*(1 - rtol)`` lies
 *above* ``best``: a constant negative loss counts as improving forever and the scale never
@@ -79,7 +87,7 @@ __all__ = [
     "reduce_on_plateau",
 ]
 
-_SEMANTICS = ("native", "torch", "optax", "keras", "greedy")
+_SEMANTICS = ("native", "torch", "optax", "keras", "greedy", "paddle")
 
 
 def plateau_config(
@@ -100,13 +108,18 @@ def plateau_config(
     max_lr: Value | Values | None = None,
     warmup: Steps | None = None,
     reset_start: Steps | None = None,
+    smooth_window: int | None = None,
 ) -> PlateauConfig:
     """A validated :class:`PlateauConfig`; the arguments are those of :func:`reduce_on_plateau`.
 
     ``semantics="greedy"`` (HF ``GreedyLR``, which also raises the lr) also takes ``max_lr``
     (lr units, > 0; needs ``base_lr``), ``warmup`` (reports held after a raise, >= 0; default
-    0) and ``reset_start`` (lowerings at ``min_lr`` before a reset, >= 0; default 500); it
-    needs ``window=1`` and ``skip=0``. Other semantics refuse them.
+    0), ``reset_start`` (lowerings at ``min_lr`` before a reset, >= 0; default 500) and
+    ``smooth_window`` (``GreedyLR(smooth=True, window_size=W)``: the rule sees the mean of the
+    last ``W`` reports, fewer at the start, every report fed, held ones included; a reset
+    empties the window. A Python int >= 1, static: it sets the state's shape; ``None``, the
+    default, does not smooth); it needs ``window=1`` and ``skip=0``. Other semantics refuse
+    them.
 
     Use it with :func:`plateau_init` / :func:`plateau_update` (or a torch bridge). Array
     arguments broadcast into the state (e.g. one ``min_lr`` and ``base_lr`` per param group);
@@ -131,7 +144,8 @@ def plateau_config(
     rtol, atol = (threshold, 0.0) if threshold_mode == "rel" else (0.0, threshold)
     config = _build(factor, patience, rtol, atol, cooldown, mode, min_scale, min_lr, base_lr,
                     window, semantics, eps, skip)
-    greedy = {"max_lr": max_lr, "warmup": warmup, "reset_start": reset_start}
+    greedy = {"max_lr": max_lr, "warmup": warmup, "reset_start": reset_start,
+              "smooth_window": smooth_window}
     if semantics != "greedy":
         for name, x in greedy.items():
             if x is not None:
@@ -149,7 +163,14 @@ def plateau_config(
     max_lr = v.real("max_lr", _per_group_list("max_lr", max_lr), gt=0)
     warmup = v.integer("warmup", 0 if warmup is None else warmup, ge=0)
     reset_start = v.integer("reset_start", 500 if reset_start is None else reset_start, ge=0)
-    return dataclasses.replace(config, max_lr=max_lr, warmup=warmup, reset_start=reset_start)
+    if smooth_window is not None:
+        smooth_window = v.integer("smooth_window", smooth_window, ge=1)
+        if v.is_traced(smooth_window) or np.ndim(smooth_window) != 0:
+            raise TypeError(f"`smooth_window` must be a Python int (it sets the state's shape), "
+                            f"got {v.describe(smooth_window)}")
+        smooth_window = int(smooth_window)
+    return dataclasses.replace(config, max_lr=max_lr, warmup=warmup, reset_start=reset_start,
+                               smooth_window=smooth_window)
 
 
 def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode: str,
@@ -177,7 +198,7 @@ def _build(factor: Any, patience: Any, rtol: Any, atol: Any, cooldown: Any, mode
     if semantics in ("optax", "keras") and eps is not None:
         raise ValueError(f"`eps` is not used with semantics={semantics!r}, got eps={eps!r}")
     if eps is None:
-        eps = 1e-8 if semantics in ("torch", "greedy") else 0.0
+        eps = 1e-8 if semantics in ("torch", "greedy", "paddle") else 0.0
     return PlateauConfig(factor=factor, patience=patience, rtol=rtol, atol=atol, cooldown=cooldown,
                          min_scale=min_scale, min_lr=0.0 if min_lr is None else min_lr,
                          base_lr=1.0 if base_lr is None else base_lr, eps=eps, window=window,
@@ -269,11 +290,12 @@ def reduce_on_plateau(
       min_lr: lowest learning rate (>= 0); needs ``base_lr``; the floor is ``min_lr/base_lr``.
       base_lr: the learning rate that scale 1 stands for (> 0); ``None`` means 1.
       window: reports averaged per evaluation (>= 1); evaluations on every ``window``-th report.
-      semantics: ``"native"`` (sign-correct), ``"torch"``, ``"optax"`` or ``"keras"`` (exact
-        peers; ``"keras"`` needs ``threshold_mode="abs"``). ``"greedy"`` (HF ``GreedyLR``)
-        needs :func:`plateau_config`'s ``max_lr``: ``plateau_transform(plateau_config(...))``.
+      semantics: ``"native"`` (sign-correct), ``"torch"``, ``"optax"``, ``"keras"`` or
+        ``"paddle"`` (exact peers; ``"keras"`` needs ``threshold_mode="abs"``). ``"greedy"``
+        (HF ``GreedyLR``) needs :func:`plateau_config`'s ``max_lr``:
+        ``plateau_transform(plateau_config(...))``.
       eps: a reduction smaller than ``eps`` (lr units) is skipped. ``None``: 1e-8 for torch,
-        0 for native; not used by optax.
+        paddle and greedy, 0 for native; not used by optax and keras.
       skip: reports ignored at the start (>= 0; default 0, held as ``None``), as timm's
         ``PlateauLRScheduler`` ignores the metrics of its ``warmup_t`` warmup epochs.
 

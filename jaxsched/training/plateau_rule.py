@@ -41,7 +41,10 @@ class PlateauConfig:
     stepped only after ``warmup_t`` epochs); ``None`` (the default, no pytree leaf, so configs
     batched for ``vmap`` need not batch it) ignores none. ``max_lr`` (lr units), ``warmup``
     and ``reset_start`` are read by ``semantics="greedy"`` only (``None`` elsewhere: no leaf).
-    No validation happens here (JAX rebuilds instances with tracers).
+    ``smooth_window`` (static: it sets the shape of the state) is greedy's rolling mean of the
+    last ``smooth_window`` reports (``GreedyLR(smooth=True, window_size=...)``); ``None`` (the
+    default) reports the metric as it is. No validation happens here (JAX rebuilds instances
+    with tracers).
     """
 
     factor: Any = 0.1
@@ -60,13 +63,15 @@ class PlateauConfig:
     reset_start: Any = None
     mode: str = "min"
     semantics: str = "native"
+    smooth_window: int | None = None
 
 
 def _register() -> None:
     import jax
 
     jax.tree_util.register_dataclass(
-        PlateauConfig, data_fields=[*_LEAVES, *_GREEDY_LEAVES], meta_fields=["mode", "semantics"]
+        PlateauConfig, data_fields=[*_LEAVES, *_GREEDY_LEAVES],
+        meta_fields=["mode", "semantics", "smooth_window"],
     )
 
 
@@ -86,6 +91,12 @@ class PlateauState(NamedTuple):
       window_count: reports in the current averaging window (int); greedy (no averaging
         window): reductions that ended with every lr at ``min_lr`` since the last increase.
       num_reports: reports received since init (int).
+      window_values: greedy with ``smooth_window`` ``W`` only (else ``None``, no leaf): the last
+        ``W`` reports, oldest first, newest last (float, shape ``(W,)``; the first
+        ``W - window_fill`` entries are unused). ``avg`` then holds their running sum, updated
+        as the peer does (add the new report, then subtract the one that leaves the window).
+      window_fill: greedy with ``smooth_window`` only: reports in the rolling window (int, at
+        most ``W``); a reset empties the window.
     """
 
     scale: Any
@@ -95,6 +106,8 @@ class PlateauState(NamedTuple):
     avg: Any
     window_count: Any
     num_reports: Any
+    window_values: Any = None
+    window_fill: Any = None
 
 
 def _default_dtypes(xp: Any, dtype: Any) -> tuple[Any, Any]:
@@ -120,7 +133,8 @@ def plateau_init(config: PlateauConfig, *, xp: ModuleType | None = None, dtype: 
       device: where to create the arrays (torch); ignored for ``jax.numpy``.
 
     Returns:
-      A :class:`PlateauState` of 0-d arrays.
+      A :class:`PlateauState` of 0-d arrays (and greedy's rolling window of shape
+      ``(smooth_window,)``).
     """
     if xp is None:
         import jax.numpy as jnp
@@ -132,7 +146,11 @@ def plateau_init(config: PlateauConfig, *, xp: ModuleType | None = None, dtype: 
     best = math.inf if config.mode == "min" else -math.inf
     f = lambda v: xp.asarray(v, dtype=fdt, **kw)  # noqa: E731
     i = lambda v: xp.asarray(v, dtype=idt, **kw)  # noqa: E731
-    return PlateauState(f(1.0), f(best), i(0), i(0), f(0.0), i(0), i(0))
+    state = PlateauState(f(1.0), f(best), i(0), i(0), f(0.0), i(0), i(0))
+    if config.smooth_window is None:
+        return state
+    values = xp.zeros((int(config.smooth_window),), dtype=fdt, **kw)
+    return state._replace(window_values=values, window_fill=i(0))
 
 
 def _convert(xp: Any, x: Any, dtype: Any, device: Any) -> Any:
@@ -212,6 +230,13 @@ def _threshold(xp: Any, config: PlateauConfig, best: Any, f: Any) -> Any:
         # sign-correct: the relative margin is taken on |best|
         thr = b + sign * (f(config.rtol) * xp.abs(b) + f(config.atol))
         return xp.where(finite, thr, best)
+    if config.semantics == "paddle":
+        # Paddle's order: best -/+ best*rtol ("rel"), best -/+ atol ("abs"; rtol is then 0)
+        rtol = f(config.rtol)
+        thr = (b + sign * (b * rtol)) + sign * f(config.atol)
+        # best = +-inf: inf - inf*rtol is NaN for rtol > 0 in min mode (kept in max mode)
+        at_inf = xp.where(xp.logical_or(rtol == f(0.0), sign * rtol > f(0.0)), best, f(math.nan))
+        return xp.where(finite, thr, at_inf)
     # torch and optax: best * (1 -/+ rtol) -/+ atol (the relative part flips for best < 0)
     m = f(1.0 + sign * config.rtol)  # computed on the leaf, as the peers do in Python floats
     thr = b * m + sign * f(config.atol)
@@ -225,6 +250,8 @@ def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: 
     """One evaluation of ``avg``: the next (scale, best, num_bad, cooldown_counter)."""
     if config.semantics == "keras":
         return _evaluate_keras(xp, config, state, avg, f, i)
+    if config.semantics == "paddle":
+        return _evaluate_paddle(xp, config, state, avg, f, i)
     thr = _threshold(xp, config, state.best, f)
     improved = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
     best = xp.where(improved, avg, state.best)
@@ -247,14 +274,43 @@ def _evaluate(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: 
         reduced = xp.maximum(xp.where(trigger, scale * factor, scale), floor)
         return xp.where(in_cooldown, scale, reduced), best, num_bad, cooldown
     if config.semantics == "torch":  # in lr units: new = max(old * factor, min_lr) if old - new > eps
-        old = scale * base_lr
-        new = xp.maximum(old * factor, xp.maximum(min_lr, f(config.min_scale) * base_lr))
-        apply = xp.logical_and(trigger, old - new > f(config.eps))
-        return xp.where(apply, new / base_lr, scale), best, num_bad, cooldown
+        return _torch_scale(xp, config, scale, trigger, f), best, num_bad, cooldown
     floor = xp.maximum(f(config.min_scale), min_lr / base_lr)
     new = xp.maximum(scale * factor, floor)
     apply = xp.logical_and(trigger, (scale - new) * base_lr > f(config.eps))
     return xp.where(apply, new, scale), best, num_bad, cooldown
+
+
+def _torch_scale(xp: Any, config: PlateauConfig, scale: Any, trigger: Any, f: Any) -> Any:
+    """torch's (and Paddle's) lowering in lr units: ``new = max(lr*factor, min_lr)`` applied iff
+    ``lr - new > eps``, with ``lr = scale*base_lr``."""
+    base_lr = f(config.base_lr)
+    old = scale * base_lr
+    new = xp.maximum(old * f(config.factor), xp.maximum(f(config.min_lr), f(config.min_scale) * base_lr))
+    apply = xp.logical_and(trigger, old - new > f(config.eps))
+    return xp.where(apply, new / base_lr, scale)
+
+
+def _evaluate_paddle(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
+                     i: Any) -> tuple[Any, Any, Any, Any]:
+    """Paddle's ``ReduceOnPlateau.step``: an evaluation in cooldown only counts the cooldown down
+    (``best`` and the bad count kept); otherwise the first evaluation sets ``best`` (whatever its
+    value, NaN included), later ones improve on Paddle's threshold, and more than ``patience``
+    bad ones start the cooldown, clear the count and lower the lr (torch's rule in lr units)."""
+    first = state.num_reports == i((0 if config.skip is None else config.skip) + config.window - 1)
+    thr = _threshold(xp, config, state.best, f)  # best -/+ best*rtol -/+ atol
+    better = avg > thr if config.mode == "max" else avg < thr  # NaN never improves
+    improved = xp.logical_or(first, better)
+    in_cooldown = state.cooldown_counter > i(0)
+    free = xp.logical_not(in_cooldown)
+    best = xp.where(xp.logical_and(free, improved), avg, state.best)
+    bad = xp.where(improved, i(0), state.num_bad + i(1))
+    num_bad = xp.where(in_cooldown, state.num_bad, bad)
+    trigger = xp.logical_and(free, num_bad > i(config.patience))
+    cooldown = xp.where(in_cooldown, state.cooldown_counter - i(1),
+                        xp.where(trigger, i(config.cooldown), state.cooldown_counter))
+    num_bad = xp.where(trigger, i(0), num_bad)
+    return _torch_scale(xp, config, state.scale, trigger, f), best, num_bad, cooldown
 
 
 def _evaluate_keras(xp: Any, config: PlateauConfig, state: PlateauState, avg: Any, f: Any,
@@ -298,6 +354,9 @@ def _update_greedy(xp: Any, config: PlateauConfig, state: PlateauState, metric: 
     which the cooldown still starts (as the peer sets it after its reset).
     """
     m = f(metric)
+    window = None
+    if config.smooth_window is not None:  # the rolling mean of the last W reports
+        m, window = _rolling_mean(xp, config.smooth_window, state, m, i)
     thr = _threshold(xp, config, state.best, f)  # torch's: best*(1 -/+ rtol) -/+ atol
     improved = m > thr if config.mode == "max" else m < thr  # NaN never improves
     n = state.num_bad
@@ -325,7 +384,7 @@ def _update_greedy(xp: Any, config: PlateauConfig, state: PlateauState, metric: 
     reset = xp.logical_and(red, xp.logical_and(at_min, count >= i(config.reset_start)))
     count = xp.where(xp.logical_or(inc, reset), zero, xp.where(red, count, state.window_count))
     init = math.inf if config.mode == "min" else -math.inf
-    return PlateauState(
+    out = PlateauState(
         scale=xp.where(reset, f(1.0), scale),
         best=xp.where(reset, f(init), best),
         num_bad=num,  # a reset clears the counts, as a trigger does
@@ -334,6 +393,33 @@ def _update_greedy(xp: Any, config: PlateauConfig, state: PlateauState, metric: 
         window_count=count,
         num_reports=state.num_reports + i(1),
     )
+    if window is None:
+        return out
+    total, values, fill = window  # a reset empties the window (the peer makes a new one)
+    reset_any = xp.any(reset)
+    return out._replace(avg=xp.where(reset_any, f(0.0), total),
+                        window_values=xp.where(reset_any, f(0.0), values),
+                        window_fill=xp.where(reset_any, i(0), fill))
+
+
+def _rolling_mean(xp: Any, size: int, state: PlateauState, m: Any, i: Any) -> tuple[Any, tuple]:
+    """HF ``StreamingAverage.streamavg``: the mean of the last ``size`` reports.
+
+    The running sum (``state.avg``) adds the report, then subtracts the one that leaves the
+    full window, and is divided by the reports held (the peer's order of float operations).
+    The window shifts by one: oldest first, the new report last.
+
+    Returns:
+      ``(mean, (sum, values, fill))``.
+    """
+    values, fill = state.window_values, state.window_fill
+    full = fill >= i(size)
+    total = state.avg + m
+    total = xp.where(full, total - values[..., 0], total)
+    m_row = xp.reshape(xp.astype(m, values.dtype), (*m.shape, 1))
+    values = xp.concat([values[..., 1:], xp.broadcast_to(m_row, (*values.shape[:-1], 1))], axis=-1)
+    fill = xp.where(full, fill, fill + i(1))
+    return total / xp.astype(fill, total.dtype), (total, values, fill)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,6 +488,8 @@ def _trigger_rule(tp: tuple, mode_max: bool, semantics: str, skip: int) -> Calla
     evaluation was in cooldown (optax keeps the scale there).
     """
     patience, rtol, atol, cooldown_n, window, m = tp
+    if semantics == "paddle":
+        return _paddle_rule(tp, mode_max, skip)
     native, optax = semantics == "native", semantics == "optax"
     isfinite = math.isfinite
     sign = 1.0 if mode_max else -1.0
@@ -439,6 +527,38 @@ def _trigger_rule(tp: tuple, mode_max: bool, semantics: str, skip: int) -> Calla
             num_bad = 0
             cd = cooldown_n
         return (best, num_bad, cd, 0.0, 0, nrep + 1), (2 if trigger else 1) + (4 if in_cooldown else 0)
+
+    return rule
+
+
+def _paddle_rule(tp: tuple, mode_max: bool, skip: int) -> Callable[..., tuple]:
+    """:func:`_evaluate_paddle`'s counters in Python floats (see :func:`_trigger_rule`)."""
+    patience, rtol, atol, cooldown_n, window, _ = tp
+    sign = 1.0 if mode_max else -1.0
+    first_at = skip + window - 1
+    keep_inf = rtol == 0.0 or sign * rtol > 0.0  # best -/+ best*rtol at best = +-inf
+
+    def rule(t: tuple, metric: float) -> tuple[tuple, int]:
+        best, num_bad, cd, avg, wc, nrep = t
+        if nrep < skip:
+            return (best, num_bad, cd, avg, wc, nrep + 1), 0
+        n = wc + 1
+        avg = (wc * avg + metric) / n
+        if n < window:
+            return (best, num_bad, cd, avg, n, nrep + 1), 0
+        if cd > 0:
+            return (best, num_bad, cd - 1, 0.0, 0, nrep + 1), 1
+        if math.isfinite(best):
+            thr = (best + sign * (best * rtol)) + sign * atol
+        else:
+            thr = best if keep_inf else math.nan
+        if nrep == first_at or (avg > thr if mode_max else avg < thr):
+            best, num_bad = avg, 0
+        else:
+            num_bad += 1
+        if num_bad > patience:
+            return (best, 0, cooldown_n, 0.0, 0, nrep + 1), 2
+        return (best, num_bad, cd, 0.0, 0, nrep + 1), 1
 
     return rule
 
@@ -494,7 +614,7 @@ def _host_scale(sp: tuple, scale: float, what: int, semantics: str) -> float:
         return _max(scale * factor if trigger else scale, floor)
     if not trigger:
         return scale
-    if semantics == "torch":
+    if semantics in ("torch", "paddle"):
         old = scale * base_lr
         new = _max(old * factor, _max(min_lr, min_scale * base_lr))
         return _div(new, base_lr) if old - new > eps else scale
@@ -515,8 +635,9 @@ def _scale_params(p: tuple) -> tuple:
 
 
 def _greedy_host_step(g: dict, t: tuple, scales: list[float], metric: float,
-                      mode_max: bool) -> tuple[tuple, list[float]]:
-    """:func:`_update_greedy` in Python floats on shared counters ``t`` and per-element scales.
+                      mode_max: bool) -> tuple[tuple, list[float], bool]:
+    """:func:`_update_greedy` in Python floats on shared counters ``t`` and per-element scales
+    (``metric`` already smoothed); returns ``(t, scales, reset)``.
 
     ``g`` holds the options: ``patience``, ``m`` (``1 -/+ rtol``), ``atol``, ``cooldown``,
     ``warmup``, ``reset_start`` and per-element lists ``factor``, ``base``, ``min_lr``,
@@ -525,7 +646,7 @@ def _greedy_host_step(g: dict, t: tuple, scales: list[float], metric: float,
     best, n, cd, avg, count, nrep = t
     nrep += 1
     if cd > 0:
-        return (best, 0, cd - 1, avg, count, nrep), scales
+        return (best, 0, cd - 1, avg, count, nrep), scales, False
     if math.isfinite(best):
         thr = best * g["m"] + (1.0 if mode_max else -1.0) * g["atol"]
     else:
@@ -543,7 +664,7 @@ def _greedy_host_step(g: dict, t: tuple, scales: list[float], metric: float,
             old = s * b
             up = min(_div(old, f), hi) if not math.isnan(hi) else math.nan
             new.append(_div(up, b) if up - old > e else s)
-        return (best, 0, g["warmup"], avg, 0, nrep), new
+        return (best, 0, g["warmup"], avg, 0, nrep), new, False
     if n > patience:  # lower
         new = []
         for s, f, b, lo, e in zip(scales, g["factor"], g["base"], g["min_lr"], g["eps"]):
@@ -554,9 +675,9 @@ def _greedy_host_step(g: dict, t: tuple, scales: list[float], metric: float,
             count += 1
             if count >= g["reset_start"]:
                 best = -math.inf if mode_max else math.inf
-                return (best, 0, g["cooldown"], avg, 0, nrep), [1.0] * len(new)
-        return (best, 0, g["cooldown"], avg, count, nrep), new
-    return (best, n, 0, avg, count, nrep), scales
+                return (best, 0, g["cooldown"], avg, 0, nrep), [1.0] * len(new), True
+        return (best, 0, g["cooldown"], avg, count, nrep), new, False
+    return (best, n, 0, avg, count, nrep), scales, False
 
 
 class HostPlateau:
@@ -598,6 +719,9 @@ class HostPlateau:
         self._make_rules()
         best = -math.inf if self._max else math.inf
         self._set_rows([(1.0, best, 0, 0, 0.0, 0, 0)] * len(self.params))
+        # greedy's rolling window, shared by the elements: (values, oldest first; fill)
+        w = config.smooth_window
+        self._window: tuple[list[float], int] | None = None if w is None else ([0.0] * int(w), 0)
 
     def _greedy_options(self, config: PlateauConfig, m: int) -> dict:
         """The greedy options (see :func:`_greedy_host_step`); the counters are shared, so
@@ -661,8 +785,25 @@ class HostPlateau:
             if self._t is None:  # a loaded state with per-element counters: greedy shares them
                 self._t, self._rows = self._rows[0], None
             old = self.scales
-            self._t, self.scales = _greedy_host_step(self._greedy, self._t, old, float(metric),
-                                                     self._max)
+            metric = float(metric)
+            win = self.__dict__.get("_window")
+            if win is not None:  # the rolling mean (HF StreamingAverage), sum held in avg
+                values, fill = win
+                t = self._t
+                total = t[3] + metric
+                if fill >= len(values):
+                    total -= values[0]
+                else:
+                    fill += 1
+                values = [*values[1:], metric]
+                self._t = (*t[:3], total, *t[4:])
+                self._window = (values, fill)
+                metric = total / fill
+            self._t, self.scales, reset = _greedy_host_step(self._greedy, self._t, old, metric,
+                                                            self._max)
+            if reset and win is not None:  # the peer starts a new window
+                self._t = (*self._t[:3], 0.0, *self._t[4:])
+                self._window = ([0.0] * len(win[0]), 0)
             return self.scales != old
         t = self._t
         if t is None:
@@ -706,18 +847,30 @@ class HostPlateau:
         return self.scales != old
 
     def state(self) -> PlateauState:
-        """The state as a :class:`PlateauState` of Python numbers (lists when broadcast)."""
+        """The state as a :class:`PlateauState` of Python numbers (lists when broadcast; greedy's
+        rolling window as a list)."""
         states = self.states
         cols = list(zip(*states))
         if len(states) == 1:
-            return PlateauState(*(c[0] for c in cols))
-        return PlateauState(*(list(c) for c in cols))
+            out = PlateauState(*(c[0] for c in cols))
+        else:
+            out = PlateauState(*(list(c) for c in cols))
+        win = self.__dict__.get("_window")
+        if win is None:
+            return out
+        return out._replace(window_values=list(win[0]), window_fill=win[1])
 
     def load(self, state: PlateauState) -> None:
         """Take the values of ``state`` (any arrays or numbers, broadcast to the elements)."""
         m = len(self.params)
         cols = []
-        for name, x in zip(PlateauState._fields, state):
+        if self.__dict__.get("_window") is not None:
+            values = [float(e) for e in np.asarray(state.window_values, np.float64).reshape(-1).tolist()]
+            if len(values) != len(self._window[0]):
+                raise ValueError(f"`window_values` must hold {len(self._window[0])} entries, "
+                                 f"got {len(values)}")
+            self._window = (values, int(state.window_fill))
+        for name, x in zip(PlateauState._fields[:7], state[:7]):
             a = np.broadcast_to(np.asarray(x), (m,)) if np.ndim(x) else np.full((m,), np.asarray(x))
             integral = name in ("num_bad", "cooldown_counter", "window_count", "num_reports")
             cols.append([int(e) if integral else float(e) for e in a.tolist()])

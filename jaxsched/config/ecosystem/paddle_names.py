@@ -25,9 +25,8 @@ absolute ``end_learning_rate`` (default 1e-4).
 **Deliberate differences**, each raising at construction (naming the parameter) unless noted:
 values Paddle accepts but that make a learning rate negative, infinite or undefined at some
 update (``gamma < 0``; ``NoamDecay(warmup_steps=0)``, where Paddle divides by zero; unsorted
-``PiecewiseDecay`` boundaries); a custom ``CyclicLR.scale_fn``; ``ReduceOnPlateau`` with
-``cooldown > 0`` (Paddle ignores the metric during the cooldown, torch's state machine does not);
-a ``ReduceOnPlateau`` inside ``LinearWarmup``. ``OneCycleLR`` holds ``end_learning_rate`` from
+``PiecewiseDecay`` boundaries); a custom ``CyclicLR.scale_fn``; a ``ReduceOnPlateau`` inside
+``LinearWarmup``. ``OneCycleLR`` holds ``end_learning_rate`` from
 ``total_steps - 1`` on (Paddle extrapolates at ``total_steps`` and raises after it), and
 ``end_learning_rate=0`` is taken as ``final_div_factor = 1e30`` (an end value of 1e-30 times
 the start value ``M / divide_factor``, finite in float32).
@@ -466,11 +465,39 @@ def paddle_reduce_on_plateau(
 ) -> PlateauSchedule:
     r"""Paddle ``ReduceOnPlateau``: ``lr`` times ``factor`` after more than ``patience`` bad metrics.
 
-    With ``cooldown=0`` Paddle's state machine is torch's ``ReduceLROnPlateau`` (the first
-    metric sets ``best``; ``max(lr factor, min_lr)`` applied when it lowers the lr by more than
-    ``epsilon``): a :class:`jaxsched.PlateauSchedule` with ``semantics="torch"``, fed one metric
-    per ``step(metric)``. ``cooldown > 0`` is not mapped (Paddle ignores the metrics seen during
-    the cooldown, torch compares them with ``best``): raises.
+    Paddle 3.3.1 (``python/paddle/optimizer/lr.py``, ``ReduceOnPlateau.step``), at each
+    ``step(metric)``: with cooldown left, the cooldown counts down and the metric is ignored
+    (``best`` and the bad count kept; torch compares it with ``best``). Otherwise the first
+    metric becomes ``best`` whatever its value; later ones improve iff ``m < best - best *
+    threshold`` (``"rel"``) or ``m < best - threshold`` (``"abs"``; ``"max"`` mirrors), which
+    clears the bad count, else it grows; more than ``patience`` bad metrics start the
+    ``cooldown``, clear the count and set ``lr = max(lr * factor, min_lr)`` if that lowers it
+    by more than ``epsilon``. A :class:`jaxsched.PlateauSchedule` with ``semantics="paddle"``
+    (:func:`jaxsched.plateau_config`, ``base_lr=learning_rate``), fed one metric per
+    ``step(metric)``. One difference: after an infinite first metric, ``"rel"`` mode with
+    ``threshold=0`` compares with ``best`` (Paddle computes ``inf - inf * 0``, NaN: nothing
+    improves).
+
+    Args:
+      learning_rate: the initial lr (a number > 0).
+      mode: ``"min"`` or ``"max"`` (any case).
+      factor: multiplier of a lowering, in (0, 1) (Paddle accepts <= 0).
+      patience: bad metrics tolerated (integer >= 0).
+      threshold: improvement margin (>= 0); threshold_mode: ``"rel"`` or ``"abs"``.
+      cooldown: metrics ignored after a lowering (integer >= 0).
+      min_lr: lowest lr (>= 0); epsilon: smallest change applied (>= 0).
+      verbose: accepted and ignored.
+
+    Raises:
+      ValueError: an argument out of range or an unknown mode, naming it.
+      TypeError: a non-numeric number or a non-string option.
+
+    Example:
+      >>> import jaxsched
+      >>> spec = jaxsched.from_config({"type": "paddle.ReduceOnPlateau", "params": {
+      ...     "learning_rate": 0.1, "patience": 1, "cooldown": 2}})
+      >>> spec.plateau.semantics, spec.plateau.cooldown
+      ('paddle', 2)
 
     Equivalents:
       paddle: ``ReduceOnPlateau(learning_rate, mode, factor, patience, threshold,
@@ -478,16 +505,10 @@ def paddle_reduce_on_plateau(
     """
     v.boolean("verbose", verbose)
     lr = v.real("learning_rate", learning_rate, gt=0, scalar=True)
-    c = v.integer("cooldown", cooldown, ge=0)
-    if v.is_traced(c) or c != 0:
-        raise ValueError(
-            f"`cooldown` must be 0 for paddle.ReduceOnPlateau, got {c!r}: Paddle ignores the "
-            "metrics seen during a cooldown (torch's rule, which jaxsched runs, does not)"
-        )
     mode = v.choice("mode", mode.lower() if isinstance(mode, str) else mode, ("min", "max"))
     tm = v.choice("threshold_mode", threshold_mode.lower() if isinstance(threshold_mode, str)
                   else threshold_mode, ("rel", "abs"))
     with v.renamed({"eps": "epsilon"}):
-        plateau = plateau_config(factor, patience, threshold, tm, 0, mode, min_lr=min_lr,
-                                 base_lr=lr, semantics="torch", eps=epsilon)
+        plateau = plateau_config(factor, patience, threshold, tm, cooldown, mode, min_lr=min_lr,
+                                 base_lr=lr, semantics="paddle", eps=epsilon)
     return PlateauSchedule(constant_schedule(lr), plateau)

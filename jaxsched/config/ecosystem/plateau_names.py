@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from jaxsched.core import validate as v
 from jaxsched.core.registry import register
 from jaxsched.core.sequence import join_schedules
@@ -228,7 +230,10 @@ def hf_greedy(
     lrs return to their initial values and ``best`` and the counts are cleared (the cooldown
     still starts: the peer sets it after its reset). The plateau is ``semantics="greedy"`` with
     ``base_lr=lr`` (:func:`jaxsched.plateau_config`); report one metric per evaluation. The
-    step counts are accepted and ignored, as ``get_scheduler`` does.
+    step counts are accepted and ignored, as ``get_scheduler`` does. ``smooth=True`` feeds
+    the rule the rolling mean of the last ``window_size`` reports (``smooth_window`` of the
+    plateau: a fixed-size window in the state, so it runs under ``jit`` and ``lax.scan`` and
+    resumes from a checkpoint).
 
     Args:
       mode: ``"min"`` or ``"max"``.
@@ -240,15 +245,19 @@ def hf_greedy(
         give one entry per param group.
       eps: smallest change applied (lr units, >= 0).
       verbose: accepted and ignored.
-      smooth: must be ``False``: GreedyLR's rolling mean over ``window_size`` reports is not
-        mapped (average the metric before reporting it).
-      window_size: accepted (> 0) and unused without ``smooth``.
+      smooth: feed the rule the rolling mean of the last ``window_size`` reports (fewer at
+        the start) instead of the report: the peer's ``StreamingAverage`` (a running sum that
+        adds the report, then subtracts the one leaving the window, divided by the reports
+        held); every report enters it, held ones included, and a reset empties it.
+      window_size: reports in the rolling mean (integer >= 1; static: it sets the state's
+        shape); unused without ``smooth``.
       reset_start: lowerings at ``min_lr`` before the reset (integer >= 0, default 500; the
         peer's negative values act as 0).
       lr: the optimizer's learning rate (> 0; default 1).
 
     Raises:
-      ValueError: an argument out of range, ``smooth=True``, naming it.
+      ValueError: an argument out of range, naming it (``window_size < 1``, where the peer
+        divides by zero).
       TypeError: a non-numeric number or a non-string option.
 
     Example:
@@ -267,13 +276,13 @@ def hf_greedy(
         v.integer(name, x, ge=0, allow_none=True)  # ignored, as HF does, but checked
     v.boolean("verbose", verbose)
     v.boolean("smooth", smooth)
-    v.integer("window_size", window_size, ge=1)
-    if smooth:
-        raise ValueError("`smooth` must be False for hf.greedy: GreedyLR's rolling mean "
-                         f"over `window_size` ({window_size}) reports is not mapped; average the "
-                         "metric before reporting it and leave smooth=False")
+    window_size = v.integer("window_size", window_size, ge=1)
+    if v.is_traced(window_size) or np.ndim(window_size) != 0:
+        raise TypeError(f"`window_size` must be a Python int (it sets the plateau state's shape), "
+                        f"got {v.describe(window_size)}")
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
                              min_lr=min_lr, base_lr=lr, semantics="greedy", eps=eps,
-                             max_lr=max_lr, warmup=warmup, reset_start=reset_start)
+                             max_lr=max_lr, warmup=warmup, reset_start=reset_start,
+                             smooth_window=int(window_size) if smooth else None)
     return PlateauSchedule(constant_schedule(lr), plateau)
