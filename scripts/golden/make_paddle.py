@@ -8,7 +8,8 @@ optimizer.step(): values[k] is sched() before the k-th sched.step() call, the lr
 For the first VERIFY updates of every case a real paddle.optimizer.SGD (gradient 1) applies the
 update, and the parameter change is checked equal to -values[k].
 
-ReduceOnPlateau cases record a seeded metric stream and the lr after each step(metric).
+ReduceOnPlateau cases record a seeded metric stream and the lr after each step(metric)
+(plateau-cooldown-*: cooldown > 0, where Paddle ignores the metrics seen in a cooldown).
 
 Usage (see README.md):
   python -m venv /tmp/venv-paddle && /tmp/venv-paddle/bin/pip install paddlepaddle==3.3.1
@@ -148,6 +149,51 @@ def plateau_cases(rng: random.Random) -> list[dict]:
     return out
 
 
+def _plateau_run(params: dict, ms: list[float]) -> list[float]:
+    sched = LR.ReduceOnPlateau(**params)
+    lrs = []
+    for metric in ms:
+        lrs.append(to_float(sched()))
+        sched.step(metric)
+    return lrs
+
+
+def plateau_cooldown_cases() -> list[dict]:
+    """ReduceOnPlateau with cooldown > 0 (Paddle ignores the metrics seen in a cooldown), on
+    random metric streams (falls, rises, exact repeats, sign changes), own seed: the cases above
+    are unchanged."""
+    rng = random.Random(20261217)
+    out = []
+    for i in range(10):
+        params = {"learning_rate": round(rng.uniform(0.01, 1), 6), "mode": rng.choice(["min", "max"]),
+                  "factor": rng.choice([0.1, 0.5, 0.3, 0.8]), "patience": rng.randint(0, 3),
+                  "threshold": rng.choice([0.0, 1e-4, 0.02]), "threshold_mode": rng.choice(["rel", "abs"]),
+                  "cooldown": rng.randint(1, 4), "min_lr": rng.choice([0.0, 0.002, 0.05]),
+                  "epsilon": rng.choice([1e-8, 1e-3])}
+        nrng = np.random.default_rng(100 + i)
+        ms, m = [], rng.choice([1.0, -0.5, 0.2])
+        while len(ms) < 60:  # plateaus (exact repeats) long enough to trigger, then a move
+            ms += [m] * int(nrng.integers(1, params["patience"] + 4))
+            r = nrng.random()
+            if r < 0.6:  # often lands in the cooldown that the plateau started
+                m -= abs(nrng.normal(0, 0.2))
+            elif r < 0.9:
+                m += abs(nrng.normal(0, 0.1))
+            else:
+                m = float(nrng.normal(0, 1))
+            m = round(float(m), 3) if nrng.random() < 0.6 else float(m)
+        ms = ms[:60]
+        out.append({"id": f"plateau-cooldown-r{i}", "name": "ReduceOnPlateau", "params": params,
+                    "steps": len(ms), "metrics": ms, "lr": _plateau_run(params, ms)})
+    # hand-checked: lr 1, patience 1, cooldown 2, factor 0.5, abs threshold 0
+    ms = [1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+    params = {"learning_rate": 1.0, "factor": 0.5, "patience": 1, "threshold": 0.0,
+              "threshold_mode": "abs", "cooldown": 2}
+    out.append({"id": "plateau-cooldown-doc", "name": "ReduceOnPlateau", "params": params,
+                "steps": len(ms), "metrics": ms, "lr": _plateau_run(params, ms)})
+    return out
+
+
 def checks(cases: list[dict]) -> None:
     ck = Checker(cases)
     # hand derivations: Noam d=4, W=4, lr 2: q = 1; k W**-1.5 = k / 8 up to 4, then 1/sqrt(k)
@@ -156,6 +202,11 @@ def checks(cases: list[dict]) -> None:
     # cycle: k=4 -> 0 (end), k=5 -> 1 - 5/8
     ck.check("polynomial-cycle", [1.0, 0.75, 0.5, 0.25, 0.0, 0.375], 1e-15, source="hand")
     ck.check("linearlr-defaults", [0.1, 0.14, 0.18, 0.22, 0.26, 0.3, 0.3], 1e-14, source="hand")
+    # step 0: best 1. Steps 1, 2: bad 1, 2 > 1: lr .5, cooldown 2. Steps 3, 4 (0.1) ignored
+    # (cooldown 2 -> 0; best stays 1). Step 5: 0.1 improves. Steps 6, 7: bad 1, 2: lr .25.
+    # values[k] is the lr before step k. (torch's rule: .1 at step 3 becomes best, bad from 5
+    # on, lr .25 after step 6.)
+    ck.check("plateau-cooldown-doc", [1, 1, 1, .5, .5, .5, .5, .5, .25, .25], 0, source="hand")
     ck.finish()
 
 
@@ -163,6 +214,7 @@ def main() -> None:
     rng = random.Random(20261203)
     cases = [run_case(c) for c in fixed_cases() + random_cases(rng)]
     cases += plateau_cases(rng)
+    cases += plateau_cooldown_cases()
     checks(cases)
     header = {
         "library": "paddlepaddle",

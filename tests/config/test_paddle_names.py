@@ -103,6 +103,116 @@ def test_reduce_on_plateau_through_the_torch_bridge():
         sched.step(m)
 
 
+COOLDOWN = [c for c in PLATEAU if c["params"].get("cooldown", 0) > 0]
+
+
+def _torch_opt(lr):
+    torch = pytest.importorskip("torch")
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    return torch.optim.SGD([p], lr=lr)
+
+
+def test_cooldown_cases_present():
+    assert len(COOLDOWN) >= 10  # scripts/golden/make_paddle.py: plateau_cooldown_cases
+
+
+@pytest.mark.parametrize("case", COOLDOWN[:6], ids=[c["id"] for c in COOLDOWN[:6]])
+def test_cooldown_through_the_bridge_with_resume(case):
+    """The torch bridge (host rule) against Paddle's lrs, checkpointed halfway: the resumed
+    scheduler continues the run."""
+    from jaxsched.torch import Scheduler
+
+    cfg = {"type": "paddle.ReduceOnPlateau", "params": case["params"]}
+    lr0 = case["params"]["learning_rate"]
+    opt = _torch_opt(lr0)
+    sched = Scheduler.from_config(opt, cfg)
+    half = len(case["metrics"]) // 2
+    for k, (m, want) in enumerate(zip(case["metrics"], case["lr"])):
+        if k == half:
+            sd = sched.state_dict()
+            opt = _torch_opt(lr0)
+            sched = Scheduler.from_config(opt, cfg)
+            sched.load_state_dict(sd)
+        assert opt.param_groups[0]["lr"] == pytest.approx(want, rel=1e-12), k
+        sched.step(m)
+
+
+@jax.jit
+def _scan_scales(config, metrics):
+    def body(state, m):
+        return jaxsched.plateau_update(config, state, m), state.scale  # the scale before step k
+
+    return jax.lax.scan(body, jaxsched.plateau_init(config), metrics)[1]
+
+
+def test_cooldown_float32_jit_scan():
+    """The array rule under jit + lax.scan in float32 (one compile per mode): Paddle's lrs."""
+    for case in COOLDOWN:
+        spec = build("ReduceOnPlateau", **case["params"])
+        scales = _scan_scales(spec.plateau, jnp.asarray(case["metrics"], jnp.float32))
+        lrs = np.asarray(scales, np.float64) * case["params"]["learning_rate"]
+        np.testing.assert_allclose(lrs, case["lr"], rtol=1e-6, err_msg=case["id"])
+
+
+def test_torch_rule_differs_on_the_cooldown_cases():
+    """The cooldown cases tell the rules apart: torch's (which compares the metrics seen in a
+    cooldown with best) misses Paddle's lrs on some of them."""
+    import dataclasses
+
+    differ = 0
+    for case in COOLDOWN:
+        spec = build("ReduceOnPlateau", **case["params"])
+        cfg = dataclasses.replace(spec.plateau, semantics="torch")
+        state, got = jaxsched.plateau_init(cfg, xp=np), []
+        for m in case["metrics"]:
+            got.append(float(state.scale) * case["params"]["learning_rate"])
+            state = jaxsched.plateau_update(cfg, state, m, xp=np)
+        differ += not np.allclose(got, case["lr"], rtol=1e-12)
+    assert differ >= 3
+
+
+# Hand derivations of Paddle 3.3.1's ReduceOnPlateau.step (python/paddle/optimizer/lr.py):
+# ``best is None`` makes the first metric best whatever it is; the threshold is
+# ``best - best * threshold`` ("rel") or ``best - threshold`` ("abs"), in float64.
+FIRST_METRIC = [
+    # inf first (min, abs 0): best = inf, 5 < inf improves, 5 then is bad: lr 0.1 after step 3.
+    # (torch: inf is a bad first metric, lr 0.1 after step 1)
+    (dict(patience=0, threshold=0.0, threshold_mode="abs"), [np.inf, 5.0, 5.0], [1, 1, 0.1]),
+    # NaN first: best = NaN, nothing improves after it: bad 1, 2 > 1 -> 0.1; bad 1, 2 -> 0.01
+    (dict(patience=1), [np.nan, 1.0, 1.0, 0.5, 0.2], [1, 1, 0.1, 0.1, 0.01]),
+    # inf first in rel mode: inf - inf * 1e-4 is NaN: 5 and 4 are bad -> 0.1 after step 3
+    (dict(patience=1, threshold=1e-4), [np.inf, 5.0, 4.0, 3.0], [1, 1, 0.1, 0.1]),
+    # -inf first in max rel mode: -inf + (-inf) * 1e-4 = -inf: every finite metric improves
+    (dict(patience=1, mode="max", threshold=1e-4), [-np.inf, 5.0, 6.0, 7.0], [1, 1, 1, 1]),
+]
+
+
+@pytest.mark.parametrize("params, metrics, lrs", FIRST_METRIC)
+def test_first_metric_sets_best(params, metrics, lrs):
+    from jaxsched.torch import Scheduler
+
+    spec = build("ReduceOnPlateau", learning_rate=1.0, **params)
+    state, got = jaxsched.plateau_init(spec.plateau, xp=np), []
+    opt = _torch_opt(1.0)
+    sched = Scheduler.from_config(opt, {"type": "paddle.ReduceOnPlateau",
+                                        "params": dict(params, learning_rate=1.0)})
+    bridge = []
+    for m in metrics:
+        state = jaxsched.plateau_update(spec.plateau, state, m, xp=np)
+        got.append(float(state.scale))
+        sched.step(m)
+        bridge.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(got, lrs, rtol=1e-15)
+    np.testing.assert_allclose(bridge, lrs, rtol=1e-15)
+    if np.isnan(metrics[0]):  # a NaN best survives a checkpoint
+        sd = sched.state_dict()
+        assert np.isnan(sd["plateau"]["best"])
+        other = Scheduler.from_config(_torch_opt(1.0), {"type": "paddle.ReduceOnPlateau",
+                                                       "params": dict(params, learning_rate=1.0)})
+        other.load_state_dict(sd)
+        assert np.isnan(other._plateau_state.best)
+
+
 def test_hand_derived():
     # NoamDecay d=4, W=4, lr=2: q = 1, k/8 up to k=4 (0 at k=0), then 1/sqrt(k)
     s = build("NoamDecay", d_model=4, warmup_steps=4, learning_rate=2.0)
@@ -167,7 +277,7 @@ def test_hand_derived():
          "start_factor"),
         ("CosineAnnealingWarmRestarts", dict(learning_rate=0.1, T_0=4, T_mult=0), ValueError,
          "T_mult"),
-        ("ReduceOnPlateau", dict(learning_rate=0.1, cooldown=2), ValueError, "cooldown"),
+        ("ReduceOnPlateau", dict(learning_rate=0.1, cooldown=-1), ValueError, "cooldown"),
         ("ReduceOnPlateau", dict(learning_rate=0.1, mode="up"), ValueError, "mode"),
         ("ReduceOnPlateau", dict(learning_rate=0.1, factor=1.5), ValueError, "factor"),
         ("NoamDecay", dict(d_model=8, warmup_steps=4, verbose="yes"), TypeError, "verbose"),
