@@ -142,3 +142,28 @@ def test_host_rule_after_a_floor_keeps_the_scale_without_recomputing():
         state = plateau_update(cfg, state, np.float64(5.0), xp=np)
         _assert_same(host, state, 1)
     assert host.scales == [0.5]  # 1.0 -> 0.5; 0.5 -> 0.25 is a change of 0.25 < eps
+
+
+EXTRA = [  # Paddle's rule (cooldown ignores the metric, the first evaluation sets best)
+    dict(semantics="paddle", factor=0.5, patience=1, cooldown=2, threshold=0.0,
+         threshold_mode="abs", min_lr=0.05, base_lr=1.0),
+    dict(semantics="paddle", factor=0.3, patience=0, cooldown=1, mode="max", window=3, skip=4),
+    # greedy's rolling mean (HF GreedyLR smooth=True): the window and its running sum
+    dict(semantics="greedy", factor=0.5, patience=1, cooldown=1, warmup=1, min_lr=0.05,
+         base_lr=0.1, max_lr=0.3, reset_start=1, smooth_window=3),
+    dict(semantics="greedy", factor=0.9, patience=0, min_lr=1e-3, base_lr=0.1, max_lr=1.0,
+         smooth_window=1),
+]
+
+
+@pytest.mark.parametrize("options", EXTRA, ids=lambda o: f"{o['semantics']}-{o.get('smooth_window')}")
+def test_host_rule_equals_array_rule_paddle_and_smoothed_greedy(options):
+    rng = np.random.default_rng(zlib.crc32(f"{options}".encode()))
+    cfg = plateau_config(**options)
+    for stream in _streams(rng, 96):
+        host, state = HostPlateau(cfg), plateau_init(cfg, xp=np)
+        for x in stream:
+            host.update(x)
+            with np.errstate(all="ignore"):  # inf - inf in a window's sum: NaN, as the host's
+                state = plateau_update(cfg, state, np.float64(x), xp=np)
+            _assert_same(host, state, 1)
