@@ -154,7 +154,7 @@ def plateau_config(
         return config
     if not v.is_traced(window) and np.ndim(window) == 0 and int(window) != 1:
         raise ValueError(f"`window` must be 1 with semantics='greedy' (GreedyLR's `smooth` is "
-                         f"a rolling mean, not mapped), got {window!r}")
+                         f"a rolling mean: pass `smooth_window`), got {window!r}")
     if config.skip is not None:
         raise ValueError(f"`skip` must be 0 with semantics='greedy', got {skip!r}")
     if max_lr is None or base_lr is None:

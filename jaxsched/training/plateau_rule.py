@@ -87,7 +87,8 @@ class PlateauState(NamedTuple):
       num_bad: consecutive bad evaluations (int). ``semantics="greedy"``: consecutive bad
         evaluations when >= 0, minus the consecutive good ones when < 0.
       cooldown_counter: evaluations of cooldown left (int); greedy: of cooldown or warmup.
-      avg: running mean of the reports of the current averaging window (float).
+      avg: running mean of the reports of the current averaging window (float); greedy with
+        ``smooth_window``: the running sum of its rolling window.
       window_count: reports in the current averaging window (int); greedy (no averaging
         window): reductions that ended with every lr at ``min_lr`` since the last increase.
       num_reports: reports received since init (int).

@@ -281,7 +281,7 @@ def _batched_configs(semantics):
     return rows, batched
 
 
-@pytest.mark.parametrize("semantics", ["native", "torch", "optax"])
+@pytest.mark.parametrize("semantics", ["native", "torch", "optax", "paddle"])
 def test_jit_vmap_over_options_and_metrics(semantics):
     rows, batched = _batched_configs(semantics)
     metrics = np.random.default_rng(0).integers(-6, 6, (3, 30)) / 4
@@ -321,7 +321,11 @@ def test_jit_argument_no_recompile_and_grad():
     plateau_config(factor=0.5, patience=0, mode="max", min_lr=0.125, base_lr=0.5, semantics="torch"),
     plateau_config(factor=0.25, patience=2, threshold=0.5, cooldown=1, min_scale=0.0625,
                    semantics="optax"),
-], ids=["native", "torch", "optax"])
+    plateau_config(factor=0.5, patience=0, threshold=0.25, threshold_mode="abs", cooldown=2,
+                   min_lr=0.125, base_lr=1.0, semantics="paddle"),
+    plateau_config(factor=0.5, patience=0, threshold=0.0, cooldown=1, min_lr=0.125, base_lr=1.0,
+                   max_lr=2.0, reset_start=2, semantics="greedy", smooth_window=2),
+], ids=["native", "torch", "optax", "paddle", "greedy-smooth"])
 def test_backends_agree(cfg):
     metrics = (np.random.default_rng(3).integers(-6, 6, 40) / 4).tolist()
     ref = run(cfg, metrics)
