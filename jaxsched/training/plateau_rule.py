@@ -126,7 +126,8 @@ def plateau_init(config: PlateauConfig, *, xp: ModuleType | None = None, dtype: 
     """The initial state: scale 1, best = +inf (min mode) or -inf (max mode), counters 0.
 
     Args:
-      config: a :class:`PlateauConfig` (only its static ``mode`` is read).
+      config: a :class:`PlateauConfig` (only its static ``mode`` and ``smooth_window`` are
+        read).
       xp: the array namespace (``jax.numpy`` when ``None``; ``numpy``, ``torch``,
         ``array_api_strict`` or their ``array_api_compat`` wrappers).
       dtype: the float dtype of the state. Default: float32 for ``jax.numpy`` (float64 under

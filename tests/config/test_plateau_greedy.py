@@ -174,6 +174,24 @@ def test_smoothed_matches_live_greedy(params):
         np.testing.assert_allclose(np.asarray(scales) * 0.1, expected, rtol=2e-5)
 
 
+@needs_greedy
+def test_smoothed_per_group_matches_live_greedy():
+    """Two param groups with their own min_lr and max_lr share one rolling window (the metric)."""
+    params = {"smooth": True, "window_size": 4, "patience": 1, "factor": 0.5,
+              "min_lr": [0.01, 0.002], "max_lr": [0.3, 0.1], "reset_start": 3, "eps": 1e-3}
+    theirs, ours = _optimizer([0.1, 0.05]), _optimizer([0.1, 0.05])
+    ref = GreedyLR(theirs, **params)
+    sched = Scheduler.from_config(ours, {"type": "hf.greedy", "params": params})
+    changed = 0
+    for m in _metrics(5, 150):
+        before = _lrs(theirs)
+        ref.step(m)
+        sched.step(m)
+        np.testing.assert_allclose(_lrs(ours), _lrs(theirs), rtol=1e-12, atol=0)
+        changed += _lrs(theirs) != before
+    assert changed >= 3
+
+
 def test_smoothed_checkpoint_is_checked():
     cfg = {"type": "hf.greedy", "params": {"smooth": True, "window_size": 3}}
     sched = Scheduler.from_config(_optimizer([0.1]), cfg)
