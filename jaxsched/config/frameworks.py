@@ -488,7 +488,8 @@ def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = 
       source: a Levanter config (``{"optimizer": {...}, "trainer": {"num_train_steps": ...}}``,
         as its YAML files hold), or an optimizer block itself. The optimizer's ``type`` (adam,
         lion, ...) and other fields are ignored; ``lr_schedule: {type: cosine, exponent: 2}``
-        gives ``lr_schedule``, ``exponent`` and ``timescale``.
+        gives ``lr_schedule``, ``exponent`` and ``timescale``; ``{type: power, batch_size,
+        seq_length, a, b}`` gives those four.
       num_train_steps: the trainer's steps, when ``source`` lacks ``trainer.num_train_steps``.
 
     Returns:
@@ -512,12 +513,13 @@ def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = 
     params = {k: opt[k] for k in _LEVANTER_FIELDS if k in opt}
     sched = params.get("lr_schedule")
     if isinstance(sched, Mapping):
-        extra = set(sched) - {"type", "exponent", "timescale"}
+        fields = ("exponent", "timescale", "batch_size", "seq_length", "a", "b")
+        extra = set(sched) - {"type", *fields}
         if "type" not in sched or extra:
             raise ValueError("`optimizer.lr_schedule` as a mapping needs `type` and at most "
-                             f"`exponent`/`timescale`, got {sorted(map(str, sched))}")
+                             f"{', '.join(f'`{f}`' for f in fields)}, got {sorted(map(str, sched))}")
         params["lr_schedule"] = sched["type"]
-        params.update({k: sched[k] for k in ("exponent", "timescale") if k in sched})
+        params.update({k: sched[k] for k in fields if k in sched})
     trainer = source.get("trainer")
     if num_train_steps is None and isinstance(trainer, Mapping):
         num_train_steps = trainer.get("num_train_steps")
