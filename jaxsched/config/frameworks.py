@@ -555,10 +555,11 @@ def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
         ``CosineAnnealingWithWarmupScheduler``, or llm-foundry's ``constant_with_warmup``,
         ``cosine_with_warmup``, ``linear_decay_with_warmup``; the rest are its arguments) and
         the trainer's ``max_duration``; llm-foundry's ``global_train_batch_size`` gives
-        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``), and
-        ``optimizer.lr`` gives ``lr``.
+        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``),
+        ``optimizer.lr`` gives ``lr``, and the Trainer's ``step_schedulers_every_batch`` (a
+        top-level key) is passed on.
       **state: ``steps_per_epoch``, ``samples_per_batch``, ``tokens_per_batch``, ``ssr``,
-        ``max_duration`` or ``lr``, overriding the file's.
+        ``max_duration``, ``lr`` or ``step_schedulers_every_batch``, overriding the file's.
 
     Returns:
       ``{"type": "composer.<Class>", "params": {...}}``.
@@ -593,6 +594,8 @@ def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
     opt = source.get("optimizer")
     if isinstance(opt, Mapping) and isinstance(opt.get("lr"), (int, float)):
         params.setdefault("lr", opt["lr"])
+    if source.get("step_schedulers_every_batch") is not None:  # the Trainer's argument
+        params.setdefault("step_schedulers_every_batch", source["step_schedulers_every_batch"])
     params.update(state)
     return {"type": full, "params": params}
 
