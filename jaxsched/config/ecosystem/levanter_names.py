@@ -231,15 +231,16 @@ def levanter_lr_scheduler(
     ratio = v.real("min_lr_ratio", min_lr_ratio, ge=0, le=1)
     kind, opts = lr_schedule, {"exponent": exponent, "timescale": timescale}
     kind = v.choice("lr_schedule", kind, LR_SCHEDULES)
+    # power's fields, checked whatever the schedule (Levanter's PowerLrSchedule checks a and b)
+    bsz = v.integer("batch_size", batch_size, ge=1, allow_none=True)
+    seq = v.integer("seq_length", seq_length, ge=1, allow_none=True)
+    amp = v.real("a", a, gt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
+    ex = v.real("b", b, lt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
     if kind == "power":
-        if batch_size is None or seq_length is None:
+        if bsz is None or seq is None:
             raise ValueError("lr_schedule='power' needs `batch_size` and `seq_length` (Levanter's "
                              "PowerLrSchedule requires them: it counts the tokens trained on), got "
                              f"batch_size={batch_size!r}, seq_length={seq_length!r}")
-        bsz = v.integer("batch_size", batch_size, ge=1)
-        seq = v.integer("seq_length", seq_length, ge=1)
-        amp = v.real("a", a, gt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
-        ex = v.real("b", b, lt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
         opts = {"b": ex, "c": bsz * amp * (float(bsz) * float(seq)) ** ex}
     if kind == "inv" and not (v.is_traced(ratio) or ratio > 0):
         raise ValueError("`min_lr_ratio` must be > 0 for lr_schedule='inv' (Levanter divides by min_lr)")
