@@ -9,9 +9,12 @@ a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "Cosine
 :func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
 --train-iters 100000 ...``) or its namespace; :func:`levanter_config` reads a Levanter config
 (``optimizer`` and ``trainer.num_train_steps``); :func:`composer_config` reads a Composer /
-llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``). Each
-returns the ``fairseq.*`` / ``nemo.*`` /
-``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
+llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``);
+:func:`big_vision_config` reads a big_vision config (``lr``, ``schedule``, ``total_steps`` /
+``total_epochs``, ``input.batch_size``; a dict, an ``ml_collections.ConfigDict``, or a Python
+file's ``get_config()`` through :func:`load_python_config`); :func:`t5x_gin_config` reads the
+``create_learning_rate_scheduler`` bindings of a t5x gin file. Each returns the ``fairseq.*`` /
+``nemo.*`` / ``megatron.OptimizerParamScheduler`` / ... config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
     jaxsched.from_config(["--lr-scheduler", "inverse_sqrt", "--lr", "5e-4"])
