@@ -232,7 +232,7 @@ def test_t5x_gin_hand_derived():
      "train/utils.create_learning_rate_scheduler.min_learning_rate = 0.0\n",
      dict(factors="constant * cosine_decay", warmup_steps=5, steps_per_cycle=12, step_offset=3,
           min_learning_rate=0.0)),
-])
+], ids=["decay_every_module_path", "cosine_decay_scoped_continued"])
 def test_t5x_gin_matches_restatement(lines, kw, tmp_path):
     ref = np.array([t5x_lr(k, **kw) for k in range(50)])
     check(jaxsched.from_config(lines), ref)
