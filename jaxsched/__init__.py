@@ -183,10 +183,12 @@ from jaxsched.compose.algebra import (
 )
 from jaxsched.compose.transforms import (
     Clip,
+    HoldEvery,
     Offset,
     Scale,
     clip,
     floor,
+    hold_every,
     offset,
     scale,
 )
@@ -402,6 +404,8 @@ __all__ = [
     "clip",
     "floor",
     "offset",
+    "hold_every",
+    "HoldEvery",
     "scale",
     "Warmup",
     "warmup",

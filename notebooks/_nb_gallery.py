@@ -334,7 +334,7 @@ show({
      "run's plan at a step without a jump. Operators work too: "
      "`0.5 * s`, `s1 * s2`, `s + 0.1`, `1 - s`, `s / 4`.",
      ["join_schedules", "product", "add", "scale", "clip", "floor", "offset", "minimum",
-      "maximum", "stretch", "replan"],
+      "maximum", "stretch", "hold_every", "replan"],
      '''
 cos = jaxsched.cosine_decay(0.1, 1000)
 show({
@@ -349,10 +349,11 @@ show({
         "clip(cos, 0.02, 0.08)": jaxsched.clip(cos, 0.02, 0.08),
         "floor(exp, 0.03)": jaxsched.floor(jaxsched.exponential_decay(0.1, 100, 0.7), 0.03),
         "offset(linear, start=600)": jaxsched.offset(jaxsched.linear_schedule(0.06, 0.0, 300), 600)},
-    "minimum / maximum / stretch": {
+    "minimum / maximum / stretch / hold_every": {
         "minimum(cos, linear up)": jaxsched.minimum([cos, jaxsched.linear_schedule(0.0, 0.2, 1000)]),
         "maximum(cos, exp)": jaxsched.maximum([cos, jaxsched.exponential_decay(0.08, 100, 0.8)]),
-        "stretch(cos(500), 1.6)": jaxsched.stretch(jaxsched.cosine_decay(0.1, 500), 1.6)},
+        "stretch(cos(500), 1.6)": jaxsched.stretch(jaxsched.cosine_decay(0.1, 500), 1.6),
+        "hold_every(cos, 150)": jaxsched.hold_every(cos, 150)},
     "replan at step 300": {
         "wsd(600), total 900": jaxsched.replan(jaxsched.warmup_stable_decay(
             0.1, 600, 50, decay_steps=150), at=300, total_steps=900),
@@ -369,8 +370,12 @@ PLATEAU = '''
 metrics = np.concatenate([np.linspace(1.0, 0.5, 30), np.full(30, 0.5), np.linspace(0.5, 0.3, 20),
                           np.full(40, 0.3)])
 fig, ax = plt.subplots(figsize=(6, 2.4), layout="constrained")
-for semantics in ("native", "torch", "optax"):
-    cfg = jaxsched.plateau_config(factor=0.5, patience=5, cooldown=2, semantics=semantics)
+greedy = jaxsched.from_config({"type": "hf.greedy", "params": {  # HF's GreedyLR: also raises
+    "lr": 0.1, "factor": 0.5, "patience": 5, "cooldown": 2, "min_lr": 0.02, "max_lr": 0.2}})
+rules = {semantics: jaxsched.plateau_config(factor=0.5, patience=5, cooldown=2,
+                                            semantics=semantics)
+         for semantics in ("native", "torch", "optax")}
+for semantics, cfg in {**rules, "hf.greedy": greedy.plateau}.items():
     state, scales = jaxsched.plateau_init(cfg, xp=np), []
     for m in metrics:
         state = jaxsched.plateau_update(cfg, state, m)
@@ -414,6 +419,78 @@ peers = {
 show({name: {"lr": jaxsched.from_config({"type": name, "params": p})} for name, p in peers.items()})
 '''
 
+SAME_RUN = '''
+# one run (linear warmup 0 -> 0.1 over 100 updates, cosine to 0 at update 1000) as each framework
+# writes it: whole command lines, YAML/gin/config files where the framework has them
+same = {
+    "optax": {"type": "warmup_cosine_decay_schedule", "params": {
+        "init_value": 0.0, "peak_value": 0.1, "warmup_steps": 100, "decay_steps": 1000}},
+    "hf": {"type": "hf.cosine", "params": {"lr": 0.1, "num_warmup_steps": 100,
+                                           "num_training_steps": 1000}},
+    "keras": {"type": "keras.CosineDecay", "params": {"initial_learning_rate": 0.0,
+              "decay_steps": 900, "warmup_target": 0.1, "warmup_steps": 100}},
+    "nemo": {"name": "adamw", "lr": 0.1, "sched": {"name": "CosineAnnealing", "warmup_steps": 100,
+                                                   "max_steps": 1000}},
+    "fairseq": "--lr-scheduler cosine --lr 0.1 --warmup-updates 100 --warmup-init-lr 0 "
+               "--max-update 1000",
+    "paddle": {"type": "paddle.LinearWarmup", "params": {"learning_rate": {
+        "type": "paddle.CosineAnnealingDecay", "params": {"learning_rate": 0.1, "T_max": 900}},
+        "warmup_steps": 100, "start_lr": 0.0, "end_lr": 0.1}},
+    "megatron": "--lr 0.1 --min-lr 0 --lr-decay-style cosine --lr-warmup-iters 100 "
+                "--train-iters 1000 --global-batch-size 1",
+    "composer": {"max_duration": "1000ba", "optimizer": {"lr": 0.1},
+                 "scheduler": {"name": "cosine_with_warmup", "t_warmup": "100ba"}},
+    "levanter": {"optimizer": {"learning_rate": 0.1, "warmup": 100, "min_lr_ratio": 0.0},
+                 "trainer": {"num_train_steps": 1000}},
+    "big_vision": {"lr": 0.1, "total_steps": 1000, "input": {"batch_size": 256},
+                   "schedule": {"decay_type": "cosine", "warmup_steps": 100}},
+    "t5x": "\\n".join(f"utils.create_learning_rate_scheduler.{k} = {v}" for k, v in [
+        ("factors", "'constant * linear_warmup * cosine_decay'"), ("base_learning_rate", 0.1),
+        ("warmup_steps", 100), ("steps_per_cycle", 900), ("min_learning_rate", 0.0)]),
+}
+k = np.arange(1101)
+built = {name: jaxsched.from_config(cfg) for name, cfg in same.items()}
+ref = built["optax"].evaluate(k, np)
+print(f"{'framework':11} {'its name':44} {'max |lr - optax|':>16}  first update that differs")
+for name, s in built.items():
+    d = np.abs(s.evaluate(k, np) - ref)
+    first = int(np.argmax(d > 1e-12)) if d.max() > 1e-12 else "-"
+    print(f"{name:11} {jaxsched.load_config(same[name])['type']:44} {d.max():16.2e}  {first}")
+fig, axes = plt.subplots(1, 2, figsize=(10, 2.6), layout="constrained")
+for name, s in built.items():
+    axes[0].plot(k, s.evaluate(k, np), label=name, lw=1)
+    axes[1].plot(k, s.evaluate(k, np) - ref, label=name, lw=1)
+axes[0].set_title("the same run in 11 frameworks")
+axes[1].set_title("minus optax's (their quirks)")
+axes[0].legend(ncol=2, frameon=False)
+plt.show()
+'''
+
+
+def framework_table() -> str:
+    """Markdown: each framework's names (from the registry) and its whole-config forms."""
+    files = {
+        "torch": "per-group lists; `SequentialLR`/`ChainedScheduler` configs",
+        "deepspeed": "a whole DeepSpeed JSON (`scheduler` block, optimizer lr)",
+        "hf": "names of `get_scheduler`, incl. the metric-driven `reduce_lr_on_plateau`, `greedy`",
+        "fairseq": "a command line / namespace, a Hydra config",
+        "nemo": "an `optim` block, a model YAML (`model.optim.sched`, `trainer.max_steps`)",
+        "megatron": "a command line / namespace (`--lr-decay-style`, `--train-iters`, ...)",
+        "composer": "a Composer / llm-foundry YAML (`scheduler`, `max_duration`)",
+        "levanter": "a Levanter YAML (`optimizer`, `trainer.num_train_steps`)",
+        "big_vision": "a config (`get_config()` .py, YAML, ConfigDict): `schedule`, `lr`, `total_*`",
+        "t5x": "a gin file: `utils.create_learning_rate_scheduler.*` bindings",
+    }
+    groups: dict = {}
+    for name in jaxsched.registered_names():
+        if "." in name:
+            groups.setdefault(name.split(".")[0], []).append(name.split(".", 1)[1])
+    rows = ["| framework | names (`from_config` type `framework.NAME`) | whole config files |",
+            "| --- | --- | --- |"]
+    for fam, names in sorted(groups.items()):
+        rows.append(f"| {fam} | {', '.join(names)} | {files.get(fam, '')} |")
+    return "\n".join(rows)
+
 
 def cells():
     out = [("md", INTRO), ("code", SETUP)]
@@ -433,4 +510,12 @@ def cells():
                       "each peer's scheduler by its name and parameters and reproduces the value "
                       "that library applies to update `k` (see `jaxsched.registered_names()`)."))
     out.append(("code", ECOSYSTEM))
+    out.append(("md", "### Every framework's names\n\n" + framework_table()))
+    out.append(("md", "### One run, every framework\n\nThe same warmup-then-cosine run written "
+                      "in each framework's own config (whole files where it has them), loaded by "
+                      "`jaxsched.from_config`: equal to optax's, except for each framework's own "
+                      "quirks (NeMo's first warmup step, Composer's one-update lag, and what "
+                      "fairseq's, t5x's, HF's and Paddle's cosines do after the run's end: "
+                      "restart or keep turning)."))
+    out.append(("code", SAME_RUN))
     return out

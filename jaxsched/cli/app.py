@@ -90,6 +90,8 @@ _LIST_EPILOG = """examples:
   jaxsched list 'torch.*' --long     a glob, with each constructor's summary
   jaxsched list --family deepspeed   DeepSpeed's names (bare and deepspeed.*)
   jaxsched list --names-only         one name per line
+  jaxsched list --family composer --peers
+                                     Composer's names and their equivalents elsewhere
 """
 _CONFIG_HELP = """CONFIG is one of:
   a file                 sched.json, sched.yaml, or a DeepSpeed config (its "scheduler" block)
@@ -159,6 +161,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--family", choices=FAMILIES, help="keep one family")
     p.add_argument("--names-only", action="store_true", help="print only the names")
     p.add_argument("--long", action="store_true", help="add each constructor's summary line")
+    p.add_argument("--peers", action="store_true", help="show each name's equivalents (its "
+                   "peers' names, and the same schedule in other frameworks) instead of its "
+                   "parameters")
     _add_debug(p)
     p.set_defaults(_func=cmd_list)
 

@@ -92,6 +92,61 @@ def search_keys(registry: Mapping[str, Any]) -> dict[str, tuple[set[str], set[st
     return {name: (aliases[id(fn)], _peer_names(fn, native)) for name, fn in registry.items()}
 
 
+#: suffixes dropped from a class name to compare it across frameworks (``CosineAnnealingLR``,
+#: ``CosineAnnealingScheduler`` and ``CosineAnnealingDecay`` are one stem).
+_STEM_SUFFIXES = ("scheduler", "schedule", "lr", "wd", "decay")
+
+
+def _stem(name: str) -> str:
+    key = _norm(name.rsplit(".", 1)[-1])
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _STEM_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix) + 2:
+                key, changed = key[: -len(suffix)], True
+    return key
+
+
+#: names that write the same run (a linear warmup from 0, then a cosine to 0): the gallery's
+#: "One run, every framework" cell loads each and compares it with optax's.
+SAME_RUN = ("warmup_cosine_decay_schedule", "hf.cosine", "keras.CosineDecay",
+            "nemo.CosineAnnealing", "fairseq.cosine", "paddle.LinearWarmup",
+            "megatron.OptimizerParamScheduler", "composer.CosineAnnealingWithWarmupScheduler",
+            "levanter.lr_scheduler", "big_vision.cosine", "big_vision.schedule",
+            "t5x.create_learning_rate_scheduler")
+
+
+def equivalents(registry: Mapping[str, Any]) -> dict[str, list[str]]:
+    """For each registered name: its peers' names (its docstring's ``Equivalents:``) and the
+    names of other frameworks with the same stem (``torch.StepLR``, ``composer.StepScheduler``,
+    ``paddle.StepDecay``, ``cerebras.StepLR``) or in :data:`SAME_RUN` with it, sorted, the name's
+    own aliases left out.
+
+    Example:
+      >>> from jaxsched.config.loader import _REGISTRY
+      >>> "composer.CosineAnnealingScheduler" in equivalents(_REGISTRY)["torch.CosineAnnealingLR"]
+      True
+    """
+    keys = search_keys(registry)
+    by_stem: dict[str, list[str]] = {}
+    for name in registry:
+        if "." in name:
+            by_stem.setdefault(_stem(name), []).append(name)
+    out = {}
+    for name, fn in registry.items():
+        own, peers = keys[name]
+        fam = family_of(name, fn)
+        wd = name.endswith("WD")
+        same = {n for n in by_stem.get(_stem(name), []) if "." in name and n not in own
+                and family_of(n, registry[n]) != fam and n.endswith("WD") == wd}
+        if name in SAME_RUN:
+            same |= {n for n in SAME_RUN if n in registry and n not in own
+                     and family_of(n, registry[n]) != fam}
+        out[name] = sorted(peers) + sorted(same)
+    return out
+
+
 def matches(pattern: str, names: set[str], peers: set[str]) -> bool:
     """Whether a ``jaxsched list`` PATTERN selects a name.
 
@@ -196,7 +251,7 @@ def _num(v: float) -> str:
 
 # ---------------------------------------------------------------------------------------- list
 def cmd_list(args: Any) -> int:
-    """``jaxsched list [PATTERN ...] [--family F] [--names-only] [--long]``."""
+    """``jaxsched list [PATTERN ...] [--family F] [--names-only] [--long] [--peers]``."""
     from jaxsched.config.loader import _REGISTRY, registered_names
 
     keys = search_keys(_REGISTRY)
@@ -223,6 +278,21 @@ def cmd_list(args: Any) -> int:
         )
     if args.names_only:
         print("\n".join(r[0].rstrip("*") for r in rows))
+        return 0
+    if getattr(args, "peers", False):  # the equivalents instead of the parameters, wrapped
+        import textwrap
+
+        eq = equivalents(_REGISTRY)
+        width = max(4, *(len(r[0]) for r in rows))
+        lines = [f"| {'name':<{width}} | equivalents", f"| {'-' * width} | {'-' * 11}"]
+        for r in rows:
+            text = ", ".join(eq[r[0].rstrip("*")]) or "-"
+            for i, part in enumerate(textwrap.wrap(text, max(20, LIST_WIDTH - width - 5),
+                                                   break_on_hyphens=False)):
+                lines.append(f"| {r[0] if i == 0 else '':<{width}} | {part}")
+        print("\n".join(lines))
+        print(f"\n{len(rows)} name(s); equivalents: peers' names from the docstrings, and the same "
+              "schedule\nin other frameworks.")
         return 0
     headers = ["name", "family", "parameters"] + (["description"] if args.long else [])
     rows = [r if args.long else r[:3] for r in rows]

@@ -11,7 +11,17 @@ from jaxsched.compose.algebra import Maximum, Minimum, Product, Sum, add, maximu
 from jaxsched.compose.data_clock import BatchScaled, DataClock, batch_scaled, by_samples, by_tokens
 from jaxsched.compose.repeat import Repeat, repeat
 from jaxsched.compose.replan import Replan, ReplanThen, Stretch, replan, stretch
-from jaxsched.compose.transforms import Clip, Offset, Scale, clip, floor, offset, scale
+from jaxsched.compose.transforms import (
+    Clip,
+    HoldEvery,
+    Offset,
+    Scale,
+    clip,
+    floor,
+    hold_every,
+    offset,
+    scale,
+)
 from jaxsched.compose.warmup import Warmup, warmup
 
 __all__ = [
@@ -31,6 +41,8 @@ __all__ = [
     "replan",
     "stretch",
     "Clip",
+    "HoldEvery",
+    "hold_every",
     "Offset",
     "Scale",
     "clip",

@@ -19,7 +19,7 @@ from jaxsched.core.schedule import Schedule, child_field, schedule_class, steps_
 from jaxsched.core.sequence import Function
 from jaxsched.core.types import ScheduleFn, Steps, Value
 
-__all__ = ["Scale", "Clip", "Offset", "scale", "clip", "floor", "offset"]
+__all__ = ["Scale", "Clip", "Offset", "HoldEvery", "scale", "clip", "floor", "offset", "hold_every"]
 
 
 @schedule_class("scale")
@@ -67,6 +67,26 @@ class Offset(Schedule):
             return out
         before = c.value(self.value_before) + xp.zeros_like(out)
         return xp.where(c.ge(start), out, before)
+
+
+@schedule_class("hold_every")
+class HoldEvery(Schedule):
+    """``s(period * floor(t / period))``. Built by :func:`hold_every`."""
+
+    schedule: Schedule = child_field()
+    period: Any = steps_field()
+
+    def _eval(self, c: _xp.Count) -> Any:
+        xp = c.xp
+        p = c.steps(self.period)
+        if c.is_int(p):  # exact integer arithmetic: floor division of a count >= 0
+            safe = xp.where(p > 0, p, xp.ones_like(p))
+            held = (c.n // safe) * safe
+            return self.schedule._eval(_xp.Count(xp, None, None, c.dtype, c.int_dtype, c.device,
+                                                 raw=held, is_int=True))
+        safe = c.as_float(p)
+        safe = xp.where(safe > 0, safe, xp.ones_like(safe))
+        return self.schedule._eval(c.replace(t=xp.floor(c.t / safe) * safe))
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -240,3 +260,38 @@ def offset(schedule: ScheduleFn, start: Steps, value_before: Value | None = None
         v.steps("start", start),
         v.real("value_before", value_before, allow_none=True),
     )
+
+
+@register("hold_every")
+def hold_every(schedule: ScheduleFn, period: Steps) -> HoldEvery:
+    r"""Hold a schedule's value for ``period`` updates: the value changes only every ``period``.
+
+    .. math:: f(t) = s\left(P \left\lfloor t / P \right\rfloor\right)
+
+    Typical use: **a scheduler stepped once per epoch** (``P`` = the updates per epoch) while its
+    times are in updates: update ``t`` uses the value at the start of its epoch. Integer counts
+    are divided exactly (no float rounding, whatever the count).
+
+    Args:
+      schedule: a jaxsched schedule (or a ``jax.numpy`` callable).
+      period: ``P >= 1`` updates (an integer; traceable).
+
+    Returns:
+      A :class:`HoldEvery` schedule.
+
+    Raises:
+      ValueError: ``period`` is not an integer ``>= 1``.
+      TypeError: ``schedule`` is not callable.
+
+    Example:
+      >>> import jaxsched, numpy as np
+      >>> s = jaxsched.hold_every(jaxsched.linear_schedule(1.0, 0.0, 8), 3)
+      >>> [float(x) for x in s.evaluate(np.arange(8), np)]
+      [1.0, 1.0, 1.0, 0.625, 0.625, 0.625, 0.25, 0.25]
+
+    Equivalents:
+      Composer: ``Trainer(step_schedulers_every_batch=False)`` with times in batches. timm:
+      ``t_in_epochs=True`` evaluates at the epoch index instead (``s(t // P)``). torch: a
+      scheduler stepped per epoch whose lambda reads the batch count. optax: none.
+    """
+    return HoldEvery(_child("schedule", schedule), v.integer("period", period, ge=1))

@@ -9,9 +9,12 @@ a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "Cosine
 :func:`megatron_config` reads a Megatron-LM command line (``--lr-decay-style cosine --lr 3e-4
 --train-iters 100000 ...``) or its namespace; :func:`levanter_config` reads a Levanter config
 (``optimizer`` and ``trainer.num_train_steps``); :func:`composer_config` reads a Composer /
-llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``). Each
-returns the ``fairseq.*`` / ``nemo.*`` /
-``megatron.OptimizerParamScheduler`` config, and :func:`jaxsched.from_config` (through
+llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``);
+:func:`big_vision_config` reads a big_vision config (``lr``, ``schedule``, ``total_steps`` /
+``total_epochs``, ``input.batch_size``; a dict, an ``ml_collections.ConfigDict``, or a Python
+file's ``get_config()`` through :func:`load_python_config`); :func:`t5x_gin_config` reads the
+``create_learning_rate_scheduler`` bindings of a t5x gin file. Each returns the ``fairseq.*`` /
+``nemo.*`` / ``megatron.OptimizerParamScheduler`` / ... config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
 
     jaxsched.from_config(["--lr-scheduler", "inverse_sqrt", "--lr", "5e-4"])
@@ -37,7 +40,9 @@ from jaxsched.core.validate import describe
 
 __all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
            "is_fairseq_mapping", "is_nemo_mapping", "is_megatron_args", "levanter_config",
-           "is_levanter_mapping", "composer_config", "is_composer_mapping"]
+           "is_levanter_mapping", "composer_config", "is_composer_mapping", "big_vision_config",
+           "is_big_vision_mapping", "load_python_config", "is_python_config_path",
+           "t5x_gin_config", "is_t5x_gin"]
 
 
 # ------------------------------------------------------------------------------------ fairseq
@@ -486,7 +491,8 @@ def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = 
       source: a Levanter config (``{"optimizer": {...}, "trainer": {"num_train_steps": ...}}``,
         as its YAML files hold), or an optimizer block itself. The optimizer's ``type`` (adam,
         lion, ...) and other fields are ignored; ``lr_schedule: {type: cosine, exponent: 2}``
-        gives ``lr_schedule``, ``exponent`` and ``timescale``.
+        gives ``lr_schedule``, ``exponent`` and ``timescale``; ``{type: power, batch_size,
+        seq_length, a, b}`` gives those four.
       num_train_steps: the trainer's steps, when ``source`` lacks ``trainer.num_train_steps``.
 
     Returns:
@@ -510,12 +516,13 @@ def levanter_config(source: Mapping[str, Any], *, num_train_steps: int | None = 
     params = {k: opt[k] for k in _LEVANTER_FIELDS if k in opt}
     sched = params.get("lr_schedule")
     if isinstance(sched, Mapping):
-        extra = set(sched) - {"type", "exponent", "timescale"}
+        fields = ("exponent", "timescale", "batch_size", "seq_length", "a", "b")
+        extra = set(sched) - {"type", *fields}
         if "type" not in sched or extra:
             raise ValueError("`optimizer.lr_schedule` as a mapping needs `type` and at most "
-                             f"`exponent`/`timescale`, got {sorted(map(str, sched))}")
+                             f"{', '.join(f'`{f}`' for f in fields)}, got {sorted(map(str, sched))}")
         params["lr_schedule"] = sched["type"]
-        params.update({k: sched[k] for k in ("exponent", "timescale") if k in sched})
+        params.update({k: sched[k] for k in fields if k in sched})
     trainer = source.get("trainer")
     if num_train_steps is None and isinstance(trainer, Mapping):
         num_train_steps = trainer.get("num_train_steps")
@@ -551,10 +558,11 @@ def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
         ``CosineAnnealingWithWarmupScheduler``, or llm-foundry's ``constant_with_warmup``,
         ``cosine_with_warmup``, ``linear_decay_with_warmup``; the rest are its arguments) and
         the trainer's ``max_duration``; llm-foundry's ``global_train_batch_size`` gives
-        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``), and
-        ``optimizer.lr`` gives ``lr``.
+        ``samples_per_batch`` (and with ``max_seq_len``, ``tokens_per_batch``),
+        ``optimizer.lr`` gives ``lr``, and the Trainer's ``step_schedulers_every_batch`` (a
+        top-level key) is passed on.
       **state: ``steps_per_epoch``, ``samples_per_batch``, ``tokens_per_batch``, ``ssr``,
-        ``max_duration`` or ``lr``, overriding the file's.
+        ``max_duration``, ``lr`` or ``step_schedulers_every_batch``, overriding the file's.
 
     Returns:
       ``{"type": "composer.<Class>", "params": {...}}``.
@@ -589,5 +597,322 @@ def composer_config(source: Mapping[str, Any], **state: Any) -> dict:
     opt = source.get("optimizer")
     if isinstance(opt, Mapping) and isinstance(opt.get("lr"), (int, float)):
         params.setdefault("lr", opt["lr"])
+    if source.get("step_schedulers_every_batch") is not None:  # the Trainer's argument
+        params.setdefault("step_schedulers_every_batch", source["step_schedulers_every_batch"])
     params.update(state)
     return {"type": full, "params": params}
+
+
+# ------------------------------------------------------------------------------------ big_vision
+#: big_vision's ``utils.steps`` suffixes for a duration (``total_steps``, ``total_epochs``, ...).
+_BV_SUFFIXES = ("steps", "examples", "epochs", "percent")
+#: the ``config.schedule`` keys ``big_vision.schedule`` takes (``mult`` becomes ``base``).
+_BV_SCHEDULE_KEYS = ("decay_type", "scale_with_batchsize", "power", "end", "linear_end",
+                     "timescale", "timescale_examples", "shift", "steps", "mults",
+                     *(f"{p}_{s}" for p in ("warmup", "cooldown") for s in _BV_SUFFIXES))
+
+
+def _plain_mapping(source: Any) -> Any:
+    """An ``ml_collections.ConfigDict`` (anything with ``to_dict``) as a plain dict."""
+    to_dict = getattr(source, "to_dict", None)
+    if not isinstance(source, Mapping) and callable(to_dict):
+        return to_dict()
+    return source
+
+
+def is_big_vision_mapping(source: Any) -> bool:
+    """A big_vision config: ``total_steps``/``total_epochs``/``total_examples`` with ``lr`` or
+    ``schedule`` (a plain dict, or an ``ml_collections.ConfigDict``)."""
+    source = _plain_mapping(source)
+    if not isinstance(source, Mapping) or "type" in source:
+        return False
+    return any(f"total_{s}" in source for s in ("steps", "epochs", "examples")) and (
+        "lr" in source or "schedule" in source)
+
+
+def _bv_total(cfg: Mapping, batch_size: Any, data_size: Any) -> int:
+    """big_vision's ``u.steps("total", config, data_size, batch_size)``."""
+    given = {s: cfg[f"total_{s}"] for s in ("steps", "examples", "epochs")
+             if cfg.get(f"total_{s}") is not None and cfg[f"total_{s}"] >= 0}
+    if len(given) != 1:
+        raise ValueError("give exactly one of `config.total_steps`, `config.total_examples` and "
+                         f"`config.total_epochs`, got {sorted(f'total_{s}' for s in given)} "
+                         "(big_vision asserts 'Only one of ... should be defined')")
+    (kind, x), = given.items()
+    if kind == "steps":
+        return x
+    if not batch_size:
+        raise ValueError(f"`config.total_{kind}` needs `config.input.batch_size`")
+    if kind == "examples":
+        per = x / batch_size
+    else:
+        if not data_size:
+            raise ValueError("`config.total_epochs` needs the training set's size: pass "
+                             "big_vision_config(..., data_size=) (big_vision reads it from the "
+                             "dataset)")
+        per = x * data_size / batch_size
+    return max(1, round(per)) if per else 0
+
+
+def big_vision_config(source: Any, *, data_size: int | None = None,
+                      pattern: str | None = None) -> dict:
+    """The ``big_vision.schedule`` config of a whole big_vision config.
+
+    Reproduces ``bv_optax.make`` (``big_vision/optax.py``) and ``train.py``: the update of
+    parameters under the schedule is ``config.lr x create_learning_rate_schedule(total_steps,
+    batch_size, data_size, base=mult, **schedule)``, with ``total_steps = u.steps("total",
+    config, data_size, batch_size)`` (``total_steps``, or ``total_examples`` / ``total_epochs``
+    rounded to the nearest step, at least 1) and ``batch_size = config.input.batch_size``.
+
+    Args:
+      source: a big_vision config: a mapping or an ``ml_collections.ConfigDict`` (its
+        ``to_dict()``), as ``get_config()`` returns, with ``lr`` (default 1, as ``optax.scale``
+        of nothing), ``schedule`` (a dict such as ``dict(warmup_steps=10_000,
+        decay_type="cosine")``; absent: big_vision's default ``{}``, a constant), one of
+        ``total_steps``/``total_examples``/``total_epochs``, and ``input.batch_size``.
+        ``schedule`` may be big_vision's per-parameter list ``[(regex, dict or None), ...]``:
+        then ``pattern`` picks one entry.
+      data_size: the training examples per epoch (big_vision's ``ntrain_img``, from the dataset;
+        needed by ``*_epochs`` durations).
+      pattern: with a per-parameter ``schedule`` list, the regex of the entry to load (exactly
+        as written in the config).
+
+    Returns:
+      ``{"type": "big_vision.schedule", "params": {...}}`` with ``base = lr x mult`` (and
+      ``end``/``linear_end``, the decay's absolute end, times ``lr``: ``optax.scale(config.lr)``
+      multiplies the whole schedule).
+
+    Raises:
+      ValueError: a per-parameter ``schedule`` list without ``pattern`` (``from_config`` cannot
+        return per-regex schedules: the list's regexes are named), a ``pattern`` not in it or
+        naming a frozen (``None``) entry, a ``base`` key in a schedule (big_vision asserts it
+        is absent), unknown schedule keys, missing or conflicting ``total_*`` durations.
+
+    Example:
+      >>> big_vision_config({"lr": 1e-3, "total_steps": 1000, "input": {"batch_size": 256},
+      ...                    "schedule": {"decay_type": "cosine", "warmup_steps": 100}})["params"]
+      {'total_steps': 1000, 'batch_size': 256, 'base': 0.001, 'decay_type': 'cosine', \
+'warmup_steps': 100}
+    """
+    cfg = _plain_mapping(source)
+    if not isinstance(cfg, Mapping):
+        raise TypeError("`source` must be a big_vision config (a mapping or an ml_collections "
+                        f"ConfigDict), got {type(source).__name__}")
+    inp = _plain_mapping(cfg.get("input") or {})
+    batch_size = inp.get("batch_size") if isinstance(inp, Mapping) else None
+    if batch_size is None:
+        batch_size = cfg.get("batch_size")
+    sched = _plain_mapping(cfg.get("schedule", {}))
+    if isinstance(sched, (list, tuple)):
+        pairs = [tuple(p) if isinstance(p, (list, tuple)) else p for p in sched]
+        if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
+            raise ValueError("`config.schedule` as a list must hold (regex, schedule) pairs, got "
+                             f"{describe(sched)}")
+        regexes = [p[0] for p in pairs]
+        if pattern is None:
+            raise ValueError(
+                f"`config.schedule` is a per-parameter list (regexes {regexes}): from_config "
+                "builds one schedule; pick an entry with big_vision_config(cfg, pattern=...)")
+        if pattern not in regexes:
+            raise ValueError(f"`pattern` {pattern!r} is not one of config.schedule's regexes "
+                             f"{regexes}")
+        sched = _plain_mapping(pairs[regexes.index(pattern)][1])
+        if sched is None:
+            raise ValueError(f"`config.schedule` entry {pattern!r} is None: those parameters are "
+                             "frozen (big_vision zeroes their updates); there is no schedule")
+    elif pattern is not None:
+        raise ValueError("`pattern` needs a per-parameter `config.schedule` list, got "
+                         f"{describe(sched)}")
+    if sched is None:
+        raise ValueError("`config.schedule` is None: big_vision freezes every parameter")
+    if not isinstance(sched, Mapping):
+        raise ValueError(f"`config.schedule` must be a dict or a list of (regex, dict) pairs, got "
+                         f"{describe(sched)}")
+    sched = dict(sched)
+    if "base" in sched:
+        raise ValueError("`config.schedule` must not hold `base` (big_vision asserts it; use "
+                         "`mult`)")
+    mult = sched.pop("mult", 1.0)
+    unknown = sorted(set(sched) - set(_BV_SCHEDULE_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in `config.schedule`; big_vision's are: "
+                         f"mult, {', '.join(_BV_SCHEDULE_KEYS)}")
+    lr = cfg.get("lr", 1.0)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or isinstance(
+            mult, bool) or not isinstance(mult, (int, float)):
+        raise ValueError(f"`config.lr` and the schedule's `mult` must be numbers, got lr={lr!r}, "
+                         f"mult={mult!r}")
+    params: dict[str, Any] = {"total_steps": _bv_total(cfg, batch_size, data_size)}
+    if batch_size is not None:
+        params["batch_size"] = batch_size
+    if data_size is not None:
+        params["data_size"] = data_size
+    params["base"] = lr * mult
+    params.update(sched)
+    for key in ("end", "linear_end"):  # absolute values of the schedule, which config.lr scales
+        if isinstance(params.get(key), (int, float)) and not isinstance(params[key], bool):
+            params[key] = lr * params[key]
+    for key in ("steps", "mults"):
+        if isinstance(params.get(key), tuple):
+            params[key] = list(params[key])
+    return {"type": "big_vision.schedule", "params": params}
+
+
+def load_python_config(path: str) -> Any:
+    """``get_config()`` (or ``get_config(arg)`` for ``"file.py:arg"``) of a Python config file.
+
+    As big_vision's ``config_flags.DEFINE_config_file``: the file is *executed* (only load files
+    you trust); its imports (``ml_collections``, ``big_vision.configs.common``) must import.
+    """
+    import importlib.util
+    import os
+
+    file, _, arg = path.partition(".py:")
+    file = file if file.endswith(".py") else file + ".py"
+    if not os.path.isfile(file):
+        raise FileNotFoundError(2, "no such big_vision config file", file)
+    spec = importlib.util.spec_from_file_location("_jaxsched_bv_config", file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not callable(getattr(module, "get_config", None)):
+        raise ValueError(f"{file} has no get_config() (a big_vision config file defines one)")
+    return module.get_config(arg) if arg else module.get_config()
+
+
+def is_python_config_path(source: Any) -> bool:
+    """A path to a ``.py`` config file (optionally ``file.py:arg``, as big_vision's flags)."""
+    import os
+
+    if not isinstance(source, (str, os.PathLike)):
+        return False
+    text = os.fspath(source)
+    return "\n" not in text and (text.endswith(".py") or ".py:" in text)
+
+
+# ------------------------------------------------------------------------------------ t5x gin
+_T5X_FN = "create_learning_rate_scheduler"
+_GIN_BINDING = re.compile(
+    r"^(?:[\w./]*/)?(?:[\w.]*\.)?" + _T5X_FN + r"\.(\w+)\s*=\s*(.+)$")
+_GIN_MACRO = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(.+)$")
+
+
+def is_t5x_gin(source: Any) -> bool:
+    """A t5x gin file (a ``.gin`` path) or gin text binding ``create_learning_rate_scheduler``."""
+    import os
+
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if not isinstance(source, str):
+        return False
+    if "\n" not in source and source.strip().endswith(".gin"):
+        return True
+    return any(_GIN_BINDING.match(line.strip()) for line in source.splitlines())
+
+
+def _strip_comment(line: str) -> str:
+    """``line`` up to a ``#`` outside quotes."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
+
+
+def _gin_lines(text: str) -> list[str]:
+    """Logical gin lines: comments dropped, bracketed and backslash continuations joined."""
+    out: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = _strip_comment(raw).strip()
+        pending = f"{pending} {line}".strip() if pending else line
+        depth = sum(pending.count(c) for c in "([{") - sum(pending.count(c) for c in ")]}")
+        if depth > 0 or pending.endswith("\\"):
+            pending = pending.rstrip("\\")
+            continue
+        if pending:
+            out.append(pending)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
+def t5x_gin_config(source: Any) -> dict:
+    """The ``t5x.create_learning_rate_scheduler`` config of a t5x gin file or gin text.
+
+    Reads the bindings ``[scope/][module.]create_learning_rate_scheduler.<arg> = <value>``
+    (``utils.create_learning_rate_scheduler.factors = 'constant * rsqrt_decay'``), resolving
+    ``%MACRO`` references to ``MACRO = value`` lines of the same text; every other line
+    (imports, ``include``, other bindings) is ignored. No gin dependency: values are Python
+    literals.
+
+    Args:
+      source: a path to a ``.gin`` file, or gin text.
+
+    Returns:
+      ``{"type": "t5x.create_learning_rate_scheduler", "params": {...}}``: the bound
+      arguments (t5x's defaults fill the rest).
+
+    Raises:
+      ValueError: no binding of ``create_learning_rate_scheduler``, a value that is no Python
+        literal or an undefined macro (the argument named), an argument t5x's function does not
+        take.
+      FileNotFoundError: no such ``.gin`` file.
+
+    Example:
+      >>> t5x_gin_config("utils.create_learning_rate_scheduler.factors = 'constant * rsqrt_decay'\\n"
+      ...                "utils.create_learning_rate_scheduler.warmup_steps = 10000")
+      {'type': 't5x.create_learning_rate_scheduler', 'params': {'factors': 'constant * \
+rsqrt_decay', 'warmup_steps': 10000}}
+    """
+    import os
+
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if not isinstance(source, str):
+        raise TypeError(f"`source` must be a .gin path or gin text, got {type(source).__name__}")
+    if "\n" not in source and source.strip().endswith(".gin"):
+        path = os.path.expanduser(source.strip())
+        if not os.path.isfile(path):
+            raise FileNotFoundError(2, "no such gin file", path)
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+    lines = _gin_lines(source)
+    macros: dict[str, str] = {}
+    bindings: dict[str, str] = {}
+    for line in lines:
+        m = _GIN_BINDING.match(line)
+        if m:
+            bindings[m.group(1)] = m.group(2).strip()
+            continue
+        m = _GIN_MACRO.match(line)
+        if m:
+            macros[m.group(1)] = m.group(2).strip()
+    if not bindings:
+        raise ValueError(f"this gin config binds no `{_T5X_FN}` argument (lines such as "
+                         f"`utils.{_T5X_FN}.factors = 'constant * rsqrt_decay'`)")
+    accepted = inspect.signature(_REGISTRY["t5x.create_learning_rate_scheduler"]).parameters
+    params: dict[str, Any] = {}
+    for arg, text in bindings.items():
+        if arg not in accepted:
+            raise ValueError(f"`{_T5X_FN}.{arg}` is not an argument of t5x's {_T5X_FN}; valid: "
+                             f"{', '.join(accepted)}")
+        seen = set()
+        while text.startswith("%"):
+            name = text[1:].strip()
+            if name in seen or name not in macros:
+                raise ValueError(f"`{_T5X_FN}.{arg}` refers to the macro %{name}, which this "
+                                 "gin config does not define")
+            seen.add(name)
+            text = macros[name]
+        try:
+            params[arg] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise ValueError(f"`{_T5X_FN}.{arg}` = {text!r} is not a Python literal (a number or "
+                             "a quoted string)") from None
+    return {"type": "t5x.create_learning_rate_scheduler", "params": params}

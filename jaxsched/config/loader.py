@@ -206,7 +206,11 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         Megatron-LM command line or namespace (one with ``--lr-decay-style``, ``--train-iters``
         or another flag only Megatron has), a Levanter config (``optimizer`` with
         ``learning_rate``/``lr_schedule``, and ``trainer.num_train_steps``), a Composer /
-        llm-foundry config (``scheduler.name`` and ``max_duration``), and a
+        llm-foundry config (``scheduler.name`` and ``max_duration``), a big_vision config
+        (``lr``, ``schedule``, ``total_steps``/``total_epochs``, ``input.batch_size``; a mapping,
+        an ``ml_collections.ConfigDict``, or a ``.py`` file whose ``get_config()`` is run, as
+        big_vision's ``--config file.py:arg``), a t5x gin file or text (its
+        ``create_learning_rate_scheduler.*`` bindings), and a
         NeMo ``optim`` block or model config (a mapping with ``sched``, ``optim.sched`` or
         ``model.optim.sched``), read by :mod:`jaxsched.config.frameworks`.
 
@@ -233,6 +237,11 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
       ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
       {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
     """
+    if frameworks.is_t5x_gin(source):
+        return _framework(frameworks.t5x_gin_config(source))
+    if frameworks.is_python_config_path(source):
+        source = frameworks.load_python_config(os.fspath(source))
+    source = frameworks._plain_mapping(source)  # an ml_collections ConfigDict
     if frameworks.is_megatron_args(source):
         return _framework(frameworks.megatron_config(source))
     if frameworks.is_fairseq_args(source):
@@ -256,6 +265,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         return _framework(frameworks.fairseq_config(source))
     if "type" not in source and "scheduler" not in source and frameworks.is_levanter_mapping(source):
         return _framework(frameworks.levanter_config(source))
+    if "type" not in source and frameworks.is_big_vision_mapping(source):
+        return _framework(frameworks.big_vision_config(source))
     if "type" not in source and set(source) & _DEEPSPEED_KEYS:
         raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
     unknown_keys = set(source) - {"type", "params"}

@@ -191,3 +191,28 @@ def test_help_prints_a_single_percent_sign(capsys: pytest.CaptureFixture[str], c
     assert code == 0
     assert 'time units in step parameters ("2 epochs", "10%")' in out
     assert "%%" not in out
+
+
+# ------------------------------------------------------------------------- list --peers
+@pytest.mark.parametrize("family", ["keras", "hf", "megatron", "composer", "levanter", "paddle",
+                                    "big_vision", "t5x", "fairseq", "nemo"])
+def test_list_peers_shows_each_framework_with_equivalents(
+    capsys: pytest.CaptureFixture[str], family: str
+) -> None:
+    """`jaxsched list --family F --peers`: every name of F, each with its equivalents (wrapped
+    within 100 columns); the warmup-cosine names point at each other across frameworks."""
+    code, out, _ = run(capsys, "list", "--family", family, "--peers")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    names = [line.split("|")[1].strip().rstrip("*") for line in lines[2:] if line.startswith("|")]
+    listed = {n for n in names if n}
+    assert listed == {n for n in _REGISTRY if n.startswith(family + ".")}
+    table = "\n".join(lines)
+    if family == "composer":  # the same stem elsewhere
+        row = table.split("composer.CosineAnnealingScheduler ")[1].split("| composer.")[0]
+        assert "torch.CosineAnnealingLR" in row and "paddle.CosineAnnealingDecay" in row
+    if family in ("megatron", "levanter", "t5x", "big_vision"):  # one run, every framework
+        assert "composer.CosineAnnealingWithWarmupScheduler" in table
+    if family == "hf":
+        assert "GreedyLR" in table.split("hf.greedy ")[1].split("\n|  ")[0]

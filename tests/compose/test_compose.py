@@ -118,6 +118,11 @@ CASES = {
         lambda t: 0.25 if t < 7 else lin_ref(1.0, 0.0, 30)(t - 7),
         0.0, 1.0, 37, None,
     ),
+    "hold_every": (  # s(P floor(t / P)): the value at the start of each period of 7
+        lambda: js.hold_every(js.cosine_decay(1.0, 100, 0.1), 7),
+        lambda t: cos_ref(1.0, 100, 0.1)(7 * (t // 7)),
+        0.1, 1.0, 106, "decreasing",
+    ),
     "join_of_offsets": (  # children of one structure: the sequence gathers composite leaves
         lambda: js.join_schedules(
             [js.offset(js.cosine_decay(1.0, 40), 5, 0.3), js.offset(js.cosine_decay(0.5, 20), 9, 0.1)],
@@ -331,6 +336,8 @@ TRACE = [
     (lambda schedule, start: js.offset(schedule, start), dict(schedule=_cos(1.0), start=10), "start",
      [2.5, 10.0]),
     (lambda a, peak: a * _cos(peak) + a, dict(a=0.5, peak=1.0), "a", [0.5, 2.0]),
+    (lambda schedule, period: js.hold_every(schedule, period), dict(schedule=_cos(1.0), period=4),
+     "period", [1, 4, 9]),
 ]
 
 
@@ -444,6 +451,9 @@ INVALID = [
     (lambda: js.floor(S, None), TypeError, "min_value"),
     (lambda: js.floor(S, float("-inf")), ValueError, "min_value"),
     (lambda: js.offset(S, -3), ValueError, "start"),
+    (lambda: js.hold_every(S, 0), ValueError, "period"),
+    (lambda: js.hold_every(S, 2.5), ValueError, "period"),
+    (lambda: js.hold_every(3.0, 2), TypeError, "schedule"),
     (lambda: js.offset(S, float("nan")), ValueError, "start"),
     (lambda: js.offset(S, "3"), TypeError, "start"),
     (lambda: js.offset(S, None), TypeError, "start"),

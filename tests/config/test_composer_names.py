@@ -6,8 +6,10 @@ commit ``6405188805a0054b4551ec49e4919c54c971d0e8``: ``composer/optim/scheduler.
 scheduler's ``__call__``, ``_convert_time``, ``_cosine_anneal``, the warmup checks),
 ``composer/core/time.py`` (``Time.from_timestring``) and ``composer/trainer/trainer.py`` (the
 ``LambdaLR`` of ``compile_composer_scheduler`` built at timestamp 0; ``scheduler.step()`` after
-each batch, *before* ``timestamp.to_next_batch``; ``_scale_max_duration_by_ssr``). A few points
-are derived by hand in ``test_hand_derived``.
+each batch, *before* ``timestamp.to_next_batch``; with ``step_schedulers_every_batch=False``,
+``scheduler.step()`` at each epoch's end, *after* the last batch's ``to_next_batch`` and before
+``to_next_epoch``; ``_scale_max_duration_by_ssr``). A few points are derived by hand in
+``test_hand_derived``.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ def restarts_s(t_0, t_mult=1.0, alpha_f=0.0):
         lv, unit = convert(t_0, s, ssr)
         length, end = lv, lv
         while end <= s.now(unit):
+            if length == 0:
+                raise ValueError("Interval between restarts ... has decayed to 0.")
             length = int(t_mult * length)
             end += length
         return anneal((s.now(unit) - (end - length)) / length, alpha_f)
@@ -197,6 +201,20 @@ def run(sched, n, max_duration, lr=1.0, dataloader_len=None, sp=1, tok=1, ssr=1.
         out.append(lr * current)
         current = lam()  # scheduler.step() before to_next_batch
         s.batch = k + 1
+    return np.array(out)
+
+
+def run_epochs(sched, n, max_duration, lr=1.0, dataloader_len=1, sp=1, tok=1):
+    """The lr of batches 0..n-1 when the trainer steps the scheduler only at epoch ends."""
+    mv, mu = tstr(max_duration)
+    s = State((mv, mu), dataloader_len, sp, tok)
+    current = sched(s)  # LambdaLR at construction, timestamp 0
+    out = []
+    for k in range(n):
+        out.append(lr * current)
+        s.batch = k + 1  # to_next_batch
+        if (k + 1) % dataloader_len == 0:
+            current = sched(s)  # scheduler.step() at the epoch's end, then to_next_epoch
     return np.array(out)
 
 
@@ -297,6 +315,45 @@ def test_multistep(c, data, gamma, scale_warmup, ssr):
                                       gamma=gamma), c, ssr))
 
 
+@SET
+@given(c=CTX, t0=st.integers(1, 9), t_mult=st.one_of(st.floats(1.01, 2.6), st.floats(0.5, 0.99)),
+       a=st.floats(0, 1), per_epoch=st.booleans())
+def test_restarts_non_integer_t_mult(c, t0, t_mult, a, per_epoch):
+    p = dict(params_of(c), step_schedulers_every_batch=not per_epoch)
+    sched = restarts_s(f"{t0}ba", t_mult, a)
+    try:  # the 100 batches of the run, with every evaluation Composer makes
+        ref = (run_epochs(sched, 100, "100ba", c["lr"], c["spe"]) if per_epoch
+               else run(sched, 100, "100ba", c["lr"]))
+    except ValueError:  # the cycles shrink to 0 within the run: Composer raises, so do we
+        with pytest.raises(ValueError, match="t_mult"):
+            build("CosineAnnealingWarmRestartsScheduler", t_0=f"{t0}ba", t_mult=t_mult,
+                  alpha_f=a, **p)
+        return
+    s = build("CosineAnnealingWarmRestartsScheduler", t_0=f"{t0}ba", t_mult=t_mult, alpha_f=a, **p)
+    assert_matches(s, ref)
+
+
+@SET
+@given(c=CTX, data=st.data())
+def test_per_epoch_stepping(c, data):
+    """step_schedulers_every_batch=False: each epoch uses f at its first batch, no lag."""
+    t = a_time(data.draw, c, 5, 60)
+    tw = a_time(data.draw, c, 1, 20)
+    a = data.draw(st.floats(0, 1))
+    p = dict(params_of(c), step_schedulers_every_batch=False)
+    cases = [
+        ("StepScheduler", dict(step_size=t, gamma=0.5), step_s(t, 0.5)),
+        ("LinearScheduler", dict(alpha_f=a, t_max=t), linear_s(1.0, a, t)),
+        ("CosineAnnealingScheduler", dict(t_max=t, alpha_f=a), cosine_s(t, a)),
+    ]
+    if tstr(tw)[1] in ("ba", "ep", "dur"):
+        cases.append(("CosineAnnealingWithWarmupScheduler", dict(t_warmup=tw, alpha_f=a),
+                      warmup_s("cosine", tw, alpha_f=a)))
+    for name, kw, sched in cases:
+        ref = run_epochs(sched, 130, "100ba", c["lr"], c["spe"], c["sp"], c["tok"])
+        assert_matches(build(name, **kw, **p), ref)
+
+
 def test_epoch_max_duration():
     c = dict(spe=7, sp=3, tok=5, lr=0.1)
     p = dict(params_of(c), max_duration="12ep")
@@ -323,6 +380,17 @@ def test_hand_derived():
     s = build("CosineAnnealingWithWarmupScheduler", t_warmup="4ba", t_max="20ba", ssr=0.5,
               max_duration="20ba", scale_warmup=True)
     np.testing.assert_allclose(host(s, [1, 2, 3, 4, 5]), [0, 0.5, 1, 1, 1])
+    # t_mult 1.5, t_0 4: cycles of 4, int(6.0) = 6, int(9.0) = 9 batches, restarts at 4, 10, 19;
+    # batch k uses f(k - 1): batches 5, 11, 20 start a cycle at 1; batch 8 is f(7) = cos(pi 3/6)
+    s = build("CosineAnnealingWarmRestartsScheduler", t_0="4ba", t_mult=1.5, max_duration="30ba")
+    np.testing.assert_allclose(host(s, [4, 5, 8, 11, 20]), [(1 + math.cos(math.pi * 3 / 4)) / 2,
+                                                            1, 0.5, 1, 1], atol=1e-15)
+    # per-epoch: 4 batches an epoch, warmup 1ep of 5ep: epoch 0 f(0) = 0, epoch 1 f(4) = 1,
+    # epoch 2 f(8) = (1 + cos(pi 4/16)) / 2
+    s = build("CosineAnnealingWithWarmupScheduler", t_warmup="1ep", max_duration="5ep",
+              steps_per_epoch=4, step_schedulers_every_batch=False)
+    np.testing.assert_allclose(host(s, [0, 3, 4, 7, 8, 11]),
+                               [0, 0, 1, 1, (1 + 0.5 ** 0.5) / 2, (1 + 0.5 ** 0.5) / 2], rtol=1e-15)
 
 
 def test_timeline_supplies_the_state():
@@ -347,7 +415,15 @@ def test_timeline_supplies_the_state():
         ("StepScheduler", dict(step_size=2.5), TypeError, "step_size"),
         ("LinearScheduler", dict(), ValueError, "max_duration"),
         ("LinearScheduler", dict(t_max="0ba"), ValueError, "t_max"),
-        ("CosineAnnealingWarmRestartsScheduler", dict(t_0="5ba", t_mult=1.5), ValueError, "t_mult"),
+        ("CosineAnnealingWarmRestartsScheduler", dict(t_0="5ba", t_mult=0.5, max_duration="20ba"),
+         ValueError, "t_mult.*0"),
+        ("CosineAnnealingWarmRestartsScheduler", dict(t_0="200ba", t_mult=1.01), ValueError,
+         "256 cycles"),
+        ("CosineAnnealingWarmRestartsScheduler", dict(t_0="5ba", t_mult=-1.0), ValueError, "t_mult"),
+        ("LinearScheduler", dict(t_max="5ba", step_schedulers_every_batch=False), ValueError,
+         "steps_per_epoch"),
+        ("LinearScheduler", dict(t_max="5ba", step_schedulers_every_batch="no"), TypeError,
+         "step_schedulers_every_batch"),
         ("CosineAnnealingWithWarmupScheduler", dict(t_warmup="5ba", t_max="100tok",
                                                      max_duration="10ba", tokens_per_batch=4),
          ValueError, "same units"),

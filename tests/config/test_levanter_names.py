@@ -4,7 +4,8 @@ levanter (and its haliax/draccus stack) does not install sensibly here, so the r
 re-statement, written for this test in plain Python, of ``stanford-crfm/levanter`` at commit
 ``9263f81e8b453241332c2c0b2d2001bfb2d2241c``: ``src/levanter/optim/config.py``
 (``OptimizerConfig.lr_scheduler``, ``_get_cycle_minima``, ``_convert_frac_or_steps``,
-``_inv_sqrt_decay_schedule``, ``_inv_decay_schedule``, the ``LrSchedule`` classes), with the
+``_inv_sqrt_decay_schedule``, ``_inv_decay_schedule``, the ``LrSchedule`` classes, among them
+``PowerLrSchedule.build``), with the
 optax pieces it calls (``linear_schedule``, ``cosine_decay_schedule``, ``constant_schedule``,
 ``join_schedules``) restated from optax's documented formulas. Update ``k`` uses
 ``schedule(k)`` (optax's count). A few points are derived by hand in ``test_hand_derived``.
@@ -81,6 +82,13 @@ def inv(lr, min_lr, decay_steps):
     return lambda t: max(lr * min(1.0, 1.0 / ((lr / min_lr - 1) * max(t, 1) / decay_steps + 1)), min_lr)
 
 
+def power(lr, batch_size, seq_length, a, b):
+    def f(t):
+        tokens = t * batch_size * seq_length
+        return min(lr, batch_size * a * (tokens ** b if tokens else math.inf))  # jnp: 0**b = inf
+    return f
+
+
 def frac_or_steps(x, n):
     assert not (x < 0.0 or (x > 1.0 and x % 1 != 0))
     return int(x * n) if x <= 1.0 else int(x)
@@ -107,7 +115,7 @@ def minima(total, cycle_length=None, cycles=None):
 
 def levanter(n, learning_rate=6e-4, min_lr_ratio=0.1, warmup=0.01, decay=None, rewarmup=0.0,
              cooldown=None, cycle_length=None, cycles=None, lr_schedule="cosine", exponent=1.0,
-             timescale=10000):
+             timescale=10000, batch_size=None, seq_length=None, a=4.6, b=-0.51):
     cool = frac_or_steps(cooldown, n) if cooldown is not None else 0
     main = n - cool
     points = minima(main, cycle_length, cycles)
@@ -130,6 +138,7 @@ def levanter(n, learning_rate=6e-4, min_lr_ratio=0.1, warmup=0.01, decay=None, r
             "linear": lambda: o_linear(lr, min_lr, d),
             "inv_sqrt": lambda: inv_sqrt(lr, min_lr, w, timescale),
             "inv": lambda: inv(lr, min_lr, d),
+            "power": lambda: power(lr, batch_size, seq_length, a, b),
         }[lr_schedule]()
         previous_end = schedule(d)
         schedules.append(schedule)
@@ -154,12 +163,16 @@ FRAC_OR_STEPS = st.one_of(st.floats(0.0, 0.3), st.integers(2, 8).map(float))
        rewarmup=st.floats(0.0, 0.3), kind=st.sampled_from(lv.LR_SCHEDULES),
        cyc=st.one_of(st.none(), st.integers(1, 4), st.just("list"), st.just("length")),
        cooldown=st.one_of(st.none(), st.floats(0.0, 0.2)), exponent=st.sampled_from([1.0, 2.0]),
-       timescale=st.sampled_from([10000.0, 3.0, 40.0]))
+       timescale=st.sampled_from([10000.0, 3.0, 40.0]),
+       pw=st.tuples(st.integers(1, 8), st.integers(1, 64), st.floats(0.01, 5.0),
+                    st.floats(-1.5, -0.05)))
 def test_random_configurations(n, lr, ratio, warmup, decay, rewarmup, kind, cyc, cooldown,
-                               exponent, timescale):
+                               exponent, timescale, pw):
     cfg = dict(num_train_steps=n, learning_rate=lr, min_lr_ratio=ratio, warmup=warmup,
                decay=decay, rewarmup=rewarmup, cooldown=cooldown, lr_schedule=kind,
                exponent=exponent, timescale=timescale)
+    if kind == "power":
+        cfg.update(zip(("batch_size", "seq_length", "a", "b"), pw))
     main = n - (0 if cooldown is None else int(cooldown * n))
     if cyc == "list":
         cfg["cycles"] = [main // 3, (2 * main) // 3]
@@ -193,6 +206,13 @@ def test_hand_derived():
     # inv: lr / (1 + (lr/min_lr - 1) max(t, 1) / D), D = 9 (warmup 1 of 10): t = 0 and 1 agree
     s = build(num_train_steps=10, learning_rate=1.0, warmup=1 / 10, lr_schedule="inv")
     np.testing.assert_allclose(host(s, [1, 2, 10]), [1 / (1 + 9 / 9), 1 / (1 + 9 / 9), 0.1])
+    # power, B=2, L=2, a=1, b=-1: min(lr, 2 / (4 t)) = min(1, 1/(2t)) over the decay's local t;
+    # warmup 2 steps; decay from step 2: 1 (t=0), 1/2, 1/4, 1/6; cooldown over 2 steps from the
+    # decay's value at its end t = D = 4, 1/8, to 0.1
+    s = build(num_train_steps=8, learning_rate=1.0, warmup=2, cooldown=2, lr_schedule="power",
+              batch_size=2, seq_length=2, a=1.0, b=-1.0)
+    np.testing.assert_allclose(host(s, np.arange(9)),
+                               [0, .5, 1, .5, .25, 1 / 6, .125, .1125, .1], rtol=1e-14)
     # a warmup of 1 is the whole run (a fraction), not one step
     s = build(num_train_steps=4, learning_rate=1.0, warmup=1, lr_schedule="constant")
     np.testing.assert_allclose(host(s, np.arange(5)), [0, 0.25, 0.5, 0.75, 1])
@@ -206,7 +226,10 @@ def test_hand_derived():
         (dict(warmup=-0.1), ValueError, "warmup"),
         (dict(warmup="10"), TypeError, "warmup"),
         (dict(lr_schedule="rsqrt"), ValueError, "lr_schedule"),
-        (dict(lr_schedule="power"), ValueError, "power"),
+        (dict(lr_schedule="power"), ValueError, "batch_size"),
+        (dict(lr_schedule="power", batch_size=4, seq_length=8, a=0.0), ValueError, "`a`"),
+        (dict(lr_schedule="power", batch_size=4, seq_length=8, b=0.5), ValueError, "`b`"),
+        (dict(lr_schedule="power", batch_size=0, seq_length=8), ValueError, "batch_size"),
         (dict(lr_schedule="inv", min_lr_ratio=0.0), ValueError, "min_lr_ratio"),
         (dict(min_lr_ratio=1.5), ValueError, "min_lr_ratio"),
         (dict(cycles=2, cycle_length=10), ValueError, "cycle_length"),
@@ -230,10 +253,12 @@ SAMPLES = [
          lr_schedule="linear"),
     dict(num_train_steps=200, learning_rate=3e-4, warmup=20, lr_schedule="inv_sqrt", timescale=50.0),
     dict(num_train_steps=200, learning_rate=3e-4, warmup=0.05, lr_schedule="inv", cooldown=0.1),
+    dict(num_train_steps=200, learning_rate=1e-2, warmup=10, lr_schedule="power", cycles=2,
+         rewarmup=0.1, cooldown=0.1, batch_size=8, seq_length=128, a=0.5),
 ]
 
 
-@pytest.mark.parametrize("params", SAMPLES, ids=["cosine", "wsds", "inv_sqrt", "inv"])
+@pytest.mark.parametrize("params", SAMPLES, ids=["cosine", "wsds", "inv_sqrt", "inv", "power"])
 def test_native_contract(params):
     s = build(**params)
     assert_backends_agree(s)
@@ -243,6 +268,10 @@ def test_native_contract(params):
 def test_traceable():
     assert_traceable(lv.levanter_lr_scheduler, dict(num_train_steps=60, cycles=2, rewarmup=0.1),
                      "learning_rate", [1e-3, 1e-2], counts=np.arange(0, 60, 3))
+    power = dict(num_train_steps=60, learning_rate=0.5, cycles=2, rewarmup=0.1, cooldown=0.1,
+                 lr_schedule="power", batch_size=2, seq_length=4)
+    # b enters both the amplitude c = B a (B L)**b and the exponent (a only the amplitude)
+    assert_traceable(lv.levanter_lr_scheduler, power, "b", [-0.8, -0.3], counts=np.arange(0, 60, 3))
 
 
 # ------------------------------------------------------------------ whole configs
@@ -265,3 +294,13 @@ def test_levanter_yaml_loads():
     with pytest.raises(ValueError, match="lr_schedule"):
         frameworks.levanter_config({"optimizer": {"lr_schedule": {"exponent": 2}}},
                                    num_train_steps=5)
+
+
+def test_levanter_power_yaml_loads():
+    opt = {"type": "adam", "learning_rate": 0.02, "warmup": 0.05, "decay": 0.3, "cooldown": 0.1,
+           "lr_schedule": {"type": "power", "batch_size": 4, "seq_length": 16, "a": 0.3,
+                           "b": -0.6}}
+    s = jaxsched.from_config({"optimizer": opt, "trainer": {"num_train_steps": 120}})
+    ref = ref_values(140, n=120, learning_rate=0.02, warmup=0.05, decay=0.3, cooldown=0.1,
+                     lr_schedule="power", batch_size=4, seq_length=16, a=0.3, b=-0.6)
+    assert_matches(s, ref)

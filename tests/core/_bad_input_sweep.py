@@ -279,6 +279,7 @@ SIGNED_VALUES = {
     "learning_rate", "min_lr", "init_lr", "start_lr", "end_lr", "swa_lr", "lb", "ub",
     "initial_val", "end_val", "val", "base_val", "max_val",  # the Cerebras *WD twins' values
     "warmup_target", "init_lr_scale", "scale", "shift", "exponent", "power",
+    "b",  # Levanter's power exponent (< 0)
 }
 
 

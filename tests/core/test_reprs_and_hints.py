@@ -76,6 +76,7 @@ ARGS: dict[str, dict] = {
     "clip": dict(schedule=C, min_value=0.1),
     "floor": dict(schedule=C, min_value=0.1),
     "offset": dict(schedule=C, start=5),
+    "hold_every": dict(schedule=C, period=3),
     "product": dict(schedules=[C, js.constant_schedule(2.0)]),
     "add": dict(schedules=[C, js.constant_schedule(2.0)]),
     "repeat": dict(schedule=C, period=10),

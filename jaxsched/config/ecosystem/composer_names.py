@@ -28,9 +28,16 @@ mix units. Composer's checks raise here too, at construction: ``t_warmup`` and `
 different units after conversion, a ``t_max`` shorter than ``max_duration`` (warmup names),
 non-integer batch/epoch/token/sample values, ``sec`` and ``iter`` units. Deliberate differences,
 each raising instead: zero lengths Composer divides by (``t_max``, ``step_size``,
-``decay_period``, ``t_0``), a non-integer ``t_mult`` of ``CosineAnnealingWarmRestartsScheduler``
-(Composer truncates each cycle length, ``int(t_mult x L)``), and a schedule stepped per epoch
-(``step_schedulers_every_batch=False``).
+``decay_period``, ``t_0``), and a ``CosineAnnealingWarmRestartsScheduler`` whose truncated
+cycle lengths ``int(t_mult x L)`` reach 0 within the run (Composer raises when it gets there).
+
+**Per-epoch stepping** (``step_schedulers_every_batch=False``, a Trainer argument; a parameter
+of every name here): the trainer steps the scheduler at each epoch's end, after the batch
+timestamp has advanced, so every batch of epoch ``e`` uses ``f`` at batch ``e x
+steps_per_epoch`` (epoch 0: ``f(0)``, from the ``LambdaLR`` built at timestamp 0), with no
+one-batch lag: :func:`jaxsched.hold_every` of ``f`` with period ``steps_per_epoch`` (needed).
+Times in ``ep`` still convert to batches (``_convert_time``), so ``t_max="3ep"`` with
+per-epoch stepping changes the lr only at epoch boundaries.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched.compose import repeat
+from jaxsched.compose import hold_every, repeat
 from jaxsched.compose.data_clock import by_samples
 from jaxsched.config.ecosystem.fairseq_names import _concrete
 from jaxsched.core import validate as v
@@ -107,7 +114,8 @@ class _State:
     """What Composer's ``State`` gives ``_convert_time``: max duration, epoch length, batch size."""
 
     def __init__(self, max_duration: Any, steps_per_epoch: Any, samples_per_batch: Any,
-                 tokens_per_batch: Any, ssr: Any) -> None:
+                 tokens_per_batch: Any, ssr: Any, every_batch: Any = True) -> None:
+        self.every_batch = v.boolean("step_schedulers_every_batch", every_batch)
         self.ssr = v.real("ssr", ssr, gt=0, hint=" (the Trainer's scale_schedule_ratio)")
         if v.is_traced(self.ssr):
             raise TypeError("`ssr` must be concrete (it rounds the times to whole units)")
@@ -130,10 +138,34 @@ class _State:
                                  "schedule has reduced the max_duration to 0')")
             self.max = (scaled, unit)
 
+    def horizon(self, unit: str) -> int | None:
+        """``max_duration`` as a count of ``unit`` (``ba``, ``sp`` or ``tok``), when known."""
+        if self.max is None:
+            return None
+        mv, mu = self.max
+        if mu == "ep":
+            if self.spe is None:
+                return None
+            mv, mu = mv * self.spe, "ba"
+        if mu == unit:
+            return int(mv)
+        if mu == "ba" and self.per.get(unit):
+            return int(mv * self.per[unit])
+        if unit == "ba" and self.per.get(mu):
+            return -(-int(mv) // self.per[mu])
+        return None
+
+    def stepped(self, f: Schedule) -> Schedule:
+        """``f`` (of the batch timestamp) as the trainer applies it: lagged one batch when the
+        schedulers step every batch; held through each epoch at its start's value otherwise."""
+        if self.every_batch:
+            return _lagged(f)
+        return hold_every(f, self.epochs("step_schedulers_every_batch=False"))
+
     def epochs(self, name: str) -> int:
         if self.spe is None:
-            raise ValueError(f"`{name}` is in epochs: give `steps_per_epoch` (Composer's "
-                             "state.dataloader_len)")
+            what = name if name.startswith("step_") else f"`{name}` is in epochs"
+            raise ValueError(f"{what}: give `steps_per_epoch` (Composer's state.dataloader_len)")
         return self.spe
 
     def convert(self, name: str, t: Any, scaled: bool = True) -> tuple[int, str]:
@@ -196,7 +228,7 @@ def _positive(name: str, t: tuple[int, str]) -> None:
 
 def _state(kw: dict) -> _State:
     return _State(kw["max_duration"], kw["steps_per_epoch"], kw["samples_per_batch"],
-                  kw["tokens_per_batch"], kw["ssr"])
+                  kw["tokens_per_batch"], kw["ssr"], kw["step_schedulers_every_batch"])
 
 
 def _lr(lr: Any) -> Any:
@@ -239,6 +271,7 @@ def composer_step(
     step_size: Any, gamma: Any = 0.1, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``StepScheduler``: ``lr gamma**floor(t / step_size)``, ``t`` in ``step_size``'s unit.
 
@@ -256,7 +289,7 @@ def composer_step(
     _positive("step_size", size)
     with v.renamed({"decay_rate": "gamma"}):
         decay = step_decay(top, size[0], v.real("gamma", gamma))
-    return _lagged(st.on(decay, size[1], "step_size"))
+    return st.stepped(st.on(decay, size[1], "step_size"))
 
 
 @register("composer.MultiStepScheduler")
@@ -265,6 +298,7 @@ def composer_multi_step(
     milestones: list, gamma: Any = 0.1, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``MultiStepScheduler``: ``lr gamma**(number of milestones reached)``.
 
@@ -272,7 +306,7 @@ def composer_multi_step(
     a :func:`jaxsched.piecewise_constant_values` in batches, lagged one batch.
     """
     st, top = _state(locals()), _lr(lr)
-    return _lagged(_multistep(st, milestones, gamma, top))
+    return st.stepped(_multistep(st, milestones, gamma, top))
 
 
 @register("composer.ConstantScheduler")
@@ -281,14 +315,15 @@ def composer_constant(
     alpha: Any = 1.0, t_max: Any = "1dur", lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``ConstantScheduler``: ``lr alpha`` before ``t_max``, then ``lr`` (multiplier 1)."""
     st, top = _state(locals()), _lr(lr)
     tm = st.convert("t_max", t_max)
     a = v.real("alpha", alpha)
     if tm[0] == 0:
-        return _lagged(constant_schedule(top))
-    return _lagged(st.on(join_schedules([constant_schedule(a * top), constant_schedule(top)],
+        return st.stepped(constant_schedule(top))
+    return st.stepped(st.on(join_schedules([constant_schedule(a * top), constant_schedule(top)],
                                         [tm[0]]), tm[1], "t_max"))
 
 
@@ -298,6 +333,7 @@ def composer_linear(
     alpha_i: Any = 1.0, alpha_f: Any = 0.0, t_max: Any = "1dur", lr: Any = 1.0,
     max_duration: Any = None, steps_per_epoch: Any = None, samples_per_batch: Any = None,
     tokens_per_batch: Any = None, ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``LinearScheduler``: ``lr (alpha_i + min(1, t / t_max)(alpha_f - alpha_i))``.
 
@@ -312,7 +348,7 @@ def composer_linear(
     tm = st.convert("t_max", t_max)
     _positive("t_max", tm)
     f = linear_schedule(v.real("alpha_i", alpha_i) * top, v.real("alpha_f", alpha_f) * top, tm[0])
-    return _lagged(st.on(f, tm[1], "t_max"))
+    return st.stepped(st.on(f, tm[1], "t_max"))
 
 
 @register("composer.ExponentialScheduler")
@@ -321,13 +357,14 @@ def composer_exponential(
     gamma: Any, decay_period: Any = "1ep", lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``ExponentialScheduler``: ``lr gamma**(t / decay_period)`` (continuous)."""
     st, top = _state(locals()), _lr(lr)
     p = st.convert("decay_period", decay_period)
     _positive("decay_period", p)
     g = v.real("gamma", gamma, ge=0)
-    return _lagged(st.on(exponential_decay(top, p[0], g), p[1], "decay_period"))
+    return st.stepped(st.on(exponential_decay(top, p[0], g), p[1], "decay_period"))
 
 
 @register("composer.CosineAnnealingScheduler")
@@ -336,6 +373,7 @@ def composer_cosine_annealing(
     t_max: Any = "1dur", alpha_f: Any = 0.0, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``CosineAnnealingScheduler``: ``lr (a_f + (1 - a_f)(1 + cos(pi x)) / 2)``.
 
@@ -345,7 +383,7 @@ def composer_cosine_annealing(
     tm = st.convert("t_max", t_max)
     _positive("t_max", tm)
     f = cosine_decay(top, tm[0], v.real("alpha_f", alpha_f) * top)
-    return _lagged(st.on(f, tm[1], "t_max"))
+    return st.stepped(st.on(f, tm[1], "t_max"))
 
 
 @register("composer.CosineAnnealingWarmRestartsScheduler")
@@ -354,22 +392,59 @@ def composer_cosine_annealing_warm_restarts(
     t_0: Any, t_mult: Any = 1.0, alpha_f: Any = 0.0, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``CosineAnnealingWarmRestartsScheduler``: cosine cycles of ``t_0, t_0 t_mult, ...``.
 
-    Each cycle anneals ``lr`` to ``lr alpha_f``: :func:`jaxsched.repeat` of
-    :func:`jaxsched.cosine_decay` with ``period_mult=t_mult`` (a whole number ``>= 1``: Composer
-    truncates ``int(t_mult L)`` and fails once a cycle reaches 0, which other values give).
+    Each cycle anneals ``lr`` to ``lr alpha_f``. The cycle lengths are Composer's integer
+    recurrence ``L_0 = t_0``, ``L_{i+1} = int(t_mult x L_i)`` (truncated, in ``t_0``'s unit),
+    the cycle of time ``t`` the one whose end is the first ``> t``. A whole ``t_mult`` is
+    :func:`jaxsched.repeat` of :func:`jaxsched.cosine_decay` (``period_mult=t_mult``, no end);
+    any other ``t_mult >= 0`` is a :func:`jaxsched.join_schedules` of one cosine per cycle up
+    to the run's end (``max_duration``; without it, to ``2**31`` batches), and once
+    ``int(t_mult x L) = L`` (``1 < t_mult < 1 + 1/L``) the rest repeats that cycle. Raises when
+    the lengths reach 0 within the run (Composer raises then, 'Interval between restarts ...
+    has decayed to 0') or when over 256 cycles would be needed (give ``max_duration``).
+    Past ``max_duration`` (which Composer never trains) the last cycle holds ``lr alpha_f``.
     """
     st, top = _state(locals()), _lr(lr)
     t0 = st.convert("t_0", t_0)
     _positive("t_0", t0)
-    m = v.real("t_mult", t_mult, ge=1)
-    if not _concrete(m) or float(m) != int(m):
-        raise ValueError(f"`t_mult` must be a whole number >= 1, got {t_mult!r}: Composer truncates "
-                         "each cycle length int(t_mult x L), which jaxsched maps for whole numbers only")
-    child = cosine_decay(top, t0[0], v.real("alpha_f", alpha_f) * top)
-    return _lagged(st.on(repeat(child, t0[0], int(m), stretch=True), t0[1], "t_0"))
+    m = v.real("t_mult", t_mult, ge=0)
+    if not _concrete(m):
+        raise TypeError("`t_mult` must be concrete (it sets the integer cycle lengths)")
+    af = v.real("alpha_f", alpha_f) * top
+    if float(m) == int(m) and m >= 1:
+        child = cosine_decay(top, t0[0], af)
+        return st.stepped(st.on(repeat(child, t0[0], int(m), stretch=True), t0[1], "t_0"))
+    horizon = st.horizon(t0[1])
+    if horizon is not None and t0[1] == "ba":  # the last timestamp Composer evaluates:
+        # batch max_duration - 1 (stepped every batch), the last whole epoch's end (per epoch)
+        horizon = horizon - 1 if st.every_batch else horizon // st.spe * st.spe
+    lengths, end = [t0[0]], t0[0]
+    periodic = False
+    while end <= (horizon if horizon is not None else 2**31 - 1):
+        nxt = int(float(m) * lengths[-1])
+        if nxt == 0:
+            raise ValueError(
+                f"`t_mult`={t_mult!r} shrinks the cycles {lengths} to 0 at {end}{t0[1]}, within "
+                "the run (Composer raises 'Interval between restarts ... has decayed to 0')"
+                + ("" if horizon is not None else "; give `max_duration` if the run ends sooner"))
+        if nxt == lengths[-1]:  # int(m L) = L: every later cycle has this length
+            periodic = True
+            break
+        if len(lengths) >= 256:
+            raise ValueError(f"`t_mult`={t_mult!r} needs over 256 cycles before the run's end "
+                             f"({'max_duration' if horizon is not None else '2**31 batches'}); "
+                             "give a (shorter) `max_duration`")
+        lengths.append(nxt)
+        end += nxt
+    pieces: list[Schedule] = [cosine_decay(top, n, af) for n in lengths]
+    if periodic:
+        pieces[-1] = repeat(pieces[-1], lengths[-1], 1)
+    bounds = list(np.cumsum(lengths[:-1]))
+    f = pieces[0] if len(pieces) == 1 else join_schedules(pieces, [int(b) for b in bounds])
+    return st.stepped(st.on(f, t0[1], "t_0"))
 
 
 @register("composer.PolynomialScheduler")
@@ -378,13 +453,14 @@ def composer_polynomial(
     power: Any, t_max: Any = "1dur", alpha_f: Any = 0.0, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``PolynomialScheduler``: ``lr (a_f + (1 - a_f)(1 - min(t / t_max, 1))**power)``."""
     st, top = _state(locals()), _lr(lr)
     tm = st.convert("t_max", t_max)
     _positive("t_max", tm)
     f = polynomial_schedule(top, v.real("alpha_f", alpha_f) * top, v.real("power", power, ge=0), tm[0])
-    return _lagged(st.on(f, tm[1], "t_max"))
+    return st.stepped(st.on(f, tm[1], "t_max"))
 
 
 def _warm(st: _State, t_warmup: Any, scale_warmup: Any, top: Any) -> tuple:
@@ -408,7 +484,7 @@ def _with_warmup(st: _State, t_warmup: Any, t_max: Any, scale_warmup: Any, peak:
     d = tm[0] - w
     tail = decay(d) if d > 0 else constant_schedule(peak)  # t_max <= t_warmup: frac 0
     f = tail if w == 0 else join_schedules([ramp, tail], [w])
-    return _lagged(st.on(f, unit, "t_warmup"))
+    return st.stepped(st.on(f, unit, "t_warmup"))
 
 
 @register("composer.MultiStepWithWarmupScheduler")
@@ -417,6 +493,7 @@ def composer_multi_step_with_warmup(
     t_warmup: Any, milestones: list, gamma: Any = 0.1, scale_warmup: bool = False, lr: Any = 1.0,
     max_duration: Any = None, steps_per_epoch: Any = None, samples_per_batch: Any = None,
     tokens_per_batch: Any = None, ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``MultiStepWithWarmupScheduler``: a ramp ``0 -> lr``, then ``MultiStepScheduler``.
 
@@ -425,9 +502,9 @@ def composer_multi_step_with_warmup(
     st, top = _state(locals()), _lr(lr)
     w, unit, ramp = _warm(st, t_warmup, scale_warmup, top)
     if w == 0:
-        return _lagged(_multistep(st, milestones, gamma, top))
+        return st.stepped(_multistep(st, milestones, gamma, top))
     b = st.batches_at_least("t_warmup", w, unit)
-    return _lagged(join_schedules([st.on(ramp, unit, "t_warmup"),
+    return st.stepped(join_schedules([st.on(ramp, unit, "t_warmup"),
                                    _multistep(st, milestones, gamma, top, shift=b)], [b]))
 
 
@@ -437,6 +514,7 @@ def composer_constant_with_warmup(
     t_warmup: Any, alpha: Any = 1.0, t_max: Any = "1dur", scale_warmup: bool = False,
     lr: Any = 1.0, max_duration: Any = None, steps_per_epoch: Any = None,
     samples_per_batch: Any = None, tokens_per_batch: Any = None, ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``ConstantWithWarmupScheduler``: a ramp ``0 -> lr alpha``, then ``lr alpha``."""
     st, top = _state(locals()), _lr(lr)
@@ -451,6 +529,7 @@ def composer_linear_with_warmup(
     scale_warmup: bool = False, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``LinearWithWarmupScheduler``: ramp ``0 -> lr alpha_i``, linear to ``lr alpha_f``.
 
@@ -474,6 +553,7 @@ def composer_cosine_annealing_with_warmup(
     t_warmup: Any, t_max: Any = "1dur", alpha_f: Any = 0.0, scale_warmup: bool = False,
     lr: Any = 1.0, max_duration: Any = None, steps_per_epoch: Any = None,
     samples_per_batch: Any = None, tokens_per_batch: Any = None, ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``CosineAnnealingWithWarmupScheduler``: ramp ``0 -> lr``, cosine to ``lr alpha_f``."""
     st, top = _state(locals()), _lr(lr)
@@ -488,6 +568,7 @@ def composer_polynomial_with_warmup(
     scale_warmup: bool = False, lr: Any = 1.0, max_duration: Any = None,
     steps_per_epoch: Any = None, samples_per_batch: Any = None, tokens_per_batch: Any = None,
     ssr: Any = 1.0,
+    step_schedulers_every_batch: bool = True,
 ) -> Schedule:
     r"""Composer ``PolynomialWithWarmupScheduler``: ramp ``0 -> lr``, ``(1 - x)**power`` to ``lr a_f``."""
     st, top = _state(locals()), _lr(lr)

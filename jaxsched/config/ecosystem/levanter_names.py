@@ -26,11 +26,15 @@ fraction when ``<= 1`` (``int(f x cycle)``; so ``1`` is the whole cycle, not one
 whole number of steps when ``> 1``. After the last cycle the last piece runs on (optax's
 ``join_schedules``). ``lr_schedule`` is a name; Levanter's object form (``{type: cosine,
 exponent: 2}``) gives ``exponent`` (cosine) and ``timescale`` (inv_sqrt; 10000 for the bare
-name, as in Levanter) as parameters.
+name, as in Levanter) as parameters; ``{type: power, batch_size, seq_length, a, b}`` gives
+``batch_size``, ``seq_length``, ``a`` and ``b``: Levanter's ``PowerLrSchedule`` (the Power
+scheduler, Shen et al. 2024), ``min(lr, B a (t B L)**b)`` over the decay's local step ``t``
+(``lr`` at ``t = 0``, where Levanter's ``0**b`` is infinite), with no floor at ``min_lr``;
+a later cycle's rewarmup and the cooldown start from its value at the decay's end.
 Refused (Levanter fails or divides by zero): ``cycles`` with ``cycle_length`` or ``haps``, a
 fraction that is neither ``<= 1`` nor whole, a cycle whose warmup and decay exceed it,
 ``cosine`` or ``inv`` with no decay steps, ``inv`` with ``min_lr_ratio = 0``, end points out of
-order, and ``power`` (it needs the batch size and sequence length: not mapped).
+order, and ``power`` without ``batch_size`` and ``seq_length`` or with ``a <= 0`` or ``b >= 0``.
 """
 
 from __future__ import annotations
@@ -39,20 +43,20 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jaxsched.compose import floor
+from jaxsched.compose import floor, minimum
 from jaxsched.core import validate as v
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule
 from jaxsched.core.sequence import join_schedules
 from jaxsched.schedules.cosine import cosine_decay
-from jaxsched.schedules.inverse import inverse_sqrt_decay, inverse_time_decay
+from jaxsched.schedules.inverse import inverse_power_decay, inverse_sqrt_decay, inverse_time_decay
 from jaxsched.schedules.mixture import MixtureWeights, mixture_weights
 from jaxsched.schedules.polynomial import constant_schedule, linear_schedule
 
 __all__ = ["levanter_lr_scheduler", "levanter_train_weights", "LR_SCHEDULES"]
 
 #: ``lr_schedule`` names that are mapped.
-LR_SCHEDULES = ("constant", "cosine", "linear", "inv_sqrt", "inv")
+LR_SCHEDULES = ("constant", "cosine", "linear", "inv_sqrt", "inv", "power")
 
 
 def _steps(name: str, x: Any, n: int) -> int:
@@ -107,6 +111,9 @@ def _decay(kind: str, opts: Mapping, lr: Any, lo: Any, ratio: Any, w: int, d: in
     """One cycle's decay piece (local time from the decay's start)."""
     if kind == "constant":
         return constant_schedule(lr)
+    if kind == "power":  # lr at t = 0 (0**b is infinite), then min(lr, c t**b) = min(lr, c (1 + (t-1))**b)
+        curve = inverse_power_decay(opts["c"], 1.0, -opts["b"])
+        return join_schedules([constant_schedule(lr), minimum([constant_schedule(lr), curve])], [1])
     if kind == "linear":
         return linear_schedule(lr, lo, d) if d > 0 else constant_schedule(lr)
     if kind == "cosine":
@@ -132,8 +139,15 @@ def _decay(kind: str, opts: Mapping, lr: Any, lo: Any, ratio: Any, w: int, d: in
 
 def _value_at_end(kind: str, lr: Any, lo: Any, ratio: Any, w: int, d: int, opts: Mapping) -> Any:
     """``schedule(lr_decay_steps)``: where the next cycle's rewarmup starts."""
-    if kind == "constant" or d <= 0 and kind == "linear":
+    if kind == "constant" or d <= 0 and kind in ("linear", "power"):
         return lr
+    if kind == "power":
+        at_end = opts["c"] * float(d) ** opts["b"]
+        if any(v.is_traced(x) for x in (lr, at_end)):
+            import jax.numpy as jnp
+
+            return jnp.minimum(lr, at_end)
+        return min(lr, at_end)
     if kind in ("linear", "cosine"):
         return lo
     if kind == "inv_sqrt":
@@ -158,6 +172,10 @@ def levanter_lr_scheduler(
     lr_schedule: str = "cosine",
     exponent: float = 1.0,
     timescale: float = 10000.0,
+    batch_size: int | None = None,
+    seq_length: int | None = None,
+    a: float = 4.6,
+    b: float = -0.51,
 ) -> Schedule:
     r"""Levanter ``OptimizerConfig.lr_scheduler(num_train_steps)``: warmup, stable, decay, per cycle.
 
@@ -183,6 +201,10 @@ def levanter_lr_scheduler(
       exponent: the cosine's exponent (``CosineLrSchedule.exponent``, default 1).
       timescale: ``inv_sqrt``'s timescale (``InvSqrtLrSchedule.timescale``; 10000, as the bare
         name uses), ``>= 1``.
+      batch_size, seq_length: ``power``'s ``B`` (sequences per step) and ``L`` (tokens per
+        sequence), integers ``>= 1`` (``PowerLrSchedule``'s required fields).
+      a, b: ``power``'s amplitude ``a > 0`` and exponent ``b < 0`` (Levanter's defaults 4.6 and
+        -0.51, the Power scheduler paper's; traceable): the decay is ``min(lr, B a (t B L)**b)``.
 
     Returns:
       A join of :func:`jaxsched.linear_schedule`, :func:`jaxsched.constant_schedule` and the
@@ -198,7 +220,9 @@ def levanter_lr_scheduler(
       [0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0]
 
     Equivalents:
-      :func:`jaxsched.warmup_stable_decay` (one cycle); ``hf.warmup_stable_decay``.
+      :func:`jaxsched.warmup_stable_decay` (one cycle); ``hf.warmup_stable_decay``; for
+      ``power``, the Power scheduler (IBM, Shen et al. 2024): :func:`jaxsched.inverse_power_decay`
+      under :func:`jaxsched.minimum`.
     """
     n = v.integer("num_train_steps", num_train_steps, ge=1)
     if v.is_traced(n):
@@ -206,10 +230,18 @@ def levanter_lr_scheduler(
     lr = v.real("learning_rate", learning_rate, ge=0)
     ratio = v.real("min_lr_ratio", min_lr_ratio, ge=0, le=1)
     kind, opts = lr_schedule, {"exponent": exponent, "timescale": timescale}
-    if isinstance(kind, str) and kind == "power":
-        raise ValueError("`lr_schedule` 'power' is not mapped: it counts tokens (batch_size, "
-                         "seq_length); use jaxsched.by_tokens with jaxsched.inverse_power_decay")
     kind = v.choice("lr_schedule", kind, LR_SCHEDULES)
+    # power's fields, checked whatever the schedule (Levanter's PowerLrSchedule checks a and b)
+    bsz = v.integer("batch_size", batch_size, ge=1, allow_none=True)
+    seq = v.integer("seq_length", seq_length, ge=1, allow_none=True)
+    amp = v.real("a", a, gt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
+    ex = v.real("b", b, lt=0, hint=" (Levanter: 'Power schedule expects a > 0 and b < 0')")
+    if kind == "power":
+        if bsz is None or seq is None:
+            raise ValueError("lr_schedule='power' needs `batch_size` and `seq_length` (Levanter's "
+                             "PowerLrSchedule requires them: it counts the tokens trained on), got "
+                             f"batch_size={batch_size!r}, seq_length={seq_length!r}")
+        opts = {"b": ex, "c": bsz * amp * (float(bsz) * float(seq)) ** ex}
     if kind == "inv" and not (v.is_traced(ratio) or ratio > 0):
         raise ValueError("`min_lr_ratio` must be > 0 for lr_schedule='inv' (Levanter divides by min_lr)")
     if kind in ("inv_sqrt", "inv") and any(v.is_traced(x) for x in (lr, ratio)):
