@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -89,6 +90,33 @@ def _initial_lrs(optimizer: torch.optim.Optimizer, last_epoch: int) -> list[Any]
                     "last_epoch=-1 for a fresh run)"
                 )
     return [g["initial_lr"] for g in groups]
+
+
+def _snapshot(optimizer: torch.optim.Optimizer) -> list[tuple[dict, dict]]:
+    """Each group's entries, and a copy of each tensor entry's value (see ``_restore``)."""
+    return [(dict(g), {k: x.detach().clone() for k, x in g.items() if isinstance(x, torch.Tensor)})
+            for g in optimizer.param_groups]
+
+
+def _restore(optimizer: torch.optim.Optimizer, snap: list[tuple[dict, dict]]) -> None:
+    """Put the groups back as ``_snapshot`` found them: a construction that raises leaves the
+    optimizer unchanged (no ``initial_lr``, ``lr``, ``max_lr``... written by a failed build)."""
+    for g, (entries, tensors) in zip(optimizer.param_groups, snap):
+        for k in [k for k in g if k not in entries]:
+            del g[k]
+        g.update(entries)
+        for k, t in tensors.items():
+            with torch.no_grad():
+                g[k].copy_(t)
+
+
+def _groups_changed(now: int, built: int) -> RuntimeError:
+    return RuntimeError(
+        f"The number of param groups in the `optimizer` ({now}) differs from when the Scheduler "
+        f"was initialized ({built}): its schedules and scales are fixed per group at "
+        "construction, so a group added later has none; build a new Scheduler after "
+        "optimizer.add_param_group (resume it with load_state_dict(..., "
+        "allow_changes=...) or step_to)")
 
 
 def _check_plateau_groups(plateau: Any, n: int) -> None:
@@ -347,6 +375,17 @@ class Scheduler(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        snap = _snapshot(optimizer)
+        try:
+            self._init(optimizer, schedule, momentum, weight_decay, scales, scale_key, mode,
+                       chunk_size, plateau, last_epoch, progress)
+        except BaseException:
+            _restore(optimizer, snap)  # a failed construction leaves the optimizer as it was
+            raise
+
+    def _init(self, optimizer: torch.optim.Optimizer, schedule: Any, momentum: Any,
+              weight_decay: Any, scales: Sequence[float] | None, scale_key: str, mode: str,
+              chunk_size: int, plateau: Any, last_epoch: int, progress: str | None) -> None:
         last_epoch = v.integer("last_epoch", last_epoch, ge=-1)
         if progress is not None:
             progress = v.choice("progress", progress, _PROGRESS_UNITS)
@@ -387,7 +426,8 @@ class Scheduler(LRScheduler):
                     keys = sorted(k for k in g if k != "params")
                     raise ValueError(
                         f"`momentum` was given but param group {i} of {type(optimizer).__name__} has "
-                        f"neither 'momentum' nor 'betas' (its keys: {keys})"
+                        f"neither 'momentum' nor 'betas' (its keys: {keys}; torch: optimizer must "
+                        "support momentum or beta1 with `cycle_momentum` option enabled)"
                     )
                 _check_values("momentum", self._mom[i], lo=0.0, hi=1.0, hi_open=True)
         if self._wd is not None:
@@ -626,6 +666,8 @@ class Scheduler(LRScheduler):
           >>> sched.consumed, round(opt.param_groups[0]["lr"], 6)
           (6144, 0.3856)
         """
+        if len(self._optimizer.param_groups) != len(self.scales):
+            raise _groups_changed(len(self._optimizer.param_groups), len(self.scales))
         if tokens is not None or samples is not None or self.progress is not None:
             self._step_progress(metrics, epoch, tokens, samples)
             return
@@ -668,13 +710,60 @@ class Scheduler(LRScheduler):
             return
         if metrics is not None and self.plateau is None:
             metrics, epoch = None, metrics  # LRScheduler.step(epoch)
-        k = int(v.integer("epoch", epoch.item() if isinstance(epoch, torch.Tensor) else epoch,
-                          ge=0))
+        e = epoch.item() if isinstance(epoch, torch.Tensor) else epoch
+        fraction = isinstance(e, (float, np.floating)) and not float(e).is_integer()
+        if fraction:
+            e = float(e)
+            if not (math.isfinite(e) and e >= 0):
+                raise ValueError(f"`epoch` must be finite and >= 0 (torch: Expected non-negative "
+                                 f"epoch, but got {e})")
+            if self.mode == "device":
+                raise ValueError(f"a fractional `epoch` ({e}) needs mode='host': device mode "
+                                 "reads its values from a table of whole steps")
+        else:
+            k = int(v.integer("epoch", e, ge=0))
         warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
-        self._write(k)
+        if fraction:
+            self._write_at(e)
+        else:
+            self._write(k)
+
+    def _write_at(self, t: float) -> None:
+        """``step(epoch)`` with a fractional epoch ``t`` (torch's ``CosineAnnealingWarmRestarts``
+        takes one): the values of the schedules at ``t`` (closed form, float64), written once;
+        ``last_epoch`` becomes ``floor(t)``, so a later ``step()`` continues at the whole step
+        ``floor(t) + 1``."""
+        counts = np.asarray([t], dtype=np.float64)
+        vals = {}
+        for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is None:
+                continue
+            out = []
+            for s in scheds:
+                x = np.asarray(s.evaluate(counts, np), dtype=np.float64)
+                if _first_bad(x, counts, kind) is not None:
+                    raise _bad_value_error(kind, "the " + ("lr schedule" if kind == "lr" else kind),
+                                           t, float(x[0]))  # type: ignore[arg-type]
+                out.append(float(x[0]))
+            vals[kind] = out
+        lrs = [x * a * f for x, a, f in zip(vals["lr"], self.scales, self._plateau_factors())]
+        self._last_epoch = math.floor(t)
+        for g, lr in zip(self.optimizer.param_groups, lrs):
+            if isinstance(g["lr"], torch.Tensor):
+                g["lr"].fill_(lr)
+            else:
+                g["lr"] = lr
+        for g, m in zip(self.optimizer.param_groups, vals.get("momentum", ())):
+            _set_momentum(g, m)
+        for g, w in zip(self.optimizer.param_groups, vals.get("weight_decay", ())):
+            if isinstance(g["weight_decay"], torch.Tensor):
+                g["weight_decay"].fill_(w)
+            else:
+                g["weight_decay"] = w
+        self._last_lr = lrs
 
     def _step_progress(self, metrics: Any, epoch: Any, tokens: Any, samples: Any) -> None:
         """``step(tokens=n)`` / ``step(samples=n)``: advance the progress by ``n``, one update."""
@@ -1124,6 +1213,18 @@ class Scheduler(LRScheduler):
           torch: ``CyclicLR(opt, base_lr=[...], max_lr=[...])`` and the other schedulers by
           name, on the same optimizer. DeepSpeed: the engine's ``"scheduler"`` block.
         """
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        snap = _snapshot(optimizer)
+        try:
+            return cls._build_from_config(optimizer, cfg, kwargs)
+        except BaseException:
+            _restore(optimizer, snap)  # a failed build leaves the optimizer as it was
+            raise
+
+    @classmethod
+    def _build_from_config(cls, optimizer: torch.optim.Optimizer, cfg: Any,
+                           kwargs: dict[str, Any]) -> Scheduler:
         import inspect
 
         from jaxsched.config.groups import split_groups
@@ -1225,9 +1326,20 @@ def _torch_group_keys(name: str, params: Mapping[str, Any], optimizer: torch.opt
     ``OneCycleLR`` sets ``initial_lr = max_lr / div_factor``, ``max_lr`` and
     ``min_lr = initial_lr / final_div_factor`` in every group (overwriting); ``CyclicLR`` sets
     ``lr = base_lr`` before ``initial_lr`` is defaulted, and its ``base_lrs`` are ``base_lr``.
+    Both, when they cycle momentum, set each group's ``max_momentum`` and ``base_momentum``;
+    ``SWALR`` sets each group's ``swa_lr``. (A build that fails afterwards restores the groups.)
     """
     groups = optimizer.param_groups
     n = len(groups)
+    if last_epoch == -1 and name in _MOMENTUM_DEFAULTS and params.get("cycle_momentum", True):
+        lo, hi = _MOMENTUM_DEFAULTS[name]
+        for g, b, m in zip(groups, _group_values("base_momentum", params.get("base_momentum", lo), n),
+                           _group_values("max_momentum", params.get("max_momentum", hi), n)):
+            g["max_momentum"] = m
+            g["base_momentum"] = b
+    if name == "torch.SWALR" and "swa_lr" in params and last_epoch == -1:
+        for g, x in zip(groups, _group_values("swa_lr", params["swa_lr"], n)):
+            g["swa_lr"] = x
     if name == "torch.OneCycleLR" and "max_lr" in params:
         if last_epoch == -1:
             div = float(params.get("div_factor", 25.0))
@@ -1249,6 +1361,10 @@ def _torch_group_keys(name: str, params: Mapping[str, Any], optimizer: torch.opt
     return None
 
 
+# torch's default (base_momentum, max_momentum) of the schedulers that cycle momentum
+_MOMENTUM_DEFAULTS = {"torch.CyclicLR": (0.8, 0.9), "torch.OneCycleLR": (0.85, 0.95)}
+
+
 def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, Any]:
     """The config's parameters with the defaults of its constructor (torch's attribute names),
     less the names the scheduler already has (``mode`` stays the bridge's mode)."""
@@ -1262,6 +1378,12 @@ def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, 
         out.pop("hyperparam", None)
         out.pop("lr", None)  # the optimizer's lr, accepted by every torch name: an attribute only if set
     out.update(params)
+    if fn is not None and "max_lr" in out and "base_lr" in out:  # torch's CyclicLR.max_lrs
+        n = len(sched.scales)
+        try:
+            out["max_lrs"] = _group_values("max_lr", out["max_lr"], n)
+        except (TypeError, ValueError):
+            pass
     if out.get("total_steps", 0) is None and out.get("epochs") and out.get("steps_per_epoch"):
         out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps
     return {k: x for k, x in out.items()
