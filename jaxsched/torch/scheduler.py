@@ -1239,11 +1239,17 @@ class Scheduler(LRScheduler):
         parts = split_groups(cfg, n)  # per-group lists: one config per group (lengths checked)
         base_lrs = _torch_group_keys(name, params, optimizer, last_epoch)
         relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        shared = None  # HF names whose lambda reads optimizer.defaults["lr"] (see below)
         if relative:
             lrs = [float(lr) for lr in _initial_lrs(optimizer, last_epoch)]
-            parts = [{**c, "params": {**c["params"], "lr": lr}}
+            shared = _hf_defaults_lr(name, optimizer, lrs)
+            parts = [{**c, "params": {**c["params"], "lr": lr if shared is None else shared}}
                      for c, lr in zip(parts or [cfg] * n, lrs)]
         schedule = _from_config(cfg) if parts is None else [_from_config(c) for c in parts]
+        if shared is not None:  # HF: group_lr * lambda(k), the lambda built from defaults["lr"]
+            from jaxsched.compose.transforms import scale
+
+            schedule = [x if lr == shared else scale(x, lr / shared) for x, lr in zip(schedule, lrs)]
         if "momentum" not in kwargs and _cycles_momentum(fn, params):
             try:
                 kwargs["momentum"] = (_from_config(cfg, hyperparam="momentum") if parts is None
@@ -1261,6 +1267,29 @@ class Scheduler(LRScheduler):
         if base_lrs is not None:
             object.__setattr__(sched, "_base_lrs", base_lrs)
         return sched
+
+
+# HF schedulers whose lambda depends on an lr, computed from optimizer.defaults["lr"] (polynomial's
+# lr_init; min_lr turned into a rate): transformers/optimization.py (transformers 5.x)
+_HF_DEFAULTS_LR = frozenset({"hf.polynomial", "hf.cosine_with_min_lr", "hf.cosine_warmup_with_min_lr"})
+
+
+def _hf_defaults_lr(name: str, optimizer: torch.optim.Optimizer, lrs: list[float]) -> float | None:
+    """``optimizer.defaults["lr"]`` for an HF name in ``_HF_DEFAULTS_LR`` whose groups do not all
+    share it, else ``None``. HF applies ``group_lr * lambda(k)`` to every group with ``lambda``
+    built from the default lr (``polynomial`` ends each group at ``group_lr * lr_end /
+    defaults_lr``); ``Scheduler.from_config`` builds the schedule with ``lr=defaults_lr`` and
+    scales it by ``group_lr / defaults_lr`` per group, as HF's loop applies it."""
+    if name not in _HF_DEFAULTS_LR:
+        return None
+    lr0 = optimizer.defaults.get("lr")
+    try:
+        lr0 = float(lr0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lr0) and lr0 > 0) or all(lr == lr0 for lr in lrs):
+        return None
+    return lr0
 
 
 def _metric_driven(name: str, schedule: Any, kwargs: dict[str, Any]) -> Any:
