@@ -317,7 +317,10 @@ class Scheduler(LRScheduler):
       relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ...) that base.
     - ``step(epoch)`` (deprecated in torch, supported via its closed form): jumps to step
       ``epoch`` (``last_epoch = epoch``, values of step ``epoch``) and emits torch's
-      ``EPOCH_DEPRECATION_WARNING`` (a ``UserWarning``). Without ``plateau`` the first
+      ``EPOCH_DEPRECATION_WARNING`` (a ``UserWarning``). A fractional epoch (torch's
+      ``CosineAnnealingWarmRestarts.step(2.3)``) writes the schedules' values at that point
+      (host mode) with ``last_epoch = floor(epoch)``; a later ``step()`` goes on to the whole
+      step ``floor(epoch) + 1``. Without ``plateau`` the first
       positional argument is ``epoch`` (``LRScheduler.step(epoch)``); with ``plateau`` it is the
       metric (``ReduceLROnPlateau.step(metrics, epoch=None)``). ``step()`` is unchanged.
     - Read-only attributes: ``optimizer``, ``base_lrs`` (a copy per read), ``last_epoch``, and,
@@ -328,7 +331,8 @@ class Scheduler(LRScheduler):
       ``load_state_dict`` or build a new scheduler.
 
     Raises:
-      ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``;
+      ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``
+        (with torch's words, "optimizer must support momentum or beta1 ...");
         momentum leaving ``[0, 1)``; a learning rate (schedule times scale) or weight decay that
         is negative or non-finite ("Invalid learning rate: ``lr schedule`` gives ... at step
         ...": checked on the host over steps 0 to 20000 and a geometric sample up to 2**31 at
@@ -337,6 +341,12 @@ class Scheduler(LRScheduler):
         not the number of groups.
       KeyError: ``last_epoch >= 0`` and a param group without ``"initial_lr"`` (as torch).
       TypeError: a schedule that is not a Schedule, a config or a number.
+
+    A construction that raises leaves the optimizer's param groups as they were (no
+    ``initial_lr`` or other key written). The number of param groups is fixed at construction:
+    ``step()`` after ``optimizer.add_param_group`` raises ``RuntimeError`` (torch's words, "The
+    number of param groups in the ``optimizer`` ... differs"), as a group added later has no
+    schedule.
 
     Example:
       >>> import torch, jaxsched
@@ -642,18 +652,21 @@ class Scheduler(LRScheduler):
             Without ``plateau`` a positional argument is torch's ``epoch``
             (``LRScheduler.step(epoch)``).
           epoch: jump to this step (``last_epoch = epoch``, the values of step ``epoch``) with
-            torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``.
+            torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``. A fractional
+            epoch (host mode) writes the values at that point, ``last_epoch = floor(epoch)``.
           tokens: with ``progress="tokens"``: the tokens this update consumed (an integer
             ``>= 0``, or a 0-d integer tensor, read with ``.item()``); the progress advances by
             it and the values for the progress reached are written.
           samples: the same with ``progress="samples"``.
 
         Raises:
-          ValueError: ``epoch`` is not an integer >= 0; with ``progress``: no amount, both
+          ValueError: ``epoch`` is negative, not finite, or fractional in device mode; with
+            ``progress``: no amount, both
             ``tokens`` and ``samples``, the other unit, a negative amount, or ``epoch``;
             ``tokens``/``samples`` given to a scheduler without ``progress`` (its schedules
             are in steps).
           TypeError: an amount that is not an integer.
+          RuntimeError: the optimizer's number of param groups changed since construction.
 
         Example:
           >>> import torch, jaxsched
@@ -1184,6 +1197,12 @@ class Scheduler(LRScheduler):
         Metric-driven names (``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau``,
         ``timm.plateau``) give a scheduler with their ``plateau`` (per-group ``base_lr`` and
         ``min_lr`` when the groups differ): ``step(metric)`` writes the lr the peer writes.
+        HF's ``polynomial``, ``cosine_with_min_lr`` and ``cosine_warmup_with_min_lr`` build
+        their lambda from ``optimizer.defaults["lr"]`` and apply it to every group's lr, as HF
+        does (``polynomial`` ends a group at ``group_lr * lr_end / defaults_lr``). A
+        ``ValueError`` of a ``torch.*`` name carries torch's own message for the parameter
+        (``"... (torch: Expected float between 0 and 1 pct_start, but got 1.1)"``), and a build
+        that raises leaves the optimizer's param groups as they were.
 
         Per-group lists, wherever torch or DeepSpeed take them (``CyclicLR(base_lr=[...],
         max_lr=[...], base_momentum=[...], max_momentum=[...])``, ``OneCycleLR(max_lr=[...])``,

@@ -817,6 +817,20 @@ def test_resume_with_last_epoch_after_optimizer_load(name, params):
     assert ours_lr == pytest.approx(runs["torch"][0], rel=1e-9)
 
 
+def test_plateau_built_after_optimizer_load_reports_the_loaded_lr():
+    """Mirrors torch's test_lr_scheduler_checkpoint_on_plateau: a ReduceLROnPlateau built on an
+    optimizer that loaded another's state reports that optimizer's lr."""
+    model = torch.nn.Linear(3, 3)
+    optim = torch.optim.AdamW(model.parameters())
+    sch = _ours(optim, "torch.ReduceLROnPlateau", mode="min")
+    optim.step(), sch.step(1)
+    optim2 = torch.optim.AdamW(model.parameters())
+    optim2.load_state_dict(optim.state_dict())
+    sch2 = _ours(optim2, "torch.ReduceLROnPlateau", mode="min")
+    theirs = L.ReduceLROnPlateau(optim2, mode="min")
+    assert sch2.get_last_lr()[0] == optim.param_groups[0]["lr"] == theirs.get_last_lr()[0]
+
+
 STATE_NAMES = [
     ("StepLR", dict(step_size=3)),
     ("MultiStepLR", dict(milestones=[2, 5, 9])),
@@ -884,6 +898,13 @@ def test_state_of_another_configuration_is_refused_unless_allowed():
         other.load_state_dict(s.state_dict())
     other.load_state_dict(s.state_dict(), allow_changes=("schedule",))
     assert other.last_epoch == 10
+    # torch's test_reduce_lr_on_plateau_state_dict: a plateau with other settings
+    plateau = _ours(_opt(), "torch.ReduceLROnPlateau", mode="min", factor=0.1, patience=2)
+    for score in [1.0, 2.0, 3.0, 4.0, 3.0]:
+        plateau.step(score)
+    copy_ = _ours(_opt(), "torch.ReduceLROnPlateau", mode="max", factor=0.5, patience=10)
+    with pytest.raises(ValueError, match="plateau"):
+        copy_.load_state_dict(plateau.state_dict())
 
 
 class _Scale:
@@ -1140,6 +1161,61 @@ TORCH_ERRORS = [
     ("ReduceLROnPlateau", dict(threshold_mode="x")),
     ("ReduceLROnPlateau", dict(min_lr=[0.1, 0.2, 0.3])),
 ]
+
+
+def test_composite_errors_raise_torchs_words():
+    """Mirrors the constructor errors of torch's SequentialLR and ChainedScheduler (no scheduler,
+    a ReduceLROnPlateau child, milestones not one fewer than the schedulers): a ValueError
+    holding torch's message (live), the optimizer left as it was."""
+    o = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    plateau, const = _cfg("torch.ReduceLROnPlateau"), _cfg("torch.ConstantLR")
+    cases = [
+        ("SequentialLR", dict(schedulers=[], milestones=[]), lambda: L.SequentialLR(o, [], milestones=[])),
+        ("ChainedScheduler", dict(schedulers=[]), lambda: L.ChainedScheduler([])),
+        (
+            "SequentialLR",
+            dict(schedulers=[const, const], milestones=[1, 2]),
+            lambda: L.SequentialLR(o, [L.ConstantLR(o), L.ConstantLR(o)], milestones=[1, 2]),
+        ),
+        (
+            "SequentialLR",
+            dict(schedulers=[plateau, const], milestones=[1]),
+            lambda: L.SequentialLR(o, [L.ReduceLROnPlateau(o), L.ConstantLR(o)], milestones=[1]),
+        ),
+        (
+            "ChainedScheduler",
+            dict(schedulers=[plateau, const]),
+            lambda: L.ChainedScheduler([L.ReduceLROnPlateau(o), L.ConstantLR(o)]),
+        ),
+    ]
+    for name, params, build in cases:
+        with pytest.raises(ValueError) as theirs:
+            build()
+        mine = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        before = copy.deepcopy(mine.param_groups)
+        with pytest.raises(ValueError) as ours:
+            _ours(mine, f"torch.{name}", **params)
+        words = str(theirs.value)
+        if "milestone points" in words:  # torch's sentence, up to the numbers it formats its own way
+            words = words.split(", but got")[0]
+        assert words in str(ours.value), (words, str(ours.value))
+        _same_groups(mine.param_groups, before)
+
+
+def test_stepping_past_one_cycle_and_a_string_eta_min():
+    """Deliberately different from two torch errors no peer test checks but users meet: OneCycleLR
+    stepped past ``total_steps`` (torch: ValueError "Tried to step ... times") holds its final
+    value (a schedule never raises past its end); a string ``eta_min`` (torch: ValueError
+    "Expected float or int eta_min") is a TypeError naming it (a bad type, not a bad value)."""
+    o = _opt()
+    s = _ours(o, "torch.OneCycleLR", max_lr=0.1, total_steps=3)
+    for _ in range(3):
+        s.step()
+    last = _lrs(o)
+    s.step()
+    assert _lrs(o) == last
+    with pytest.raises(TypeError, match="eta_min"):
+        _ours(_opt(), "torch.CosineAnnealingWarmRestarts", T_0=10, eta_min="x")
 
 
 @pytest.mark.parametrize("name, params", TORCH_ERRORS, ids=[f"{n}-{'-'.join(p)}" for n, p in TORCH_ERRORS])

@@ -71,7 +71,9 @@ _TORCH_WORDS: dict[str, dict[str, str]] = {
         "threshold_mode": "threshold mode {value} is unknown!",
     },
 }
-_FIRST_PARAM = re.compile(r"`(\w+)`")
+# our validators' range, choice and integrality messages: where torch raises its ValueError too
+_FIRST_PARAM = re.compile(r"`(\w+)` must be (?:[<>]=? |one of |an integer|a positive integer)")
+_MAX_MESSAGE = 300  # keep a message one readable line (tests/core/test_bad_input_sweep.py)
 
 
 def with_torch_words(name: str, params: Mapping[str, Any], err: ValueError) -> ValueError | None:
@@ -88,7 +90,12 @@ def with_torch_words(name: str, params: Mapping[str, Any], err: ValueError) -> V
     m = _FIRST_PARAM.match(str(err))  # our validators' messages start with the parameter
     if type(err) is not ValueError or words is None or m is None or m.group(1) not in words:
         return None
-    text = words[m.group(1)].format(value=params.get(m.group(1)))
-    if text in str(err):
+    from jaxsched.core.validate import describe
+
+    value = params.get(m.group(1))
+    plain = isinstance(value, (int, float, str)) and len(str(value)) <= 60  # as torch's f-string
+    text = words[m.group(1)].format(value=value if plain else describe(value))
+    out = f"{err} (torch: {text})"
+    if text in str(err) or len(out) > _MAX_MESSAGE:
         return None
-    return ValueError(f"{err} (torch: {text})")
+    return ValueError(out)
