@@ -414,6 +414,7 @@ class Scheduler(LRScheduler):
         self._base_lrs = _initial_lrs(optimizer, last_epoch)
         groups = optimizer.param_groups
         n = len(groups)
+        self._n_groups = n
         self.mode = v.choice("mode", mode, ("host", "device"))
         self.chunk_size = v.integer("chunk_size", chunk_size, ge=1)
         self._lr = _per_group("schedule", schedule, n)
@@ -679,8 +680,9 @@ class Scheduler(LRScheduler):
           >>> sched.consumed, round(opt.param_groups[0]["lr"], 6)
           (6144, 0.3856)
         """
-        if len(self._optimizer.param_groups) != len(self.scales):
-            raise _groups_changed(len(self._optimizer.param_groups), len(self.scales))
+        groups = self._optimizer.param_groups
+        if len(groups) != self._n_groups:  # a group added since construction has no schedule
+            raise _groups_changed(len(groups), self._n_groups)
         if tokens is not None or samples is not None or self.progress is not None:
             self._step_progress(metrics, epoch, tokens, samples)
             return
@@ -702,7 +704,7 @@ class Scheduler(LRScheduler):
                 d["_last_epoch"] = k
                 i = k - rows[0]
                 row = rows[1][i]
-                for g, lr in zip(self._optimizer.param_groups, row):
+                for g, lr in zip(groups, row):
                     now = g["lr"]
                     if now is lr:  # a constant stretch: the group holds this very value
                         continue
