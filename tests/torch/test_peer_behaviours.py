@@ -402,12 +402,24 @@ TORCH_CASES = [
     (
         "CyclicLR-triangular-lists",
         lambda o: L.CyclicLR(
-            o, base_lr=[1, 2], max_lr=[5, 6], step_size_up=4, base_momentum=[1, 2], max_momentum=[5, 6]
+            o,
+            base_lr=[1, 2],
+            max_lr=[5, 6],
+            step_size_up=4,
+            base_momentum=[0.1, 0.2],
+            max_momentum=[0.5, 0.6],
         ),
-        None,
+        _cfg(
+            "torch.CyclicLR",
+            base_lr=[1, 2],
+            max_lr=[5, 6],
+            step_size_up=4,
+            base_momentum=[0.1, 0.2],
+            max_momentum=[0.5, 0.6],
+        ),
         11,
         dict(momentum=0.5),
-        "momentum>1",
+        True,
     ),
     (
         "CyclicLR-triangular2-updown",
@@ -619,7 +631,7 @@ TORCH_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in TORCH_CASES if c[2] is not None])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in TORCH_CASES])
 def test_values_and_get_last_lr_match_torch_step_by_step(case):
     """Mirrors torch's test_step_lr, test_multi_step_lr, test_constantlr, test_linearlr,
     test_exp_lr, test_poly_lr, test_cos_anneal_lr, test_closed_form_* (closed form == torch's
@@ -1569,6 +1581,9 @@ def test_deepspeed_per_group_lrs_tensor_lrs_and_inherited_max():
     s = _ours(o, "deepspeed.WarmupLR", warmup_num_steps=10)
     s.step_to(11)  # DeepSpeed's step(10)
     assert _lrs(o) == pytest.approx([0.1, 0.2], rel=1e-12)
+    # the lr at DeepSpeed's iteration 1 (update 2), restated from deepspeed/runtime/lr_schedules.py
+    # (0.19.8): LRRangeTest min * (1 + rate * (i + 1) / size) with its defaults (1e-3, 1.0, 2000);
+    # OneCycle min + (max - min) * (i + 1) / S1 on the way up; the warmups max * log(i + 1) / log(W)
     for shape in [(), (1,)]:
         for name, params, step1 in [
             ("LRRangeTest", {}, 1e-3 * (1 + 2 / 2000)),
