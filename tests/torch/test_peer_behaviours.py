@@ -1406,6 +1406,16 @@ HF_CASES = [
         "get_polynomial_decay_schedule_with_warmup",
         dict(num_warmup_steps=3, num_training_steps=12, power=0.5, lr_end=0.5),
     ),
+    (
+        "hf.cosine_with_min_lr",
+        "get_cosine_with_min_lr_schedule_with_warmup",
+        dict(num_warmup_steps=2, num_training_steps=10, min_lr=1.0),
+    ),
+    (
+        "hf.cosine_warmup_with_min_lr",
+        "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        dict(num_warmup_steps=3, num_training_steps=10, min_lr=1.0, warmup_lr_rate=0.1),
+    ),
 ]
 
 
