@@ -628,6 +628,14 @@ TORCH_CASES = [
         {},
         False,
     ),
+    (
+        "SWALR-no-anneal",
+        lambda o: SWALR(o, anneal_epochs=1, swa_lr=0.01),
+        _cfg("torch.SWALR", anneal_epochs=1, swa_lr=0.01),
+        6,
+        {},
+        False,
+    ),
 ]
 
 
@@ -639,8 +647,9 @@ def test_values_and_get_last_lr_match_torch_step_by_step(case):
     test_multiplicative_lr, test_sequentiallr1-3/5, test_sequentiallr_does_not_alias_lr_and_
     initial_lr, test_chained_lr1-5, test_cycle_lr_* (per-group lists, momentum off, a
     momentumless optimizer), test_onecycle_lr_* (linear, three phases, cos), test_cycle_lr_with_
-    adam (betas[0]), test_swalr_*: every group's lr, ``get_last_lr()`` and momentum/betas[0]
-    at every step, against live torch on a twin optimizer (one float and one tensor lr)."""
+    adam (betas[0]), test_swalr_no_anneal and the fresh SWALR annealing of test_swalr_*: every
+    group's lr, ``get_last_lr()`` and momentum/betas[0] at every step, against live torch on a
+    twin optimizer (one float and one tensor lr)."""
     _, build, cfg, steps, opt_kw, momentum = case
     _twin_run(build, cfg, steps, opt_kw, momentum=bool(momentum))
 
