@@ -97,6 +97,18 @@ def _lists(cfg: Mapping[str, Any], where: str = "") -> list[tuple[str, int]]:
     return out
 
 
+def _torch_words(cfg: Mapping[str, Any], path: str, n: int, m: int) -> str:
+    """torch 2.13's own words for a list of the wrong length where they differ from
+    ``_format_param``'s (``LambdaLR``/``MultiplicativeLR`` lambdas, ``ReduceLROnPlateau``'s
+    ``min_lr``), for a torch user's ``pytest.raises(match=...)``; else ``""``."""
+    name = cfg.get("type")
+    if path == "lr_lambda" and name in ("torch.LambdaLR", "torch.MultiplicativeLR"):
+        return f" (torch: Expected {n} lr_lambdas, but got {m})"
+    if path == "min_lr" and name == "torch.ReduceLROnPlateau":
+        return f" (torch: expected {n} min_lrs, got {m})"
+    return ""
+
+
 def _pick(cfg: Mapping[str, Any], g: int) -> dict:
     """The config of group ``g``: every per-group list replaced by its entry ``g``."""
     name = cfg.get("type")
@@ -152,6 +164,6 @@ def split_groups(cfg: Mapping[str, Any], n: int | None = None) -> list[dict] | N
             if m != n:
                 raise ValueError(
                     f"{path} must have the same length as optimizer.param_groups. {path} has {m} "
-                    f"values, param_groups has {n}."
+                    f"values, param_groups has {n}.{_torch_words(cfg, path, n, m)}"
                 )
     return [_pick(cfg, g) for g in range(n)]

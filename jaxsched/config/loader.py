@@ -16,7 +16,7 @@ import inspect
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # Importing these registers every name: the families, the composition algebra and the
@@ -169,14 +169,31 @@ def from_config(
     if "hyperparam" in sig.parameters:
         if "hyperparam" in params:
             raise ValueError(f"pass `hyperparam` to from_config, not inside the params of {name!r}")
-        return fn(**built, hyperparam=hyperparam)
+        return _call(name, fn, params, built, hyperparam=hyperparam)
     if hyperparam != "lr":
         able = [n for n, f in _REGISTRY.items() if "hyperparam" in inspect.signature(f).parameters]
         raise ValueError(
             f"`hyperparam` must be 'lr' for {name!r}, got {describe(hyperparam)}; schedules with a "
             f"coupled momentum schedule are: {', '.join(sorted(able))}"
         )
-    return fn(**built)
+    return _call(name, fn, params, built)
+
+
+def _call(name: str, fn: Callable[..., Any], params: Mapping[str, Any], built: Mapping[str, Any],
+          **extra: Any) -> Any:
+    """``fn(**built, **extra)``; a ``ValueError`` of a ``torch.*`` name gets torch's own words for
+    the parameter it names appended (``with_torch_words``), for ``pytest.raises(match=...)``."""
+    try:
+        return fn(**built, **extra)
+    except ValueError as e:
+        if not name.startswith("torch."):
+            raise
+        from jaxsched.config.ecosystem.torch_spec import with_torch_words
+
+        better = with_torch_words(name, params, e)
+        if better is None:
+            raise
+        raise better from e
 
 
 # ------------------------------------------------------------------------------------ loading

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -89,6 +90,33 @@ def _initial_lrs(optimizer: torch.optim.Optimizer, last_epoch: int) -> list[Any]
                     "last_epoch=-1 for a fresh run)"
                 )
     return [g["initial_lr"] for g in groups]
+
+
+def _snapshot(optimizer: torch.optim.Optimizer) -> list[tuple[dict, dict]]:
+    """Each group's entries, and a copy of each tensor entry's value (see ``_restore``)."""
+    return [(dict(g), {k: x.detach().clone() for k, x in g.items() if isinstance(x, torch.Tensor)})
+            for g in optimizer.param_groups]
+
+
+def _restore(optimizer: torch.optim.Optimizer, snap: list[tuple[dict, dict]]) -> None:
+    """Put the groups back as ``_snapshot`` found them: a construction that raises leaves the
+    optimizer unchanged (no ``initial_lr``, ``lr``, ``max_lr``... written by a failed build)."""
+    for g, (entries, tensors) in zip(optimizer.param_groups, snap):
+        for k in [k for k in g if k not in entries]:
+            del g[k]
+        g.update(entries)
+        for k, t in tensors.items():
+            with torch.no_grad():
+                g[k].copy_(t)
+
+
+def _groups_changed(now: int, built: int) -> RuntimeError:
+    return RuntimeError(
+        f"The number of param groups in the `optimizer` ({now}) differs from when the Scheduler "
+        f"was initialized ({built}): its schedules and scales are fixed per group at "
+        "construction, so a group added later has none; build a new Scheduler after "
+        "optimizer.add_param_group (resume it with load_state_dict(..., "
+        "allow_changes=...) or step_to)")
 
 
 def _check_plateau_groups(plateau: Any, n: int) -> None:
@@ -289,7 +317,10 @@ class Scheduler(LRScheduler):
       relative to the optimizer's learning rate (``torch.*``, ``hf.*``, ...) that base.
     - ``step(epoch)`` (deprecated in torch, supported via its closed form): jumps to step
       ``epoch`` (``last_epoch = epoch``, values of step ``epoch``) and emits torch's
-      ``EPOCH_DEPRECATION_WARNING`` (a ``UserWarning``). Without ``plateau`` the first
+      ``EPOCH_DEPRECATION_WARNING`` (a ``UserWarning``). A fractional epoch (torch's
+      ``CosineAnnealingWarmRestarts.step(2.3)``) writes the schedules' values at that point
+      (host mode) with ``last_epoch = floor(epoch)``; a later ``step()`` goes on to the whole
+      step ``floor(epoch) + 1``. Without ``plateau`` the first
       positional argument is ``epoch`` (``LRScheduler.step(epoch)``); with ``plateau`` it is the
       metric (``ReduceLROnPlateau.step(metrics, epoch=None)``). ``step()`` is unchanged.
     - Read-only attributes: ``optimizer``, ``base_lrs`` (a copy per read), ``last_epoch``, and,
@@ -300,7 +331,8 @@ class Scheduler(LRScheduler):
       ``load_state_dict`` or build a new scheduler.
 
     Raises:
-      ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``;
+      ValueError: a momentum schedule for an optimizer with neither ``momentum`` nor ``betas``
+        (with torch's words, "optimizer must support momentum or beta1 ...");
         momentum leaving ``[0, 1)``; a learning rate (schedule times scale) or weight decay that
         is negative or non-finite ("Invalid learning rate: ``lr schedule`` gives ... at step
         ...": checked on the host over steps 0 to 20000 and a geometric sample up to 2**31 at
@@ -309,6 +341,12 @@ class Scheduler(LRScheduler):
         not the number of groups.
       KeyError: ``last_epoch >= 0`` and a param group without ``"initial_lr"`` (as torch).
       TypeError: a schedule that is not a Schedule, a config or a number.
+
+    A construction that raises leaves the optimizer's param groups as they were (no
+    ``initial_lr`` or other key written). The number of param groups is fixed at construction:
+    ``step()`` after ``optimizer.add_param_group`` raises ``RuntimeError`` (torch's words, "The
+    number of param groups in the ``optimizer`` ... differs"), as a group added later has no
+    schedule.
 
     Example:
       >>> import torch, jaxsched
@@ -347,6 +385,17 @@ class Scheduler(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        snap = _snapshot(optimizer)
+        try:
+            self._init(optimizer, schedule, momentum, weight_decay, scales, scale_key, mode,
+                       chunk_size, plateau, last_epoch, progress)
+        except BaseException:
+            _restore(optimizer, snap)  # a failed construction leaves the optimizer as it was
+            raise
+
+    def _init(self, optimizer: torch.optim.Optimizer, schedule: Any, momentum: Any,
+              weight_decay: Any, scales: Sequence[float] | None, scale_key: str, mode: str,
+              chunk_size: int, plateau: Any, last_epoch: int, progress: str | None) -> None:
         last_epoch = v.integer("last_epoch", last_epoch, ge=-1)
         if progress is not None:
             progress = v.choice("progress", progress, _PROGRESS_UNITS)
@@ -365,6 +414,7 @@ class Scheduler(LRScheduler):
         self._base_lrs = _initial_lrs(optimizer, last_epoch)
         groups = optimizer.param_groups
         n = len(groups)
+        self._n_groups = n
         self.mode = v.choice("mode", mode, ("host", "device"))
         self.chunk_size = v.integer("chunk_size", chunk_size, ge=1)
         self._lr = _per_group("schedule", schedule, n)
@@ -387,7 +437,8 @@ class Scheduler(LRScheduler):
                     keys = sorted(k for k in g if k != "params")
                     raise ValueError(
                         f"`momentum` was given but param group {i} of {type(optimizer).__name__} has "
-                        f"neither 'momentum' nor 'betas' (its keys: {keys})"
+                        f"neither 'momentum' nor 'betas' (its keys: {keys}; torch: optimizer must "
+                        "support momentum or beta1 with `cycle_momentum` option enabled)"
                     )
                 _check_values("momentum", self._mom[i], lo=0.0, hi=1.0, hi_open=True)
         if self._wd is not None:
@@ -602,18 +653,21 @@ class Scheduler(LRScheduler):
             Without ``plateau`` a positional argument is torch's ``epoch``
             (``LRScheduler.step(epoch)``).
           epoch: jump to this step (``last_epoch = epoch``, the values of step ``epoch``) with
-            torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``.
+            torch's ``EPOCH_DEPRECATION_WARNING``; prefer ``step_to(epoch)``. A fractional
+            epoch (host mode) writes the values at that point, ``last_epoch = floor(epoch)``.
           tokens: with ``progress="tokens"``: the tokens this update consumed (an integer
             ``>= 0``, or a 0-d integer tensor, read with ``.item()``); the progress advances by
             it and the values for the progress reached are written.
           samples: the same with ``progress="samples"``.
 
         Raises:
-          ValueError: ``epoch`` is not an integer >= 0; with ``progress``: no amount, both
+          ValueError: ``epoch`` is negative, not finite, or fractional in device mode; with
+            ``progress``: no amount, both
             ``tokens`` and ``samples``, the other unit, a negative amount, or ``epoch``;
             ``tokens``/``samples`` given to a scheduler without ``progress`` (its schedules
             are in steps).
           TypeError: an amount that is not an integer.
+          RuntimeError: the optimizer's number of param groups changed since construction.
 
         Example:
           >>> import torch, jaxsched
@@ -626,6 +680,9 @@ class Scheduler(LRScheduler):
           >>> sched.consumed, round(opt.param_groups[0]["lr"], 6)
           (6144, 0.3856)
         """
+        groups = self._optimizer.param_groups
+        if len(groups) != self._n_groups:  # a group added since construction has no schedule
+            raise _groups_changed(len(groups), self._n_groups)
         if tokens is not None or samples is not None or self.progress is not None:
             self._step_progress(metrics, epoch, tokens, samples)
             return
@@ -647,7 +704,7 @@ class Scheduler(LRScheduler):
                 d["_last_epoch"] = k
                 i = k - rows[0]
                 row = rows[1][i]
-                for g, lr in zip(self._optimizer.param_groups, row):
+                for g, lr in zip(groups, row):
                     now = g["lr"]
                     if now is lr:  # a constant stretch: the group holds this very value
                         continue
@@ -668,13 +725,60 @@ class Scheduler(LRScheduler):
             return
         if metrics is not None and self.plateau is None:
             metrics, epoch = None, metrics  # LRScheduler.step(epoch)
-        k = int(v.integer("epoch", epoch.item() if isinstance(epoch, torch.Tensor) else epoch,
-                          ge=0))
+        e = epoch.item() if isinstance(epoch, torch.Tensor) else epoch
+        fraction = isinstance(e, (float, np.floating)) and not float(e).is_integer()
+        if fraction:
+            e = float(e)
+            if not (math.isfinite(e) and e >= 0):
+                raise ValueError(f"`epoch` must be finite and >= 0 (torch: Expected non-negative "
+                                 f"epoch, but got {e})")
+            if self.mode == "device":
+                raise ValueError(f"a fractional `epoch` ({e}) needs mode='host': device mode "
+                                 "reads its values from a table of whole steps")
+        else:
+            k = int(v.integer("epoch", e, ge=0))
         warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         if metrics is not None:
             self.report(metrics)
         self._step_count += 1
-        self._write(k)
+        if fraction:
+            self._write_at(e)
+        else:
+            self._write(k)
+
+    def _write_at(self, t: float) -> None:
+        """``step(epoch)`` with a fractional epoch ``t`` (torch's ``CosineAnnealingWarmRestarts``
+        takes one): the values of the schedules at ``t`` (closed form, float64), written once;
+        ``last_epoch`` becomes ``floor(t)``, so a later ``step()`` continues at the whole step
+        ``floor(t) + 1``."""
+        counts = np.asarray([t], dtype=np.float64)
+        vals = {}
+        for kind, scheds in (("lr", self._lr), ("momentum", self._mom), ("weight_decay", self._wd)):
+            if scheds is None:
+                continue
+            out = []
+            for s in scheds:
+                x = np.asarray(s.evaluate(counts, np), dtype=np.float64)
+                if _first_bad(x, counts, kind) is not None:
+                    raise _bad_value_error(kind, "the " + ("lr schedule" if kind == "lr" else kind),
+                                           t, float(x[0]))  # type: ignore[arg-type]
+                out.append(float(x[0]))
+            vals[kind] = out
+        lrs = [x * a * f for x, a, f in zip(vals["lr"], self.scales, self._plateau_factors())]
+        self._last_epoch = math.floor(t)
+        for g, lr in zip(self.optimizer.param_groups, lrs):
+            if isinstance(g["lr"], torch.Tensor):
+                g["lr"].fill_(lr)
+            else:
+                g["lr"] = lr
+        for g, m in zip(self.optimizer.param_groups, vals.get("momentum", ())):
+            _set_momentum(g, m)
+        for g, w in zip(self.optimizer.param_groups, vals.get("weight_decay", ())):
+            if isinstance(g["weight_decay"], torch.Tensor):
+                g["weight_decay"].fill_(w)
+            else:
+                g["weight_decay"] = w
+        self._last_lr = lrs
 
     def _step_progress(self, metrics: Any, epoch: Any, tokens: Any, samples: Any) -> None:
         """``step(tokens=n)`` / ``step(samples=n)``: advance the progress by ``n``, one update."""
@@ -1102,6 +1206,12 @@ class Scheduler(LRScheduler):
         Metric-driven names (``torch.ReduceLROnPlateau``, ``hf.reduce_lr_on_plateau``,
         ``timm.plateau``) give a scheduler with their ``plateau`` (per-group ``base_lr`` and
         ``min_lr`` when the groups differ): ``step(metric)`` writes the lr the peer writes.
+        HF's ``polynomial``, ``cosine_with_min_lr`` and ``cosine_warmup_with_min_lr`` build
+        their lambda from ``optimizer.defaults["lr"]`` and apply it to every group's lr, as HF
+        does (``polynomial`` ends a group at ``group_lr * lr_end / defaults_lr``). A
+        ``ValueError`` of a ``torch.*`` name carries torch's own message for the parameter
+        (``"... (torch: Expected float between 0 and 1 pct_start, but got 1.1)"``), and a build
+        that raises leaves the optimizer's param groups as they were.
 
         Per-group lists, wherever torch or DeepSpeed take them (``CyclicLR(base_lr=[...],
         max_lr=[...], base_momentum=[...], max_momentum=[...])``, ``OneCycleLR(max_lr=[...])``,
@@ -1131,6 +1241,18 @@ class Scheduler(LRScheduler):
           torch: ``CyclicLR(opt, base_lr=[...], max_lr=[...])`` and the other schedulers by
           name, on the same optimizer. DeepSpeed: the engine's ``"scheduler"`` block.
         """
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"`optimizer` must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        snap = _snapshot(optimizer)
+        try:
+            return cls._build_from_config(optimizer, cfg, kwargs)
+        except BaseException:
+            _restore(optimizer, snap)  # a failed build leaves the optimizer as it was
+            raise
+
+    @classmethod
+    def _build_from_config(cls, optimizer: torch.optim.Optimizer, cfg: Any,
+                           kwargs: dict[str, Any]) -> Scheduler:
         import inspect
 
         from jaxsched.config.groups import split_groups
@@ -1145,11 +1267,17 @@ class Scheduler(LRScheduler):
         parts = split_groups(cfg, n)  # per-group lists: one config per group (lengths checked)
         base_lrs = _torch_group_keys(name, params, optimizer, last_epoch)
         relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        shared = None  # HF names whose lambda reads optimizer.defaults["lr"] (see below)
         if relative:
             lrs = [float(lr) for lr in _initial_lrs(optimizer, last_epoch)]
-            parts = [{**c, "params": {**c["params"], "lr": lr}}
+            shared = _hf_defaults_lr(name, optimizer, lrs)
+            parts = [{**c, "params": {**c["params"], "lr": lr if shared is None else shared}}
                      for c, lr in zip(parts or [cfg] * n, lrs)]
         schedule = _from_config(cfg) if parts is None else [_from_config(c) for c in parts]
+        if shared is not None:  # HF: group_lr * lambda(k), the lambda built from defaults["lr"]
+            from jaxsched.compose.transforms import scale
+
+            schedule = [x if lr == shared else scale(x, lr / shared) for x, lr in zip(schedule, lrs)]
         if "momentum" not in kwargs and _cycles_momentum(fn, params):
             try:
                 kwargs["momentum"] = (_from_config(cfg, hyperparam="momentum") if parts is None
@@ -1167,6 +1295,29 @@ class Scheduler(LRScheduler):
         if base_lrs is not None:
             object.__setattr__(sched, "_base_lrs", base_lrs)
         return sched
+
+
+# HF schedulers whose lambda depends on an lr, computed from optimizer.defaults["lr"] (polynomial's
+# lr_init; min_lr turned into a rate): transformers/optimization.py (transformers 5.x)
+_HF_DEFAULTS_LR = frozenset({"hf.polynomial", "hf.cosine_with_min_lr", "hf.cosine_warmup_with_min_lr"})
+
+
+def _hf_defaults_lr(name: str, optimizer: torch.optim.Optimizer, lrs: list[float]) -> float | None:
+    """``optimizer.defaults["lr"]`` for an HF name in ``_HF_DEFAULTS_LR`` whose groups do not all
+    share it, else ``None``. HF applies ``group_lr * lambda(k)`` to every group with ``lambda``
+    built from the default lr (``polynomial`` ends each group at ``group_lr * lr_end /
+    defaults_lr``); ``Scheduler.from_config`` builds the schedule with ``lr=defaults_lr`` and
+    scales it by ``group_lr / defaults_lr`` per group, as HF's loop applies it."""
+    if name not in _HF_DEFAULTS_LR:
+        return None
+    lr0 = optimizer.defaults.get("lr")
+    try:
+        lr0 = float(lr0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lr0) and lr0 > 0) or all(lr == lr0 for lr in lrs):
+        return None
+    return lr0
 
 
 def _metric_driven(name: str, schedule: Any, kwargs: dict[str, Any]) -> Any:
@@ -1232,9 +1383,20 @@ def _torch_group_keys(name: str, params: Mapping[str, Any], optimizer: torch.opt
     ``OneCycleLR`` sets ``initial_lr = max_lr / div_factor``, ``max_lr`` and
     ``min_lr = initial_lr / final_div_factor`` in every group (overwriting); ``CyclicLR`` sets
     ``lr = base_lr`` before ``initial_lr`` is defaulted, and its ``base_lrs`` are ``base_lr``.
+    Both, when they cycle momentum, set each group's ``max_momentum`` and ``base_momentum``;
+    ``SWALR`` sets each group's ``swa_lr``. (A build that fails afterwards restores the groups.)
     """
     groups = optimizer.param_groups
     n = len(groups)
+    if last_epoch == -1 and name in _MOMENTUM_DEFAULTS and params.get("cycle_momentum", True):
+        lo, hi = _MOMENTUM_DEFAULTS[name]
+        for g, b, m in zip(groups, _group_values("base_momentum", params.get("base_momentum", lo), n),
+                           _group_values("max_momentum", params.get("max_momentum", hi), n)):
+            g["max_momentum"] = m
+            g["base_momentum"] = b
+    if name == "torch.SWALR" and "swa_lr" in params and last_epoch == -1:
+        for g, x in zip(groups, _group_values("swa_lr", params["swa_lr"], n)):
+            g["swa_lr"] = x
     if name == "torch.OneCycleLR" and "max_lr" in params:
         if last_epoch == -1:
             div = float(params.get("div_factor", 25.0))
@@ -1256,6 +1418,10 @@ def _torch_group_keys(name: str, params: Mapping[str, Any], optimizer: torch.opt
     return None
 
 
+# torch's default (base_momentum, max_momentum) of the schedulers that cycle momentum
+_MOMENTUM_DEFAULTS = {"torch.CyclicLR": (0.8, 0.9), "torch.OneCycleLR": (0.85, 0.95)}
+
+
 def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, Any]:
     """The config's parameters with the defaults of its constructor (torch's attribute names),
     less the names the scheduler already has (``mode`` stays the bridge's mode)."""
@@ -1269,6 +1435,12 @@ def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, 
         out.pop("hyperparam", None)
         out.pop("lr", None)  # the optimizer's lr, accepted by every torch name: an attribute only if set
     out.update(params)
+    if fn is not None and "max_lr" in out and "base_lr" in out:  # torch's CyclicLR.max_lrs
+        n = len(sched.scales)
+        try:
+            out["max_lrs"] = _group_values("max_lr", out["max_lr"], n)
+        except (TypeError, ValueError):
+            pass
     if out.get("total_steps", 0) is None and out.get("epochs") and out.get("steps_per_epoch"):
         out["total_steps"] = out["epochs"] * out["steps_per_epoch"]  # torch's OneCycleLR.total_steps
     return {k: x for k, x in out.items()

@@ -93,7 +93,11 @@ def _fresh(last_batch_iteration: Any) -> None:
 
 
 def _warmup_args(warmup_num_steps: Any, warmup_type: Any) -> tuple[Any, str]:
-    """``(max(2, W), warmup_type)`` after DeepSpeed 0.19.8's checks."""
+    """``(max(2, W), warmup_type)`` after DeepSpeed 0.19.8's checks (``None`` is a bad value, a
+    ``ValueError`` as in DeepSpeed, not a bad type)."""
+    if warmup_num_steps is None:
+        raise ValueError("`warmup_num_steps` must be a positive integer, got None (DeepSpeed's "
+                         "words: warmup_num_steps must be a positive integer, got None)")
     w = v.integer(
         "warmup_num_steps", warmup_num_steps, gt=0,
         hint=" (DeepSpeed >= 0.19.3 raises too; 1 is raised to 2, as DeepSpeed does)",

@@ -14,7 +14,8 @@ is; the native cosines hold their end instead.
 One parameter group. For several, HF applies ``group_lr * lambda(s)`` to each group, with
 ``lambda`` computed from ``optimizer.defaults['lr']`` where it depends on an lr (``polynomial``'s
 ``lr_init``, ``min_lr`` turned into a rate): build the schedule with ``lr=defaults_lr`` and
-``jaxsched.scale`` it by ``group_lr / defaults_lr`` for each group.
+``jaxsched.scale`` it by ``group_lr / defaults_lr`` for each group (``jaxsched.torch.Scheduler.
+from_config`` does so from the optimizer it is given).
 """
 
 from __future__ import annotations

@@ -42,13 +42,21 @@ def _children(owner: str, schedulers: Any) -> list[Schedule]:
             f"them), got {schedulers!r} of type {type(schedulers).__name__}"
         )
     if not schedulers:
-        raise ValueError(f"`schedulers` must hold at least one scheduler, got [] ({owner})")
+        chained = " to be chained" if owner == "ChainedScheduler" else ""
+        words = f"expects at least one scheduler{chained}, but got no scheduler."
+        raise ValueError(f"`schedulers` must hold at least one scheduler, got [] (torch: {owner} {words})")
     out = []
     for i, s in enumerate(schedulers):
         if isinstance(s, Mapping):
             from jaxsched.config import from_config
 
             s = from_config(s)
+        if hasattr(s, "plateau") and hasattr(s, "schedule") and not isinstance(s, Schedule):
+            raise ValueError(  # a PlateauSchedule (torch.ReduceLROnPlateau): torch refuses it too
+                f"`schedulers[{i}]` is metric-driven (torch: {owner} does not support "
+                "`ReduceLROnPlateau` scheduler as it requires additional kwargs to be specified "
+                f"when calling `step`, but got one at index {i} in the given schedulers "
+                "sequence.); give the Scheduler `plateau=` instead")
         if not isinstance(s, Schedule):
             raise TypeError(
                 f"`schedulers[{i}]` must be a torch scheduler config such as "
