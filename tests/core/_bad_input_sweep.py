@@ -17,6 +17,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's jaxsched
@@ -187,17 +188,25 @@ _T32 = jnp.asarray(COUNTS, jnp.int32)
 
 def as_jit_argument(s):
     """``s`` as ``jax.jit`` sees it when passed as an argument: each leaf converted by
-    ``jnp.asarray`` (where a Python int past int32 raises the "overflow" jit raises), Python
-    floats to float32. Evaluating the result eagerly runs the same float32 arithmetic as the
-    compiled function without one compilation per structure (382 compilations took 68 s;
-    tests/schedule_checks.py's ``assert_backends_agree`` checks jit against eager per family)."""
+    ``jnp.asarray`` (where a Python int past int32 raises the "overflow" jit raises)."""
     leaves, treedef = jax.tree_util.tree_flatten(s)
     return jax.tree_util.tree_unflatten(treedef, [jnp.asarray(x) for x in leaves])
+
+
 _T64 = np.asarray(COUNTS, np.int64)
+_T32_TORCH = torch.asarray(COUNTS, dtype=torch.int32)
 
 
 def _evaluate(s) -> str | None:
-    """None when ``s`` evaluates finitely with NumPy and under jit; else what went wrong."""
+    """None when ``s`` evaluates finitely with NumPy (float64) and in float32, and traces as a
+    jit argument; else what went wrong.
+
+    The jit argument is traced (``jax.eval_shape``: the leaves converted as jit converts them,
+    the formula traced with int32 counts) but not compiled, and the float32 values come from
+    torch's float32 evaluation of the same formula: running JAX op by op here compiled ~300
+    primitives and took 35 of the sweep's 50 s; tests/schedule_checks.py's
+    ``assert_backends_agree`` checks JAX's float32 values against these per family.
+    """
     items = s if isinstance(s, list) else [s]
     for item in items:
         if not isinstance(item, js.Schedule):
@@ -206,11 +215,12 @@ def _evaluate(s) -> str | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 host = np.asarray(item.evaluate(_T64, np), dtype=np.float64)
-                dev = np.asarray(as_jit_argument(item).evaluate(_T32, jnp), dtype=np.float64)
+                jax.eval_shape(lambda sch: sch(_T32), as_jit_argument(item))
+                dev = item.evaluate(_T32_TORCH, torch).double().numpy()
         except Exception as e:  # noqa: BLE001 - classified
             return f"{type(e).__name__}: {str(e)[:150]}"
         if not (np.all(np.isfinite(host)) and np.all(np.isfinite(dev))):
-            return f"non-finite: numpy {host.tolist()} jit {dev.tolist()}"
+            return f"non-finite: numpy {host.tolist()} float32 {dev.tolist()}"
     return None
 
 
