@@ -32,6 +32,9 @@ __all__ = [
     "linear_between",
     "cosine_blend",
     "power_toward_end",
+    "int_sum_exceeds",
+    "mul_divmod",
+    "floor_fraction",
 ]
 
 
@@ -296,3 +299,85 @@ def power_toward_end(c: Count, start: Any, end: Any, left: Any, power: Any, raw_
     if _known_zero(raw_end):
         return start * lp
     return end + (start - end) * lp
+
+
+def int_sum_exceeds(c: Count, a: Any, b: Any) -> Any:
+    """``a + b > top`` (``top`` the largest value of the count's integer dtype), for ``a, b >= 0``.
+
+    True where the sum of two integer step parameters would overflow the integer dtype (int32
+    under JAX without x64); the sum is then larger than any count, so a formula can take that
+    branch without forming it.
+    """
+    top = int(c.xp.iinfo(c.int_dtype).max)
+    return a > top - b
+
+
+def mul_divmod(c: Count, a: Any, b: Any, m: Any) -> tuple[Any, Any]:
+    """Exact ``(floor(a * b / m), a * b mod m)`` for integer arrays ``0 <= a <= m``, ``b >= 0``, ``m > 0``.
+
+    The product is never formed: in a 32-bit integer dtype (JAX without x64), ``a * b`` may
+    reach ``2**62``; the quotient and remainder are built bit by bit of ``b`` (31 rounds of
+    doubling in ``uint32``, where ``2 m < 2**32``), so both are exact for every
+    ``a, b, m < 2**31``. In a 64-bit dtype the product is formed directly (exact while
+    ``a * b < 2**63``, so for every ``a, b <= 2**31 - 1``). Where ``m <= 0`` the result is
+    ``(0, 0)``.
+    """
+    xp = c.xp
+    ok = m > 0
+    m1 = xp.where(ok, m, xp.ones_like(m))
+    if c.int_dtype != getattr(xp, "int32", None):
+        prod = a * b
+        q, r = prod // m1, prod % m1
+    else:
+        import jax
+
+        u = xp.uint32
+        shape = jax.numpy.broadcast_shapes(a.shape, b.shape, m1.shape)
+        au = xp.broadcast_to(xp.astype(a, u), shape)
+        bu = xp.broadcast_to(xp.astype(b, u), shape)
+        mu = xp.broadcast_to(xp.astype(m1, u), shape)
+        one = xp.ones(shape, u)
+
+        def round_(i, qr):
+            q, r = qr
+            q, r = q * 2, r * 2  # r < m < 2**31: 2 r < 2**32, no wrap
+            over = r >= mu
+            q, r = xp.where(over, q + one, q), xp.where(over, r - mu, r)
+            bit = ((bu >> xp.astype(30 - i, u)) & one) == one
+            r = xp.where(bit, r + au, r)  # r < m, a <= m: < 2**32
+            over = r >= mu
+            return xp.where(over, q + one, q), xp.where(over, r - mu, r)
+
+        zero = xp.zeros(shape, u)
+        q, r = jax.lax.fori_loop(0, 31, round_, (zero, zero))
+        q, r = xp.astype(q, c.int_dtype), xp.astype(r, c.int_dtype)
+    zero = xp.zeros_like(q)
+    return xp.where(ok, q, zero), xp.where(ok, r, zero)
+
+
+def floor_fraction(c: Count, f: Any, n: Any, half: bool = False) -> Any:
+    """``floor(f * n)`` (``floor(f * n + 1/2)`` with ``half``) for a fraction ``0 <= f <= 1``.
+
+    ``n`` is an integer step array: the product is then formed exactly as
+    ``F n / 2**30`` with ``F = f 2**30`` an integer (:func:`mul_divmod`), so a warmup or decay
+    of ``int(f N)`` steps has the length a float64 host computes, also for ``N`` near
+    ``2**31`` in float32. A fraction with more bits than that (``f < 2**-7`` with a full
+    float32 mantissa), a float ``n``, or ``f`` outside ``[0, 1]`` take the float product.
+    Returns an integer array for an integer ``n`` (at most ``n``), else a float array.
+    """
+    xp = c.xp
+    approx = xp.floor(f * c.as_float(n) + (0.5 if half else 0.0))
+    if not c.is_int(n):
+        return approx
+    # the float product as an integer that fits (f <= 1: at most n; rounding may exceed it)
+    approx = xp.minimum(xp.astype(xp.minimum(xp.maximum(approx, c.const(0.0)),
+                                             c.const(2.0**31 - 256)), c.int_dtype), n)
+    scaled = f * 2.0**30
+    whole = (xp.floor(scaled) == scaled) & (f >= 0) & (f <= 1)
+    big = xp.asarray(2**30, dtype=c.int_dtype)
+    F = xp.astype(xp.where(whole, scaled, c.const(0.0)), c.int_dtype)
+    nn = xp.maximum(n, xp.zeros_like(n))
+    q, r = mul_divmod(c, F, nn, big + xp.zeros_like(F))
+    if half:
+        q = q + xp.astype(r >= 2**29, c.int_dtype)
+    return xp.where(whole, q, approx)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.numerics import int_sum_exceeds, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -35,13 +35,17 @@ def _cycle_factor(c, up, down, mode, gamma, scale_mode):
     """``s(t) * scale(z)`` of torch's ``CyclicLR``: the height of the triangle times its scale."""
     xp = c.xp
     if c.is_int(up) and c.is_int(down):
-        total = up + down
+        # a cycle U + D longer than the integer dtype holds (int32: U, D up to 2**31 - 1 each)
+        # is longer than any count: the count is in the first cycle, never form the sum
+        long = int_sum_exceeds(c, up, down)
+        total = xp.where(long, xp.ones_like(up), up + down)
         total_safe = xp.where(total > 0, total, xp.ones_like(total))
-        q = c.n // total_safe
+        q = xp.where(long, xp.zeros_like(c.n), c.n // total_safe)
         r = c.n - q * total_safe  # position inside the cycle, exact
         rising = r <= up
         rf = c.as_float(r)
-        back = c.as_float(total - r)  # steps left to the end of the cycle, exact
+        # steps left to the end of the cycle, D - (r - U) on the way down: exact, no overflow
+        back = c.as_float(down - xp.where(rising, down, r - up))
     else:
         total = c.as_float(up) + c.as_float(down)
         q = xp.floor(c.t / safe_den(c, total))

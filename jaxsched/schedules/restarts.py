@@ -18,6 +18,7 @@ from jaxsched.core.numerics import (
     cosine_tail,
     known_positive,
     known_to_equal,
+    mul_divmod,
     safe_den,
     safe_pow,
 )
@@ -207,18 +208,13 @@ def _remaining_float(c, tau, span, cycles):
 
 
 def _remaining_int(c, n, span, cycles):
-    """Exact ``span - (tau * cycles mod span)`` while ``span * cycles`` fits, else the float form."""
+    """Exact ``span - (tau * cycles mod span)``, ``tau = min(n, span)``: no product is formed."""
     xp = c.xp
-    one = xp.ones_like(span)
-    s = xp.where(span > 0, span, one)
+    s = xp.where(span > 0, span, xp.ones_like(span))
     k = xp.where(cycles > 0, cycles, xp.ones_like(cycles))
-    top = int(xp.iinfo(c.int_dtype).max)
-    fits = s <= top // k
     tau = xp.minimum(n, s)
-    x = xp.where(fits, tau, xp.zeros_like(tau)) * xp.where(fits, k, xp.ones_like(k))
-    exact = c.as_float(s - x % s)
-    approx = _remaining_float(c, c.as_float(tau), c.as_float(s), c.as_float(k))
-    return xp.where(fits, exact, approx)
+    _, r = mul_divmod(c, tau, k, s)
+    return c.as_float(s - r)
 
 
 @register("cosine_hard_restarts")
