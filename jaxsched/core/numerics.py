@@ -35,6 +35,9 @@ __all__ = [
     "int_sum_exceeds",
     "mul_divmod",
     "floor_fraction",
+    "FLOAT32_MAX",
+    "capped_growth",
+    "may_grow",
 ]
 
 
@@ -381,3 +384,30 @@ def floor_fraction(c: Count, f: Any, n: Any, half: bool = False) -> Any:
     if half:
         q = q + xp.astype(r >= 2**29, c.int_dtype)
     return xp.where(whole, q, approx)
+
+
+#: The largest finite float32: where a growth without an end value is held (never inf).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def may_grow(rate: Any) -> bool:
+    """False when ``rate`` is concrete and every element is in ``[0, 1]`` (no growth possible)."""
+    arr = _known(rate)
+    return arr is None or not bool(np.all(arr <= 1.0))
+
+
+def capped_growth(c: Count, init: Any, power: Any) -> Any:
+    """``init * min(power, FLOAT32_MAX)`` within ``+-FLOAT32_MAX``: a growth that stays finite.
+
+    A rate above 1 with no end value (``exponential_decay(decay_rate > 1)``, torch's
+    ``ExponentialLR(gamma > 1)``, ``MultiplicativeLR`` factors above 1, ...) overflows float32
+    within its horizon (``2**31 - 1`` steps): ``1.01**t`` passes ``3.4e38`` at ``t = 8,900``.
+    The documented rule: the growth factor ``power`` is held at the largest finite float32
+    (``FLOAT32_MAX``, about ``3.4e38``) from the step it would pass it, and the value at
+    ``+-FLOAT32_MAX`` -- never ``inf``, and ``init = 0`` stays 0 (never ``0 * inf = nan``) --
+    on every backend alike, so the float64 host path gives the float32 path's values.
+    """
+    xp = c.xp
+    top = c.const(FLOAT32_MAX)
+    out = init * xp.minimum(power, top)
+    return xp.minimum(xp.maximum(out, -top), top)
