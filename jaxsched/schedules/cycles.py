@@ -12,8 +12,13 @@ Two paths, chosen by dtype (static), never by value:
   ``2**31 - 1`` with int32), so restarts land exactly on the integer boundaries;
 * float path -- any of them a float: boundaries ``P (m^i - 1)/(m - 1)`` from ``pow`` (exact
   where ``m^i`` is representable, e.g. ``m = 1.5``) or, near ``m = 1``, from ``expm1``/``log1p``;
-  rounded to integers when the multiplier is integral-valued (so a traced ``2.0`` still restarts
-  on the integer boundaries while they are below ``2**24`` in float32).
+  rounded to integers when the multiplier is integral-valued.
+
+With an integer count and period and a float multiplier (Keras's ``t_mul=2.0``, traced or not),
+both are computed and the exact integer path is taken where the multiplier is a whole number,
+so such restarts are exact up to ``2**31 - 1`` too; a multiplier that is not a whole number has
+real boundaries, located to the float dtype's rounding (a count within about ``2**-23`` of
+the boundary, relatively, may fall in either cycle in float32).
 
 Every operation is elementwise in every leaf (leaves may be arrays of the count's shape), and
 both branches of every ``where`` are finite, gradients included.

@@ -6,7 +6,8 @@ The one-cycle family lives in :mod:`jaxsched.schedules.onecycle` (torch ``OneCyc
 
 For integer counts and integer step sizes the cycle arithmetic is integral (cycle number and
 position inside the cycle come from integer floor division), so cycle boundaries are exact for
-counts up to ``2**31 - 1``.
+counts and step sizes up to ``2**31 - 1`` (a cycle ``U + D`` longer than int32 holds is never
+formed: the count is then in the first cycle).
 """
 
 from __future__ import annotations

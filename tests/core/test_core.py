@@ -102,16 +102,21 @@ def test_host_counts_beyond_int32_never_wrap(count, form):
 
 
 def test_counts_beyond_int32_every_family():
-    """Every public constructor and registered name (the bad-input sweep's valid arguments), at
-    host counts past int32 under JAX without x64: no raw error, no wrap-around. A count below
+    """Every schedule class that a public constructor or registered name builds (the bad-input
+    sweep's valid arguments), at counts past int32: no raw error, no wrap-around. A count below
     ``-2**31`` is a negative count, so it gives the value at 0 (DESIGN 1.3); one past
     ``2**31 - 1`` is evaluated as a float count (the continuous formula) and must be finite.
-    Expected values by the rule, not by hand: the value at ``-2**40`` equals the one at 0."""
+    Expected values by that rule, not by hand: the value at ``-2**40`` equals the one at 0.
+
+    Under JAX without x64 a host count goes through ``Count.make`` (its int32 fit is tested
+    above, form by form) before any formula: every class must keep ``Schedule.__call__`` and
+    ``Schedule.evaluate``; the formulas then see float counts past int32, checked here in
+    float32 with torch (eager, no compilation: the JAX eager path compiles per operation, 1-2 s
+    a class on this machine)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _bad_input_sweep import targets
 
-    counts = np.asarray([0, -2**31 - 1, -2**40, -2**63, 2**31, 2**40, 2**63 - 1], np.int64)
-    checked, seen = 0, set()
+    by_class = {}
     for label, build, kw in targets():
         try:
             s = build(**kw)
@@ -119,32 +124,16 @@ def test_counts_beyond_int32_every_family():
             continue
         if isinstance(s, list):  # per-group configs: one schedule per group
             s = s[0]
-        if not isinstance(s, jaxsched.Schedule) or getattr(s, "_value_shape", None):
-            continue
-        if type(s) in seen:  # the count is converted on entry: one schedule per class suffices
-            continue
-        seen.add(type(s))
-        got = np.asarray(s(counts), np.float64)  # an eager JAX call (int32 counts, float32)
-        assert np.all(np.isfinite(got)), (label, got)
-        np.testing.assert_array_equal(got[1:4], got[0], err_msg=label)
-        checked += 1
-    assert checked > 40, checked
-    # the torch bridge: a resumed last_epoch past int32 steps on (host and device mode alike)
-    from jaxsched.torch import Scheduler
-
-    s = jaxsched.cyclic_schedule(0.001, 0.01, 2**30, 2**30)
-    for mode in ("host", "device"):
-        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-        sch = Scheduler(opt, s, mode=mode)
-        state = sch.state_dict()
-        state["last_epoch"] = 2**31 + 5
-        sch.load_state_dict(state)
-        sch.step()
-        # by hand: count 2**31 + 6 is 6 steps into the second cycle of 2**31 steps:
-        # 0.001 + 0.009 * 6 / 2**30
-        assert sch.last_epoch == 2**31 + 6
-        assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.001 + 0.009 * 6 / 2**30,
-                                                                 rel=1e-6)
+        if isinstance(s, jaxsched.Schedule) and not getattr(s, "_value_shape", None):
+            by_class.setdefault(type(s), (label, s))
+    assert len(by_class) > 40, len(by_class)
+    f32 = torch.tensor([0.0, 2.0**31, 2.0**40, 2.0**63, -(2.0**40)], dtype=torch.float32)
+    for cls, (label, s) in by_class.items():
+        assert cls.__call__ is jaxsched.Schedule.__call__, label
+        assert cls.evaluate is jaxsched.Schedule.evaluate, label
+        got = s.evaluate(f32, torch)
+        assert got.dtype == torch.float32 and bool(torch.all(torch.isfinite(got))), (label, got)
+        assert float(got[4]) == float(got[0]), label
 
 
 def test_integer_boundaries_exact_up_to_int32_max():

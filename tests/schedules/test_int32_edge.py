@@ -340,6 +340,42 @@ def test_float32_matches_float64_at_the_int32_edge(family, data):
     assert err <= TOL, f"{family}: |f32 - f64| = {err:.3g} x peak at count {at}"
 
 
+# ---------------------------------------------------------------------- growth caps
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.mark.parametrize("make, init, rate, per", [
+    # optax exponential_decay(init, T, r): I r**(t / T); torch ExponentialLR: lr gamma**t
+    (lambda: jaxsched.exponential_decay(0.1, 1, 1.01), 0.1, 1.01, 1),
+    (lambda: from_config({"type": "torch.ExponentialLR", "params": {"lr": 0.1, "gamma": 1.5}}),
+     0.1, 1.5, 1),
+    # torch StepLR: lr gamma**(t // step_size)
+    (lambda: jaxsched.step_decay(-2.0, 10, 3.0), -2.0, 3.0, 10),
+    # torch MultiplicativeLR with a constant factor f: lr f**t (the second group of a list)
+    (lambda: from_config({"type": "torch.MultiplicativeLR",
+                          "params": {"lr": 0.1, "lr_lambda": [1.0, 2.0]}})[1], 0.1, 2.0, 1),
+    (lambda: jaxsched.multiplicative_decay(0.0, 4.0), 0.0, 4.0, 1),
+])
+def test_growth_is_held_at_the_float32_max(make, init, rate, per):
+    """A growth without an end value overflows float32 within the int32 horizon (1.01**t at
+    t = 8,900): the documented rule holds the factor at the float32 max and the value within
+    +-float32 max, never inf or nan, the same on the float32 jit path and the float64 host."""
+    s = make()
+    counts = np.asarray([0, 1, 10, 100, 10**4, 10**6, 2**31 - 1] * 6, np.int64)[:N_COUNTS]
+    counts = np.concatenate([counts, np.full(N_COUNTS - counts.size, TOP, np.int64)])
+    got = np.asarray(_EVAL(s, jnp.asarray(counts, dtype=jnp.int32)), np.float64)
+    host = np.asarray(s.evaluate(counts, np), np.float64)
+    want = []
+    for t in counts:  # by hand, in Python floats: the factor capped before the product
+        k = int(t) // per
+        f = F32_MAX if k * math.log(rate) >= math.log(F32_MAX) else rate**k
+        want.append(min(max(init * f, -F32_MAX), F32_MAX))
+    want = np.asarray(want)
+    assert np.all(np.isfinite(got)) and np.all(np.isfinite(host))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(host, want, rtol=1e-6)
+
+
 def report(n: int = 40, seed: int = 0) -> dict:
     """``{family: (worst |f32 - f64| / peak, count)}`` over ``n`` random configurations each."""
     rng = random.Random(seed)

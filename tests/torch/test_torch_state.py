@@ -379,3 +379,20 @@ def test_from_config_per_group_lists_match_torch(name: str, params: dict) -> Non
         ref.step()
         opt_j.step()
         ours.step()
+
+
+@pytest.mark.parametrize("mode", ["host", "device"])
+def test_last_epoch_past_int32_steps_on(mode):
+    """A resumed ``last_epoch`` past ``2**31 - 1`` (issue 14): the bridge evaluates in int64
+    (host NumPy, device torch), so the count neither wraps nor raises, and the value is the
+    closed form's. By hand: count ``2**31 + 6`` is 6 steps into the second cycle of ``2**31``
+    steps of ``cyclic_schedule(0.001, 0.01, 2**30, 2**30)``: ``0.001 + 0.009 * 6 / 2**30``."""
+    s = jaxsched.cyclic_schedule(0.001, 0.01, 2**30, 2**30)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sch = Scheduler(opt, s, mode=mode)
+    state = sch.state_dict()
+    state["last_epoch"] = 2**31 + 5
+    sch.load_state_dict(state)
+    sch.step()
+    assert sch.last_epoch == 2**31 + 6
+    assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.001 + 0.009 * 6 / 2**30, rel=1e-6)
