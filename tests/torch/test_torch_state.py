@@ -260,13 +260,18 @@ def _nan_at_7(k: Any) -> Any:
     return np.where(np.asarray(k) == 7, np.nan, 0.1)
 
 
+def _inf_from_3(k: Any) -> Any:
+    return np.where(np.asarray(k) >= 3, np.inf, 0.1)
+
+
 BAD_VALUES: dict[str, tuple[dict, str]] = {
     "negative constant": (dict(schedule=-0.1), r"Invalid learning rate: `lr schedule` gives -0\.1 at "
                           "step 0"),
     "goes negative": (dict(schedule=NEGATIVE_LATER),
                       rf"Invalid learning rate: `lr schedule` gives -[0-9.e-]+ at step {_FIRST_BELOW}\b"),
     "nan at step 7": (dict(schedule=jaxsched.lambda_schedule(_nan_at_7)), "gives nan at step 7"),
-    "overflows to inf": (dict(schedule=jaxsched.exponential_decay(0.1, 1, 1e10)), "gives inf at step"),
+    # a built-in growth is held at the float32 max (issue 14), so a user function gives the inf
+    "inf at step 3": (dict(schedule=jaxsched.lambda_schedule(_inf_from_3)), "gives inf at step 3"),
     "per group": (dict(schedule=[COS, -0.1]), "`lr schedule` of param group 1 gives -0.1 at step 0"),
     "weight decay": (dict(weight_decay=-0.01), r"Invalid weight_decay value: `weight_decay` gives -0\.01"),
     "device mode": (dict(schedule=-0.1, mode="device"), "Invalid learning rate"),
