@@ -38,6 +38,7 @@ __all__ = [
     "FLOAT32_MAX",
     "capped_growth",
     "may_grow",
+    "below_one",
 ]
 
 
@@ -411,3 +412,14 @@ def capped_growth(c: Count, init: Any, power: Any) -> Any:
     top = c.const(FLOAT32_MAX)
     out = init * xp.minimum(power, top)
     return xp.minimum(xp.maximum(out, -top), top)
+
+
+def below_one(c: Count, m: Any) -> Any:
+    """A momentum held below 1 in the formula's dtype: ``min(m, 1 - eps/2)``.
+
+    A momentum declared in ``[0, 1)`` such as ``1 - 1e-9`` rounds to ``1.0`` in float32, which
+    an optimizer reads as "never forget" (torch and optax refuse a beta1 of 1). The largest
+    float below 1 of the dtype keeps the declared range in float32 too.
+    """
+    xp = c.xp
+    return xp.minimum(m, c.const(1.0 - float(xp.finfo(c.dtype).eps) / 2))

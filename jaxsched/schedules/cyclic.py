@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import int_sum_exceeds, safe_den, safe_pow
+from jaxsched.core.numerics import below_one, int_sum_exceeds, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -95,7 +95,8 @@ class CyclicMomentum(Schedule):
     def _formula(self, c, *, base_momentum, max_momentum, step_size_up, step_size_down, mode, gamma,
                  scale_mode):
         h = _cycle_factor(c, step_size_up, step_size_down, mode, gamma, scale_mode)
-        return max_momentum - (max_momentum - base_momentum) * h
+        # a momentum declared < 1 may round to 1 in float32: held below 1
+        return below_one(c, max_momentum - (max_momentum - base_momentum) * h)
 
 
 def _cycle_args(step_size_up, step_size_down, mode, gamma, scale_mode):
@@ -193,6 +194,9 @@ def cyclic_momentum(
     r"""torch's momentum cycle: inverse to :func:`cyclic_schedule`, from ``max`` down to ``base``.
 
     .. math:: m(t) = M_m - (M_m - B_m)\, s(t)\, \mathrm{scale}(z)
+
+    A momentum that rounds to 1 in the formula's dtype (``1 - 1e-9`` in float32) is held at
+    the largest float below 1, so the value stays in ``[0, 1)`` there too.
 
     With ``C = U + D`` (``U = step_size_up``, ``D = step_size_down``), the cycle number
     ``k = floor(t / C) + 1``, the position ``r = t - (k - 1) C``, ``s = r / U`` for ``r <= U``

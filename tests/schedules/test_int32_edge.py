@@ -122,8 +122,8 @@ def _cyclic_case(draw, momentum=False, mode=None):
     mode = mode or draw.choice(("triangular", "triangular2", "exp_range"))
     gamma = draw.choice((1.0, 1 - 2.0**-24, 1 - 2.0**-20, f32(0.999), 0.5)) if mode == "exp_range" \
         else 1.0
-    if momentum:
-        lo, hi = draw.value(0.0, 0.9), draw.value(0.9, 0.99)
+    if momentum:  # 1 - 1e-9 is < 1, but 1.0 in float32
+        lo, hi = draw.value(0.0, 0.9), draw.choice((draw.value(0.9, 0.99), 1 - 1e-9))
         s = jaxsched.cyclic_momentum(lo, hi, up, down, mode, gamma)
     else:
         lo, hi = draw.value(0.0, 0.01), draw.value(0.01, 1.0)
@@ -147,7 +147,7 @@ def _one_cycle_decay_case(draw, momentum=False):
     span = draw.choice((0, draw.steps()))
     rate = draw.value(0.0, 2.0)
     if momentum:
-        lo, hi = draw.value(0.5, 0.9), draw.value(0.9, 0.99)
+        lo, hi = draw.value(0.5, 0.9), draw.choice((draw.value(0.9, 0.99), 1 - 1e-9))
         rate = draw.value(0.0, 1e-3)
         s = jaxsched.one_cycle_with_decay_momentum(lo, hi, rate, s1, s2, n1, n2, span)
     else:
@@ -338,6 +338,22 @@ def _float32():
 def test_float32_matches_float64_at_the_int32_edge(family, data):
     err, at = _worst(_Draw(data=data), family)
     assert err <= TOL, f"{family}: |f32 - f64| = {err:.3g} x peak at count {at}"
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: jaxsched.cyclic_momentum(0.8, m, 10),
+    lambda m: jaxsched.one_cycle_momentum(0.8, m, total_steps=100),
+    lambda m: jaxsched.one_cycle_with_decay_momentum(0.8, m, 0.0, 10),
+    lambda m: from_config({"type": "torch.OneCycleLR", "params": {
+        "max_lr": 1.0, "total_steps": 100, "max_momentum": m}}, hyperparam="momentum"),
+])
+def test_momentum_declared_below_one_stays_below_one_in_float32(make):
+    """``1 - 1e-9`` is a legal momentum (``< 1``) that rounds to 1.0 in float32: the float32
+    value must stay below 1 (the largest float32 below 1), as the float64 one does."""
+    s = make(1 - 1e-9)
+    counts = np.asarray(list(range(N_COUNTS - 1)) + [TOP], np.int64)
+    got = np.asarray(_EVAL(s, jnp.asarray(counts, dtype=jnp.int32)), np.float64)
+    assert np.all(got < 1.0) and np.max(got) == 1 - 2.0**-24
 
 
 # ---------------------------------------------------------------------- growth caps
