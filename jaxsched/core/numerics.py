@@ -316,6 +316,21 @@ def int_sum_exceeds(c: Count, a: Any, b: Any) -> Any:
     return a > top - b
 
 
+def _divmod_round(i: Any, carry: tuple) -> tuple:
+    """One round of :func:`mul_divmod` in ``uint32``: bit ``30 - i`` of ``b``."""
+    import jax.numpy as jnp
+
+    q, r, a, b, m = carry
+    one = jnp.ones_like(q)
+    q, r = q * 2, r * 2  # r < m < 2**31: 2 r < 2**32, no wrap
+    over = r >= m
+    q, r = jnp.where(over, q + one, q), jnp.where(over, r - m, r)
+    bit = ((b >> (30 - i).astype(jnp.uint32)) & one) == one
+    r = jnp.where(bit, r + a, r)  # r < m, a <= m: < 2**32
+    over = r >= m
+    return jnp.where(over, q + one, q), jnp.where(over, r - m, r), a, b, m
+
+
 def mul_divmod(c: Count, a: Any, b: Any, m: Any) -> tuple[Any, Any]:
     """Exact ``(floor(a * b / m), a * b mod m)`` for integer arrays ``0 <= a <= m``, ``b >= 0``, ``m > 0``.
 
@@ -340,20 +355,10 @@ def mul_divmod(c: Count, a: Any, b: Any, m: Any) -> tuple[Any, Any]:
         au = xp.broadcast_to(xp.astype(a, u), shape)
         bu = xp.broadcast_to(xp.astype(b, u), shape)
         mu = xp.broadcast_to(xp.astype(m1, u), shape)
-        one = xp.ones(shape, u)
-
-        def round_(i, qr):
-            q, r = qr
-            q, r = q * 2, r * 2  # r < m < 2**31: 2 r < 2**32, no wrap
-            over = r >= mu
-            q, r = xp.where(over, q + one, q), xp.where(over, r - mu, r)
-            bit = ((bu >> xp.astype(30 - i, u)) & one) == one
-            r = xp.where(bit, r + au, r)  # r < m, a <= m: < 2**32
-            over = r >= mu
-            return xp.where(over, q + one, q), xp.where(over, r - mu, r)
-
         zero = xp.zeros(shape, u)
-        q, r = jax.lax.fori_loop(0, 31, round_, (zero, zero))
+        # a module-level body: eager calls reuse one compiled loop per shape (a closure would
+        # be traced and compiled again at every call)
+        q, r, _, _, _ = jax.lax.fori_loop(0, 31, _divmod_round, (zero, zero, au, bu, mu))
         q, r = xp.astype(q, c.int_dtype), xp.astype(r, c.int_dtype)
     zero = xp.zeros_like(q)
     return xp.where(ok, q, zero), xp.where(ok, r, zero)
