@@ -62,6 +62,16 @@ def _pass_lr_down(fn: Any, params: Mapping[str, Any]) -> dict:
     params = dict(params)
     lr = params.get("lr")
     kids = params.get(key) if key else None
+    if lr is None and "lr" in params and isinstance(kids, list):
+        # an explicit None where a child needs the lr: name the composite's `lr`, not the child's
+        for i, kid in enumerate(kids):
+            if _is_config(kid) and isinstance(kid.get("type"), str) and kid["type"] in _REGISTRY:
+                p = inspect.signature(_REGISTRY[kid["type"]]).parameters.get("lr")
+                if (p is not None and p.default is inspect.Parameter.empty
+                        and "lr" not in (kid.get("params") or {})):
+                    raise TypeError(
+                        f"`lr` must be a number (the optimizer's learning rate, given to "
+                        f"`{key}[{i}]` ({kid['type']}), which has none of its own), got None")
     if lr is None or not isinstance(kids, list):
         return params
     out = []

@@ -32,6 +32,13 @@ __all__ = [
     "linear_between",
     "cosine_blend",
     "power_toward_end",
+    "int_sum_exceeds",
+    "mul_divmod",
+    "floor_fraction",
+    "FLOAT32_MAX",
+    "capped_growth",
+    "may_grow",
+    "below_one",
 ]
 
 
@@ -296,3 +303,128 @@ def power_toward_end(c: Count, start: Any, end: Any, left: Any, power: Any, raw_
     if _known_zero(raw_end):
         return start * lp
     return end + (start - end) * lp
+
+
+def int_sum_exceeds(c: Count, a: Any, b: Any) -> Any:
+    """``a + b > top`` (``top`` the largest value of the count's integer dtype), for ``a, b >= 0``.
+
+    True where the sum of two integer step parameters would overflow the integer dtype (int32
+    under JAX without x64); the sum is then larger than any count, so a formula can take that
+    branch without forming it.
+    """
+    top = int(c.xp.iinfo(c.int_dtype).max)
+    return a > top - b
+
+
+def _divmod_round(i: Any, carry: tuple) -> tuple:
+    """One round of :func:`mul_divmod` in ``uint32``: bit ``30 - i`` of ``b``."""
+    import jax.numpy as jnp
+
+    q, r, a, b, m = carry
+    one = jnp.ones_like(q)
+    q, r = q * 2, r * 2  # r < m < 2**31: 2 r < 2**32, no wrap
+    over = r >= m
+    q, r = jnp.where(over, q + one, q), jnp.where(over, r - m, r)
+    bit = ((b >> (30 - i).astype(jnp.uint32)) & one) == one
+    r = jnp.where(bit, r + a, r)  # r < m, a <= m: < 2**32
+    over = r >= m
+    return jnp.where(over, q + one, q), jnp.where(over, r - m, r), a, b, m
+
+
+def mul_divmod(c: Count, a: Any, b: Any, m: Any) -> tuple[Any, Any]:
+    """Exact ``(floor(a * b / m), a * b mod m)`` for integer arrays ``0 <= a <= m``, ``b >= 0``, ``m > 0``.
+
+    The product is never formed: in a 32-bit integer dtype (JAX without x64), ``a * b`` may
+    reach ``2**62``; the quotient and remainder are built bit by bit of ``b`` (31 rounds of
+    doubling in ``uint32``, where ``2 m < 2**32``), so both are exact for every
+    ``a, b, m < 2**31``. In a 64-bit dtype the product is formed directly (exact while
+    ``a * b < 2**63``, so for every ``a, b <= 2**31 - 1``). Where ``m <= 0`` the result is
+    ``(0, 0)``.
+    """
+    xp = c.xp
+    ok = m > 0
+    m1 = xp.where(ok, m, xp.ones_like(m))
+    if c.int_dtype != getattr(xp, "int32", None):
+        prod = a * b
+        q, r = prod // m1, prod % m1
+    else:
+        import jax
+
+        u = xp.uint32
+        shape = jax.numpy.broadcast_shapes(a.shape, b.shape, m1.shape)
+        au = xp.broadcast_to(xp.astype(a, u), shape)
+        bu = xp.broadcast_to(xp.astype(b, u), shape)
+        mu = xp.broadcast_to(xp.astype(m1, u), shape)
+        zero = xp.zeros(shape, u)
+        # a module-level body: eager calls reuse one compiled loop per shape (a closure would
+        # be traced and compiled again at every call)
+        q, r, _, _, _ = jax.lax.fori_loop(0, 31, _divmod_round, (zero, zero, au, bu, mu))
+        q, r = xp.astype(q, c.int_dtype), xp.astype(r, c.int_dtype)
+    zero = xp.zeros_like(q)
+    return xp.where(ok, q, zero), xp.where(ok, r, zero)
+
+
+def floor_fraction(c: Count, f: Any, n: Any, half: bool = False) -> Any:
+    """``floor(f * n)`` (``floor(f * n + 1/2)`` with ``half``) for a fraction ``0 <= f <= 1``.
+
+    ``n`` is an integer step array: the product is then formed exactly as
+    ``F n / 2**30`` with ``F = f 2**30`` an integer (:func:`mul_divmod`), so a warmup or decay
+    of ``int(f N)`` steps has the length a float64 host computes, also for ``N`` near
+    ``2**31`` in float32. A fraction with more bits than that (``f < 2**-7`` with a full
+    float32 mantissa), a float ``n``, or ``f`` outside ``[0, 1]`` take the float product.
+    Returns an integer array for an integer ``n`` (at most ``n``), else a float array.
+    """
+    xp = c.xp
+    approx = xp.floor(f * c.as_float(n) + (0.5 if half else 0.0))
+    if not c.is_int(n):
+        return approx
+    # the float product as an integer that fits (f <= 1: at most n; rounding may exceed it)
+    approx = xp.minimum(xp.astype(xp.minimum(xp.maximum(approx, c.const(0.0)),
+                                             c.const(2.0**31 - 256)), c.int_dtype), n)
+    scaled = f * 2.0**30
+    whole = (xp.floor(scaled) == scaled) & (f >= 0) & (f <= 1)
+    big = xp.asarray(2**30, dtype=c.int_dtype)
+    F = xp.astype(xp.where(whole, scaled, c.const(0.0)), c.int_dtype)
+    nn = xp.maximum(n, xp.zeros_like(n))
+    q, r = mul_divmod(c, F, nn, big + xp.zeros_like(F))
+    if half:
+        q = q + xp.astype(r >= 2**29, c.int_dtype)
+    return xp.where(whole, q, approx)
+
+
+#: The largest finite float32: where a growth without an end value is held (never inf).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def may_grow(rate: Any) -> bool:
+    """False when ``rate`` is concrete and every element is in ``[0, 1]`` (no growth possible)."""
+    arr = _known(rate)
+    return arr is None or not bool(np.all(arr <= 1.0))
+
+
+def capped_growth(c: Count, init: Any, power: Any) -> Any:
+    """``init * min(power, FLOAT32_MAX)`` within ``+-FLOAT32_MAX``: a growth that stays finite.
+
+    A rate above 1 with no end value (``exponential_decay(decay_rate > 1)``, torch's
+    ``ExponentialLR(gamma > 1)``, ``MultiplicativeLR`` factors above 1, ...) overflows float32
+    within its horizon (``2**31 - 1`` steps): ``1.01**t`` passes ``3.4e38`` at ``t = 8,900``.
+    The documented rule: the growth factor ``power`` is held at the largest finite float32
+    (``FLOAT32_MAX``, about ``3.4e38``) from the step it would pass it, and the value at
+    ``+-FLOAT32_MAX`` -- never ``inf``, and ``init = 0`` stays 0 (never ``0 * inf = nan``) --
+    on every backend alike, so the float64 host path gives the float32 path's values.
+    """
+    xp = c.xp
+    top = c.const(FLOAT32_MAX)
+    out = init * xp.minimum(power, top)
+    return xp.minimum(xp.maximum(out, -top), top)
+
+
+def below_one(c: Count, m: Any) -> Any:
+    """A momentum held below 1 in the formula's dtype: ``min(m, 1 - eps/2)``.
+
+    A momentum declared in ``[0, 1)`` such as ``1 - 1e-9`` rounds to ``1.0`` in float32, which
+    an optimizer reads as "never forget" (torch and optax refuse a beta1 of 1). The largest
+    float below 1 of the dtype keeps the declared range in float32 too.
+    """
+    xp = c.xp
+    return xp.minimum(m, c.const(1.0 - float(xp.finfo(c.dtype).eps) / 2))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_pair, interpolate, safe_den
+from jaxsched.core.numerics import cosine_pair, interpolate, mul_divmod, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -76,19 +76,18 @@ class CosineWave(Schedule):
             total = c.as_float(d)
             q = c.as_float(qn) + c.as_float(qa) + c.as_float(ci)
             odd_f, elapsed_f = _wave_float(c, k, q, c.as_float(r), total)
-            # 2c an integer: k (q d + r) = (k q) d + k r, all in integers (k r < d k <= limit)
-            limit = 2.0**30 if c.int_dtype == getattr(xp, "int32", None) else 2.0**60
-            exact = (k == xp.floor(k)) & (k * total <= limit)
+            # 2c an integer: k (q d + r) = (k q) d + k r, k r = q2 d + r2 in integers without
+            # forming k r (exact for every k, r < d up to 2**31 - 1)
+            exact = (k == xp.floor(k)) & (k < 2.0**31)
             ki = xp.astype(xp.where(exact, k, c.const(0.0)), c.int_dtype)
-            kr = ki * r
-            q2 = kr // d
-            odd_i = ((ki % 2) * ((qn % 2 + qa % 2 + ci) % 2) + q2) % 2 == 1
+            q2, r2 = mul_divmod(c, r, ki, d)
+            odd_i = ((ki % 2) * ((qn % 2 + qa % 2 + ci) % 2) + q2 % 2) % 2 == 1
             # + (k - floor(k)) (t + a): zero, but gives d elapsed / d c its true value
             grad = (k - xp.floor(k)) * (c.t + c.as_float(phase_steps))
-            elapsed_i = c.as_float(kr - q2 * d) + grad
+            elapsed_i = c.as_float(r2) + grad
             odd = xp.where(exact, odd_i, odd_f)
             elapsed = xp.where(exact, elapsed_i, elapsed_f)
-            remaining = xp.where(exact, c.as_float(d - (kr - q2 * d)) - grad, total - elapsed_f)
+            remaining = xp.where(exact, c.as_float(d - r2) - grad, total - elapsed_f)
         else:
             total = safe_den(c, c.as_float(decay_steps))
             u = c.t + c.as_float(phase_steps)
@@ -124,8 +123,8 @@ def cosine_wave(
     The value is formed from the steps elapsed and remaining in the current half wave, as
     ``E + (I - E) sin^2(pi/2 (D - r)/D)`` on a falling half and ``E + (I - E) sin^2(pi/2 r/D)``
     on a rising one, so values near ``I`` and near ``E`` keep relative precision in float32.
-    For an integer count, integer ``D`` and ``a`` and ``2c`` an integer (with ``2c D <= 2**30``
-    for int32 counts) ``r`` is exact integer arithmetic for every count up to ``2**31 - 1``;
+    For an integer count, integer ``D`` and ``a`` and ``2c`` an integer (below ``2**31``)
+    ``r`` is exact integer arithmetic for every count up to ``2**31 - 1``;
     otherwise the wave index is formed in floats from the exact ``(t + a) // D`` and
     ``(t + a) % D``, off by about ``2**-24 c (t + a) / D`` waves in float32.
 

@@ -12,8 +12,13 @@ Two paths, chosen by dtype (static), never by value:
   ``2**31 - 1`` with int32), so restarts land exactly on the integer boundaries;
 * float path -- any of them a float: boundaries ``P (m^i - 1)/(m - 1)`` from ``pow`` (exact
   where ``m^i`` is representable, e.g. ``m = 1.5``) or, near ``m = 1``, from ``expm1``/``log1p``;
-  rounded to integers when the multiplier is integral-valued (so a traced ``2.0`` still restarts
-  on the integer boundaries while they are below ``2**24`` in float32).
+  rounded to integers when the multiplier is integral-valued.
+
+With an integer count and period and a float multiplier (Keras's ``t_mul=2.0``, traced or not),
+both are computed and the exact integer path is taken where the multiplier is a whole number,
+so such restarts are exact up to ``2**31 - 1`` too; a multiplier that is not a whole number has
+real boundaries, located to the float dtype's rounding (a count within about ``2**-23`` of
+the boundary, relatively, may fall in either cycle in float32).
 
 Every operation is elementwise in every leaf (leaves may be arrays of the count's shape), and
 both branches of every ``where`` are finite, gradients included.
@@ -70,7 +75,33 @@ def locate(c: Count, period: Any, mult: Any, limit: Any = None, flat: bool = Fal
         return _locate_flat(c, period, limit, period_positive)
     if c.is_int(period) and c.is_int(mult):
         return _locate_int(c, period, mult, limit)
+    if c.is_int(period):
+        return _locate_whole(c, period, mult, limit)
     return _locate_float(c, period, mult, limit)
+
+
+def _locate_whole(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
+    """Integer count and period, float multiplier: exact where the multiplier is integral.
+
+    Keras's ``t_mul=2.0`` (a float, maybe traced) restarts on the integer steps as an integer
+    ``2`` does: where ``m`` is a whole number (below ``2**31``) the exact integer path gives the
+    cycle, elsewhere the float path (non-integral boundaries ``P (m^i - 1)/(m - 1)``, located
+    to the float dtype's rounding). Both are computed (the choice is by value, not static).
+    """
+    xp = c.xp
+    m = c.as_float(mult)
+    whole = (xp.floor(m) == m) & (m < 2.0**31)
+    m_int = xp.astype(xp.where(whole, m, c.const(1.0)), c.int_dtype)
+    exact = _locate_int(c, period, m_int, limit)
+    approx = _locate_float(c, period, mult, limit)
+
+    def pick(a, b):
+        return xp.where(whole, a, b)
+
+    local = c.replace(t=pick(exact.local.t, approx.local.t), n=None)
+    held = None if limit is None else pick(exact.held, approx.held)
+    return Cycle(pick(exact.index, approx.index), local, pick(exact.length, approx.length),
+                 pick(exact.remaining, approx.remaining), pick(exact.scale, approx.scale), held)
 
 
 def _locate_flat(c: Count, period: Any, limit: Any, period_positive: bool) -> Cycle:

@@ -6,7 +6,8 @@ The one-cycle family lives in :mod:`jaxsched.schedules.onecycle` (torch ``OneCyc
 
 For integer counts and integer step sizes the cycle arithmetic is integral (cycle number and
 position inside the cycle come from integer floor division), so cycle boundaries are exact for
-counts up to ``2**31 - 1``.
+counts and step sizes up to ``2**31 - 1`` (a cycle ``U + D`` longer than int32 holds is never
+formed: the count is then in the first cycle).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import safe_den, safe_pow
+from jaxsched.core.numerics import below_one, int_sum_exceeds, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -35,13 +36,17 @@ def _cycle_factor(c, up, down, mode, gamma, scale_mode):
     """``s(t) * scale(z)`` of torch's ``CyclicLR``: the height of the triangle times its scale."""
     xp = c.xp
     if c.is_int(up) and c.is_int(down):
-        total = up + down
+        # a cycle U + D longer than the integer dtype holds (int32: U, D up to 2**31 - 1 each)
+        # is longer than any count: the count is in the first cycle, never form the sum
+        long = int_sum_exceeds(c, up, down)
+        total = xp.where(long, xp.ones_like(up), up + down)
         total_safe = xp.where(total > 0, total, xp.ones_like(total))
-        q = c.n // total_safe
+        q = xp.where(long, xp.zeros_like(c.n), c.n // total_safe)
         r = c.n - q * total_safe  # position inside the cycle, exact
         rising = r <= up
         rf = c.as_float(r)
-        back = c.as_float(total - r)  # steps left to the end of the cycle, exact
+        # steps left to the end of the cycle, D - (r - U) on the way down: exact, no overflow
+        back = c.as_float(down - xp.where(rising, down, r - up))
     else:
         total = c.as_float(up) + c.as_float(down)
         q = xp.floor(c.t / safe_den(c, total))
@@ -90,7 +95,8 @@ class CyclicMomentum(Schedule):
     def _formula(self, c, *, base_momentum, max_momentum, step_size_up, step_size_down, mode, gamma,
                  scale_mode):
         h = _cycle_factor(c, step_size_up, step_size_down, mode, gamma, scale_mode)
-        return max_momentum - (max_momentum - base_momentum) * h
+        # a momentum declared < 1 may round to 1 in float32: held below 1
+        return below_one(c, max_momentum - (max_momentum - base_momentum) * h)
 
 
 def _cycle_args(step_size_up, step_size_down, mode, gamma, scale_mode):
@@ -188,6 +194,9 @@ def cyclic_momentum(
     r"""torch's momentum cycle: inverse to :func:`cyclic_schedule`, from ``max`` down to ``base``.
 
     .. math:: m(t) = M_m - (M_m - B_m)\, s(t)\, \mathrm{scale}(z)
+
+    A momentum that rounds to 1 in the formula's dtype (``1 - 1e-9`` in float32) is held at
+    the largest float below 1, so the value stays in ``[0, 1)`` there too.
 
     With ``C = U + D`` (``U = step_size_up``, ``D = step_size_down``), the cycle number
     ``k = floor(t / C) + 1``, the position ``r = t - (k - 1) C``, ``s = r / U`` for ``r <= U``

@@ -20,7 +20,7 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import safe_pow
+from jaxsched.core.numerics import capped_growth, may_grow, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, StepsList, Value, Values
@@ -61,7 +61,9 @@ class StepDecay(Schedule):
     decay_rate: Any = value_field()
 
     def _formula(self, c, *, init_value, step_size, decay_rate):
-        return init_value * safe_pow(c, decay_rate, c.floordiv(step_size))
+        power = safe_pow(c, decay_rate, c.floordiv(step_size))
+        return capped_growth(c, init_value, power) if may_grow(self.decay_rate) else (
+            init_value * power)
 
 
 @schedule_class("multistep_decay")
@@ -74,7 +76,9 @@ class MultiStepDecay(Schedule):
 
     def _formula(self, c, *, init_value, milestones, decay_rate):
         passed = c.xp.astype(c.searchsorted(milestones), c.dtype)
-        return init_value * safe_pow(c, decay_rate, passed)
+        power = safe_pow(c, decay_rate, passed)
+        return capped_growth(c, init_value, power) if may_grow(self.decay_rate) else (
+            init_value * power)
 
 
 @schedule_class("multiplicative_decay")
@@ -85,7 +89,8 @@ class MultiplicativeDecay(Schedule):
     factor: Any = value_field()
 
     def _formula(self, c, *, init_value, factor):
-        return init_value * safe_pow(c, factor, c.t)
+        power = safe_pow(c, factor, c.t)
+        return capped_growth(c, init_value, power) if may_grow(self.factor) else init_value * power
 
 
 @schedule_class("piecewise_constant_values")
@@ -112,8 +117,9 @@ def step_decay(init_value: Value, step_size: Steps, decay_rate: Value = 0.1) -> 
       init_value: value for steps ``0 .. S - 1`` (real; traceable).
       step_size: ``S > 0``, optimizer steps between decays; a float is allowed (timm's
         ``decay_t``), the floor is then taken of ``t / S`` (traceable).
-      decay_rate: ``r >= 0``, the factor applied at each decay (default 0.1; ``r > 1`` grows;
-        traceable).
+      decay_rate: ``r >= 0``, the factor applied at each decay (default 0.1; traceable). ``r > 1``
+        grows: ``r**k`` is held at the largest finite float32 (``3.4e38``) and the value within
+        ``+-3.4e38``, never ``inf`` (torch's ``StepLR`` overflows to ``inf``).
 
     Returns:
       A :class:`StepDecay` schedule.
@@ -156,7 +162,8 @@ def multistep_decay(init_value: Value, milestones: StepsList, decay_rate: Value 
       init_value: value before the first milestone (real; traceable).
       milestones: optimizer steps ``>= 0`` in non-decreasing order, duplicates allowed (a
         list or a 1-D array; traceable as an array). Empty: a constant.
-      decay_rate: ``r >= 0``, the factor applied at each milestone (default 0.1; traceable).
+      decay_rate: ``r >= 0``, the factor applied at each milestone (default 0.1; traceable);
+        ``r > 1`` grows, capped as in :func:`step_decay`.
 
     Returns:
       A :class:`MultiStepDecay` schedule.
@@ -196,7 +203,10 @@ def multiplicative_decay(init_value: Value, factor: Value) -> MultiplicativeDeca
     .. math:: f(t) = I\, f^{\,t}
 
     Evaluated in closed form (no product accumulated step by step), so it has no drift. A
-    factor above 1 grows without bound (and overflows to ``inf`` eventually, as torch does).
+    factor above 1 grows without bound; it would overflow float32 within the int32 horizon
+    (``1.01**t`` passes ``3.4e38`` at ``t = 8,900``), so ``f**t`` is held at the largest finite
+    float32 (``3.4e38``) and the value within ``+-3.4e38``: never ``inf`` or ``nan``, the same
+    value on every backend (torch's ``MultiplicativeLR`` overflows to ``inf``).
 
     Args:
       init_value: value at step 0 (real; traceable).

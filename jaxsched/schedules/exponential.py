@@ -6,10 +6,12 @@ from typing import Any
 
 from jaxsched.core import validate as v
 from jaxsched.core.numerics import (
+    capped_growth,
     known_at_least,
     known_below,
     known_positive,
     known_to_equal,
+    may_grow,
     safe_pow,
 )
 from jaxsched.core.registry import register
@@ -44,10 +46,12 @@ class Exponential(Schedule):
             q = local.floordiv(transition_steps, positive=steps_positive)
         else:
             q = local.t / c.as_float(transition_steps)
-        if known_positive(self.decay_rate):
-            out = init_value * xp.pow(decay_rate, q)
+        power = xp.pow(decay_rate, q) if known_positive(self.decay_rate) else safe_pow(
+            c, decay_rate, q)
+        if may_grow(self.decay_rate) and self.end_value is None:
+            out = capped_growth(c, init_value, power)  # held at the float32 max, never inf
         else:
-            out = init_value * safe_pow(c, decay_rate, q)
+            out = init_value * power
         if end_value is not None:
             if known_below(self.decay_rate, 1.0):
                 out = xp.maximum(out, end_value)
@@ -87,7 +91,10 @@ def exponential_decay(
       init_value: value up to ``transition_begin`` (real; traceable).
       transition_steps: ``T > 0``, optimizer steps per factor of ``decay_rate``.
       decay_rate: ``r >= 0`` (``r < 1`` decays, ``r > 1`` grows; ``r = 0`` drops to 0, or to
-        ``end_value``, after the first transition).
+        ``end_value``, after the first transition). A growth without ``end_value`` is capped:
+        ``r**((t - B)/T)`` is held at the largest finite float32 (``3.4e38``) and the value
+        within ``+-3.4e38``, never ``inf`` (optax's, torch's ``ExponentialLR(gamma > 1)`` and
+        Keras's overflow to ``inf``); with ``end_value`` the growth stops there.
       transition_begin: step ``B >= 0`` where the decay starts (default 0).
       staircase: if True, the value changes only every ``transition_steps`` steps (static).
       end_value: optional bound: a floor when ``r < 1``, a ceiling when ``r >= 1``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, safe_den
+from jaxsched.core.numerics import below_one, cosine_tail, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -97,7 +97,9 @@ class OneCycleMomentum(Schedule):
         knots = [max_momentum, base_momentum, max_momentum]
         if three_phase:
             knots.append(max_momentum)
-        return _one_cycle(c, total_steps, pct_start, anneal_strategy, three_phase, knots)
+        # a momentum declared < 1 may round to 1 in float32: held below 1
+        return below_one(c, _one_cycle(c, total_steps, pct_start, anneal_strategy, three_phase,
+                                       knots))
 
 
 def _total(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> Any:
@@ -226,6 +228,9 @@ def one_cycle_momentum(
     .. math::
       m(t) = v_{i-1}\, w\!\left(\frac{e_i - t}{e_i - s_i}\right)
         + v_{i}\, w\!\left(\frac{t - s_i}{e_i - s_i}\right)
+
+    A momentum that rounds to 1 in the formula's dtype (``1 - 1e-9`` in float32) is held at
+    the largest float below 1, so the value stays in ``[0, 1)`` there too.
 
     Args:
       base_momentum: ``B_m`` in ``[0, 1)``, the momentum at the lr peak (traceable; 0.85).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import safe_den
+from jaxsched.core.numerics import int_sum_exceeds, mul_divmod, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -27,18 +27,16 @@ def _height(c, s1, s2, n1, n2):
     """The triangle's height in ``[0, 1]`` for ``t <= S1 + S2`` (stairs where the count is > 0)."""
     xp = c.xp
     if all(c.is_int(x) for x in (s1, s2, n1, n2)):
-        total = s1 + s2
-        k = xp.minimum(c.n, total)
+        long = int_sum_exceeds(c, s1, s2)  # S1 + S2 beyond the integer dtype: beyond any count
+        k = xp.where(long, c.n, xp.minimum(c.n, xp.where(long, s1, s1 + s2)))
         first = k <= s1
-        num = xp.where(first, k, total - k)  # steps from the nearest end of the triangle, exact
+        # steps from the nearest end of the triangle (S2 - (k - S1) on the way down), exact
+        num = xp.where(first, k, s2 - xp.where(first, s2, k - s1))
         den = xp.where(first, s1, s2)
         cnt = xp.where(first, n1, n2)
-        den_safe = xp.where(den > 0, den, xp.ones_like(den))
-        stair = c.as_float((num * cnt) // den_safe)  # exact floor(num * cnt / den)
+        stair, _ = mul_divmod(c, num, cnt, den)  # exact floor(num * cnt / den), num <= den
+        stair = c.as_float(stair)
         num, den, cnt = c.as_float(num), c.as_float(den), c.as_float(cnt)
-        if c.int_dtype == getattr(xp, "int32", None):  # num * cnt could overflow int32
-            approx = xp.floor(num * cnt / safe_den(c, den))
-            stair = xp.where(den * cnt < 2.0**31, stair, approx)
     else:
         s1, s2 = c.as_float(s1), c.as_float(s2)
         total = s1 + s2
@@ -55,11 +53,17 @@ def _height(c, s1, s2, n1, n2):
 def _phases(c, s1, s2, n1, n2, decay_step_size):
     """(inside the triangle, its height, decay progress ``(t - C) / decay_step_size``)."""
     xp = c.xp
-    total = s1 + s2 if c.is_int(s1) and c.is_int(s2) else c.as_float(s1) + c.as_float(s2)
     span = c.as_float(decay_step_size)
-    after = c.shift(total).t  # max(t - C, 0), exact for integers
+    if c.is_int(s1) and c.is_int(s2):
+        long = int_sum_exceeds(c, s1, s2)  # the triangle outlasts every count
+        total = xp.where(long, xp.zeros_like(s1), s1 + s2)
+        inside = long | xp.logical_not(c.ge(total))
+    else:
+        total = c.as_float(s1) + c.as_float(s2)
+        inside = xp.logical_not(c.ge(total))
+    after = c.shift(total).t  # max(t - C, 0), exact for integers (used only past the triangle)
     progress = xp.where(span > 0, after / safe_den(c, span), c.const(0.0))
-    return xp.logical_not(c.ge(total)), _height(c, s1, s2, n1, n2), progress
+    return inside, _height(c, s1, s2, n1, n2), progress
 
 
 @schedule_class("one_cycle_with_decay")

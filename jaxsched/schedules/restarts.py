@@ -18,6 +18,7 @@ from jaxsched.core.numerics import (
     cosine_tail,
     known_positive,
     known_to_equal,
+    mul_divmod,
     safe_den,
     safe_pow,
 )
@@ -115,7 +116,9 @@ def cosine_restarts(
       period_mult: ``m >= 1``, cycle-length growth (default 1; traceable). Integers restart
         exactly on the integer boundaries up to ``2**31 - 1`` (torch's ``step(epoch)`` closed
         form misses some, e.g. ``T_0=1, T_mult=3`` at step 121); an integral float such as
-        ``2.0`` is exact up to ``2**24`` in float32; fractions follow timm's formula.
+        Keras's ``2.0`` (traced or not) takes the same exact integer path with an integer
+        ``period``; fractions follow timm's formula, their (real) boundaries located to the
+        float dtype's rounding.
       end_value: ``E``, the value each cycle anneals to (default 0; traceable).
       decay: ``d >= 0``, per-cycle decay (default 1; traceable).
       cycle_limit: ``L >= 1`` cycles, then ``end_value`` held; ``None`` (default) restarts
@@ -207,18 +210,13 @@ def _remaining_float(c, tau, span, cycles):
 
 
 def _remaining_int(c, n, span, cycles):
-    """Exact ``span - (tau * cycles mod span)`` while ``span * cycles`` fits, else the float form."""
+    """Exact ``span - (tau * cycles mod span)``, ``tau = min(n, span)``: no product is formed."""
     xp = c.xp
-    one = xp.ones_like(span)
-    s = xp.where(span > 0, span, one)
+    s = xp.where(span > 0, span, xp.ones_like(span))
     k = xp.where(cycles > 0, cycles, xp.ones_like(cycles))
-    top = int(xp.iinfo(c.int_dtype).max)
-    fits = s <= top // k
     tau = xp.minimum(n, s)
-    x = xp.where(fits, tau, xp.zeros_like(tau)) * xp.where(fits, k, xp.ones_like(k))
-    exact = c.as_float(s - x % s)
-    approx = _remaining_float(c, c.as_float(tau), c.as_float(s), c.as_float(k))
-    return xp.where(fits, exact, approx)
+    _, r = mul_divmod(c, tau, k, s)
+    return c.as_float(s - r)
 
 
 @register("cosine_hard_restarts")
@@ -240,8 +238,9 @@ def cosine_hard_restarts(
         E, & t \ge N
       \end{cases}
 
-    The phase is exact for integer counts while :math:`D \cdot c < 2^{31}` (integer arithmetic),
-    and the factor is computed from the steps left in the cycle (float32 tails keep precision).
+    The phase is exact for integer counts and integer ``N``, ``W``, ``c`` up to ``2**31 - 1``
+    (``c (t - W) mod D`` in integers without forming the product), and the factor is computed
+    from the steps left in the cycle (float32 tails keep precision).
 
     Args:
       init_value: ``I``, the peak at the start of every cycle (traceable).

@@ -11,6 +11,7 @@ from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
 from jaxsched.core.numerics import (
     cosine_tail,
+    floor_fraction,
     known_positive,
     known_to_equal,
     safe_den,
@@ -43,9 +44,10 @@ def _window(c: _xp.Count, total: Any, decay_steps: Any, decay_start: Any, fracti
         if both_int(total, decay_start):
             return decay_start, total - decay_start
         return c.as_float(decay_start), c.as_float(total) - c.as_float(decay_start)
-    n = c.as_float(total)
-    d = xp.floor(fraction * n + c.const(0.5))  # f * N rounded to the nearest step
-    return n - d, d
+    d = floor_fraction(c, fraction, total, half=True)  # f * N rounded to the nearest step
+    if c.is_int(total):
+        return total - d, d
+    return c.as_float(total) - d, d
 
 
 def _host_window(total: Any, decay_steps: Any, decay_start: Any, fraction: Any) -> tuple | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, safe_den
+from jaxsched.core.numerics import cosine_tail, floor_fraction, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -76,12 +76,25 @@ class WSDCycles(Schedule):
             i = c.searchsorted(inner)
             i = xp.minimum(i, xp.full_like(i, num_cycles - 1))
         start, stop = _xp.take(xp, starts, i), _xp.take(xp, stops, i)
-        length = c.as_float(stop) - c.as_float(start)
+        exact = c.is_int(stop) and c.is_int(start)
+        length_i = stop - start if exact else None  # in integers: no float32 cancellation
+        length = c.as_float(length_i) if exact else c.as_float(stop) - c.as_float(start)
         first = i == 0
-        w = xp.floor(xp.where(first, warmup, rewarmup) * length)  # int(f L), as Levanter
-        d = length - w if decay is None else xp.floor(decay * length)
-        hold = w + xp.maximum(length - w - d, zero)  # the decay's first local step
-        local = c.shift(start).t
+
+        if exact:  # int(f L), as Levanter, in integers: exact boundaries up to 2**31 - 1
+            w_i = floor_fraction(c, xp.where(first, warmup, rewarmup), length_i)
+            d_i = length_i - w_i if decay is None else floor_fraction(c, decay, length_i)
+            hold_i = w_i + xp.maximum(length_i - w_i - d_i, xp.zeros_like(w_i))
+            local_c = c.shift(start)
+            in_warmup, in_hold = local_c.n < w_i, local_c.n < hold_i
+            w, d, hold = c.as_float(w_i), c.as_float(d_i), c.as_float(hold_i)
+            local = local_c.t
+        else:
+            w = xp.floor(xp.where(first, warmup, rewarmup) * length)
+            d = length - w if decay is None else xp.floor(decay * length)
+            hold = w + xp.maximum(length - w - d, zero)  # the decay's first local step
+            local = c.shift(start).t
+            in_warmup, in_hold = local < w, local < hold
         if c.is_int(stop):
             left = stop - c.n
             left = xp.astype(xp.maximum(left, xp.zeros_like(left)), c.dtype)
@@ -102,7 +115,7 @@ class WSDCycles(Schedule):
         prev = xp.where(first, init_value, end_value)
         warm = prev + (peak_value - prev) * (local / safe_den(c, w))
         flat = peak_value + xp.zeros_like(c.t)
-        out = xp.where(local < w, warm, xp.where(local < hold, flat, decayed))
+        out = xp.where(in_warmup, warm, xp.where(in_hold, flat, decayed))
         return xp.where(c.ge(total_steps), end_value + xp.zeros_like(c.t), out)
 
 

@@ -260,13 +260,18 @@ def _nan_at_7(k: Any) -> Any:
     return np.where(np.asarray(k) == 7, np.nan, 0.1)
 
 
+def _inf_from_3(k: Any) -> Any:
+    return np.where(np.asarray(k) >= 3, np.inf, 0.1)
+
+
 BAD_VALUES: dict[str, tuple[dict, str]] = {
     "negative constant": (dict(schedule=-0.1), r"Invalid learning rate: `lr schedule` gives -0\.1 at "
                           "step 0"),
     "goes negative": (dict(schedule=NEGATIVE_LATER),
                       rf"Invalid learning rate: `lr schedule` gives -[0-9.e-]+ at step {_FIRST_BELOW}\b"),
     "nan at step 7": (dict(schedule=jaxsched.lambda_schedule(_nan_at_7)), "gives nan at step 7"),
-    "overflows to inf": (dict(schedule=jaxsched.exponential_decay(0.1, 1, 1e10)), "gives inf at step"),
+    # a built-in growth is held at the float32 max (issue 14), so a user function gives the inf
+    "inf at step 3": (dict(schedule=jaxsched.lambda_schedule(_inf_from_3)), "gives inf at step 3"),
     "per group": (dict(schedule=[COS, -0.1]), "`lr schedule` of param group 1 gives -0.1 at step 0"),
     "weight decay": (dict(weight_decay=-0.01), r"Invalid weight_decay value: `weight_decay` gives -0\.01"),
     "device mode": (dict(schedule=-0.1, mode="device"), "Invalid learning rate"),
@@ -379,3 +384,20 @@ def test_from_config_per_group_lists_match_torch(name: str, params: dict) -> Non
         ref.step()
         opt_j.step()
         ours.step()
+
+
+@pytest.mark.parametrize("mode", ["host", "device"])
+def test_last_epoch_past_int32_steps_on(mode):
+    """A resumed ``last_epoch`` past ``2**31 - 1`` (issue 14): the bridge evaluates in int64
+    (host NumPy, device torch), so the count neither wraps nor raises, and the value is the
+    closed form's. By hand: count ``2**31 + 6`` is 6 steps into the second cycle of ``2**31``
+    steps of ``cyclic_schedule(0.001, 0.01, 2**30, 2**30)``: ``0.001 + 0.009 * 6 / 2**30``."""
+    s = jaxsched.cyclic_schedule(0.001, 0.01, 2**30, 2**30)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sch = Scheduler(opt, s, mode=mode)
+    state = sch.state_dict()
+    state["last_epoch"] = 2**31 + 5
+    sch.load_state_dict(state)
+    sch.step()
+    assert sch.last_epoch == 2**31 + 6
+    assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.001 + 0.009 * 6 / 2**30, rel=1e-6)

@@ -185,7 +185,7 @@ def piecewise_constant_lr(
     ms = v.sorted_steps("milestones", milestones, hint=" (Cerebras requires them increasing)")
     if isinstance(learning_rates, (list, tuple)) and len(learning_rates) != np.shape(ms)[0] + 1:
         raise ValueError(
-            f"`learning_rates` must have len(milestones) + 1 = {np.shape(ms)[0] + 1} entries, "
+            f"`learning_rates` must have len(`milestones`) + 1 = {np.shape(ms)[0] + 1} entries, "
             f"got {len(learning_rates)}"
         )
     with v.renamed({"values": "learning_rates", "boundaries": "milestones"}):

@@ -250,7 +250,8 @@ def _multistep(st: _State, milestones: Any, gamma: Any, lr: Any, shift: int = 0)
     for i, m in enumerate(milestones):
         c, unit = st.convert(f"milestones[{i}]", m)
         starts.append(max(st.batches_at_least(f"milestones[{i}]", c, unit) - shift, 0))
-    g = v.real("gamma", gamma)
+    g = v.real("gamma", gamma, ge=0, hint=" (the factor at each milestone; a negative one "
+               "would flip the lr's sign)")
     bounds = sorted(set(b for b in starts if b > 0))
     first = sum(1 for b in starts if b == 0)
     values = [lr * g ** (first + sum(1 for b in starts if 0 < b <= x)) for x in [0, *bounds]]

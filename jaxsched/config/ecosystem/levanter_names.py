@@ -66,6 +66,9 @@ def _steps(name: str, x: Any, n: int) -> int:
     if x < 0 or (x > 1 and x % 1 != 0) or not math.isfinite(x):
         raise ValueError(f"`{name}` must be a fraction in [0, 1] or a whole number of steps, got "
                          f"{x!r} (Levanter raises 'Invalid fraction')")
+    if x > 1 and x >= 2**63:
+        raise ValueError(f"`{name}` must be a fraction in [0, 1] or a whole number of steps "
+                         f"below 2**63, got {x!r}")
     return int(x * n) if x <= 1 else int(x)
 
 
@@ -261,8 +264,9 @@ def levanter_lr_scheduler(
         d = c - w if decay is None else _steps("decay", decay, c)
         stable = c - w - d
         if stable < 0:
-            raise ValueError(f"cycle {i} ({c} steps) is shorter than its warmup ({w}) and decay "
-                             f"({d}): the schedule's pieces would overlap")
+            wname = "warmup" if i == 0 else "rewarmup"
+            raise ValueError(f"cycle {i} ({c} steps) is shorter than its `{wname}` ({w}) and "
+                             f"`decay` ({d}) steps: the schedule's pieces would overlap")
         if w:
             pieces.append(linear_schedule(previous, lr, w))
             bounds.append(start + w)

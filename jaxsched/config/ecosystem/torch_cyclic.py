@@ -62,8 +62,9 @@ def cyclic_lr(
     modes (``"cycle"``, or ``"iterations"`` for exp_range) and ``gamma`` is used by exp_range
     only. A custom ``scale_fn`` is not supported (``ValueError``: build the native
     ``cyclic_schedule``). ``gamma`` must lie in ``[0, 1]`` for exp_range (torch lets it grow
-    without bound). ``lr`` (the optimizer's learning rate, accepted by every ``torch.*`` name)
-    is accepted and unused: torch's ``CyclicLR`` writes ``base_lr`` over the optimizer's lr.
+    without bound) and be ``>= 0`` for the other modes, which ignore it. ``lr`` (the
+    optimizer's learning rate, accepted by every ``torch.*`` name) is accepted and unused:
+    torch's ``CyclicLR`` writes ``base_lr`` over the optimizer's lr.
     ``base_lr``, ``max_lr``, ``base_momentum`` and ``max_momentum`` may be per-group lists, as
     in torch (``from_config`` then gives one schedule per group). Native: ``cyclic_schedule`` /
     ``cyclic_momentum``.
@@ -89,7 +90,8 @@ def cyclic_lr(
     v.choice("scale_mode", scale_mode, ("cycle", "iterations"),
              hint=" (torch ignores it for the built-in modes)")
     if mode != "exp_range":
-        v.real("gamma", gamma, hint=" (used by mode='exp_range' only)")
+        v.real("gamma", gamma, ge=0, hint=" (used by mode='exp_range' only; checked for every "
+               "mode)")
         gamma = 1.0
     base_lr, max_lr = v.real("base_lr", base_lr), v.real("max_lr", max_lr)
     if h == "momentum":
