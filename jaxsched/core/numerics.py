@@ -34,6 +34,7 @@ __all__ = [
     "power_toward_end",
     "int_sum_exceeds",
     "mul_divmod",
+    "known_product",
     "floor_fraction",
     "FLOAT32_MAX",
     "capped_growth",
@@ -316,49 +317,72 @@ def int_sum_exceeds(c: Count, a: Any, b: Any) -> Any:
     return a > top - b
 
 
-def _divmod_round(i: Any, carry: tuple) -> tuple:
-    """One round of :func:`mul_divmod` in ``uint32``: bit ``30 - i`` of ``b``."""
-    import jax.numpy as jnp
+def _divmod_digit(xp: Any, r: Any, a: Any, d: Any, m: Any) -> tuple[Any, Any]:
+    """``divmod(V, m)`` for ``V = r * 2**16 + a * d`` (``r < m``, ``a <= m < 2**31``,
+    ``d < 2**16``, so ``V < m * 2**17``), exactly, in ``uint32`` and ``float32``.
 
-    q, r, a, b, m = carry
-    one = jnp.ones_like(q)
-    q, r = q * 2, r * 2  # r < m < 2**31: 2 r < 2**32, no wrap
-    over = r >= m
-    q, r = jnp.where(over, q + one, q), jnp.where(over, r - m, r)
-    bit = ((b >> (30 - i).astype(jnp.uint32)) & one) == one
-    r = jnp.where(bit, r + a, r)  # r < m, a <= m: < 2**32
-    over = r >= m
-    return jnp.where(over, q + one, q), jnp.where(over, r - m, r), a, b, m
+    ``V / m`` in float32 (relative error a few 2**-24, so under 2**-5 absolute for a quotient
+    below 2**17) gives ``qe``, at most 1 away from the quotient; ``w = V - qe m`` is then in
+    ``[-m, 2m)``. Its residue ``y`` modulo 2**32 is exact in wrapping ``uint32`` arithmetic,
+    and the float estimate of ``w`` (error under 2**26) tells the two candidates ``y`` and
+    ``y - 2**32`` apart; one correction of ``qe`` by 1 finishes.
+    """
+    f32, u32 = xp.float32, xp.uint32
+    fm = xp.astype(m, f32)
+    ve = xp.astype(r, f32) * 65536.0 + xp.astype(a, f32) * xp.astype(d, f32)
+    qe = xp.astype(xp.floor(ve / fm), u32)
+    y = (r << u32(16)) + a * d - qe * m  # (V - qe m) mod 2**32
+    fe = ve - xp.astype(qe, f32) * fm  # w, within 2**26
+    neg = (y >= u32(2**31)) & (fe <= 2.0**30)  # w = y - 2**32 in [-m, 0)
+    over = ~neg & (y >= m)  # w = y in [m, 2m)
+    r_out = xp.where(neg, y + m, xp.where(over, y - m, y))
+    q_out = qe - xp.astype(neg, u32) + xp.astype(over, u32)
+    return q_out, r_out
 
 
-def mul_divmod(c: Count, a: Any, b: Any, m: Any) -> tuple[Any, Any]:
+def known_product(*xs: Any) -> int | None:
+    """The product of the largest magnitudes of ``xs`` when all are concrete at trace time (a
+    bound on a product of values that do not exceed them), else None."""
+    out = 1
+    for x in xs:
+        arr = _known(x)
+        if arr is None or arr.size == 0 or not np.all(np.isfinite(arr)):
+            return None
+        out *= math.ceil(float(np.max(np.abs(arr))))
+    return out
+
+
+def mul_divmod(c: Count, a: Any, b: Any, m: Any, bound: int | None = None) -> tuple[Any, Any]:
     """Exact ``(floor(a * b / m), a * b mod m)`` for integer arrays ``0 <= a <= m``, ``b >= 0``, ``m > 0``.
 
     The product is never formed: in a 32-bit integer dtype (JAX without x64), ``a * b`` may
-    reach ``2**62``; the quotient and remainder are built bit by bit of ``b`` (31 rounds of
-    doubling in ``uint32``, where ``2 m < 2**32``), so both are exact for every
-    ``a, b, m < 2**31``. In a 64-bit dtype the product is formed directly (exact while
-    ``a * b < 2**63``, so for every ``a, b <= 2**31 - 1``). Where ``m <= 0`` the result is
+    reach ``2**62``; the quotient and remainder are built in two base-2**16 digits of ``b``
+    (``a b = (a b_hi) 2**16 + a b_lo``), each digit's division estimated in float32 and made
+    exact in wrapping ``uint32`` arithmetic (``_divmod_digit``), so both are exact for every
+    ``a, b, m < 2**31``: about forty elementwise operations, no loop. In a 64-bit dtype the
+    product is formed directly (exact while ``a * b < 2**63``, so for every
+    ``a, b <= 2**31 - 1``). Where ``m <= 0`` the result is
     ``(0, 0)``.
+
+    ``bound``: an upper bound of ``a * b`` known at trace time (:func:`known_product` of the
+    raw hyperparameters). When it fits the integer dtype the product is formed directly: a
+    schedule closed over by a train step (concrete hyperparameters, everyday sizes) compiles
+    and runs as before; the digit arithmetic is traced only where the product may overflow or is
+    unknown (hyperparameters passed as jit arguments).
     """
     xp = c.xp
     ok = m > 0
     m1 = xp.where(ok, m, xp.ones_like(m))
-    if c.int_dtype != getattr(xp, "int32", None):
+    top = int(xp.iinfo(c.int_dtype).max)
+    if c.int_dtype != getattr(xp, "int32", None) or (bound is not None and bound <= top):
         prod = a * b
         q, r = prod // m1, prod % m1
     else:
-        import jax
-
         u = xp.uint32
-        shape = jax.numpy.broadcast_shapes(a.shape, b.shape, m1.shape)
-        au = xp.broadcast_to(xp.astype(a, u), shape)
-        bu = xp.broadcast_to(xp.astype(b, u), shape)
-        mu = xp.broadcast_to(xp.astype(m1, u), shape)
-        zero = xp.zeros(shape, u)
-        # a module-level body: eager calls reuse one compiled loop per shape (a closure would
-        # be traced and compiled again at every call)
-        q, r, _, _, _ = jax.lax.fori_loop(0, 31, _divmod_round, (zero, zero, au, bu, mu))
+        au, bu, mu = xp.astype(a, u), xp.astype(b, u), xp.astype(m1, u)
+        q1, r1 = _divmod_digit(xp, xp.zeros_like(au), au, bu >> u(16), mu)
+        q2, r = _divmod_digit(xp, r1, au, bu & u(0xFFFF), mu)
+        q = (q1 << u(16)) + q2
         q, r = xp.astype(q, c.int_dtype), xp.astype(r, c.int_dtype)
     zero = xp.zeros_like(q)
     return xp.where(ok, q, zero), xp.where(ok, r, zero)

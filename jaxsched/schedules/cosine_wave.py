@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_pair, interpolate, mul_divmod, safe_den
+from jaxsched.core.numerics import cosine_pair, interpolate, known_product, mul_divmod, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -80,7 +80,7 @@ class CosineWave(Schedule):
             # forming k r (exact for every k, r < d up to 2**31 - 1)
             exact = (k == xp.floor(k)) & (k < 2.0**31)
             ki = xp.astype(xp.where(exact, k, c.const(0.0)), c.int_dtype)
-            q2, r2 = mul_divmod(c, r, ki, d)
+            q2, r2 = mul_divmod(c, r, ki, d, known_product(self.decay_steps, 2 * self.num_cycles))
             odd_i = ((ki % 2) * ((qn % 2 + qa % 2 + ci) % 2) + q2 % 2) % 2 == 1
             # + (k - floor(k)) (t + a): zero, but gives d elapsed / d c its true value
             grad = (k - xp.floor(k)) * (c.t + c.as_float(phase_steps))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import int_sum_exceeds, mul_divmod, safe_den
+from jaxsched.core.numerics import int_sum_exceeds, known_product, mul_divmod, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-def _height(c, s1, s2, n1, n2):
+def _height(c, s1, s2, n1, n2, bound=None):
     """The triangle's height in ``[0, 1]`` for ``t <= S1 + S2`` (stairs where the count is > 0)."""
     xp = c.xp
     if all(c.is_int(x) for x in (s1, s2, n1, n2)):
@@ -34,7 +34,8 @@ def _height(c, s1, s2, n1, n2):
         num = xp.where(first, k, s2 - xp.where(first, s2, k - s1))
         den = xp.where(first, s1, s2)
         cnt = xp.where(first, n1, n2)
-        stair, _ = mul_divmod(c, num, cnt, den)  # exact floor(num * cnt / den), num <= den
+        # exact floor(num * cnt / den), num <= den; the product formed when it surely fits
+        stair, _ = mul_divmod(c, num, cnt, den, bound)
         stair = c.as_float(stair)
         num, den, cnt = c.as_float(num), c.as_float(den), c.as_float(cnt)
     else:
@@ -50,7 +51,16 @@ def _height(c, s1, s2, n1, n2):
     return xp.where(cnt > 0, stair / safe_den(c, cnt), smooth)
 
 
-def _phases(c, s1, s2, n1, n2, decay_step_size):
+def _stair_bound(sch) -> int | None:
+    """A bound of ``num * cnt`` (at most ``max(S1, S2) * max(n1, n2)``) from the raw
+    hyperparameters, when they are known at trace time (see ``mul_divmod``)."""
+    sizes = (sch.cycle_first_step_size, sch.cycle_second_step_size)
+    counts = (sch.cycle_first_stair_count, sch.cycle_second_stair_count)
+    bounds = [known_product(s, n) for s in sizes for n in counts]
+    return None if None in bounds else max(bounds)
+
+
+def _phases(c, s1, s2, n1, n2, decay_step_size, bound=None):
     """(inside the triangle, its height, decay progress ``(t - C) / decay_step_size``)."""
     xp = c.xp
     span = c.as_float(decay_step_size)
@@ -63,7 +73,7 @@ def _phases(c, s1, s2, n1, n2, decay_step_size):
         inside = xp.logical_not(c.ge(total))
     after = c.shift(total).t  # max(t - C, 0), exact for integers (used only past the triangle)
     progress = xp.where(span > 0, after / safe_den(c, span), c.const(0.0))
-    return inside, _height(c, s1, s2, n1, n2), progress
+    return inside, _height(c, s1, s2, n1, n2, bound), progress
 
 
 @schedule_class("one_cycle_with_decay")
@@ -84,7 +94,7 @@ class OneCycleWithDecay(Schedule):
                  decay_step_size):
         inside, h, progress = _phases(c, cycle_first_step_size, cycle_second_step_size,
                                       cycle_first_stair_count, cycle_second_stair_count,
-                                      decay_step_size)
+                                      decay_step_size, _stair_bound(self))
         decayed = cycle_min_lr / safe_den(c, 1.0 + decay_lr_rate * progress)
         return c.xp.where(inside, cycle_min_lr + (cycle_max_lr - cycle_min_lr) * h, decayed)
 
@@ -109,7 +119,7 @@ class OneCycleWithDecayMomentum(Schedule):
         xp = c.xp
         inside, h, progress = _phases(c, cycle_first_step_size, cycle_second_step_size,
                                       cycle_first_stair_count, cycle_second_stair_count,
-                                      decay_step_size)
+                                      decay_step_size, _stair_bound(self))
         m = xp.where(inside, cycle_max_mom - (cycle_max_mom - cycle_min_mom) * h,
                      cycle_max_mom * (1.0 + decay_mom_rate * progress))
         if first_value is not None:  # update 0 (counts below 1) uses first_value

@@ -17,6 +17,7 @@ from jaxsched.core import validate as v
 from jaxsched.core.numerics import (
     cosine_tail,
     known_positive,
+    known_product,
     known_to_equal,
     mul_divmod,
     safe_den,
@@ -189,7 +190,8 @@ class CosineHardRestarts(Schedule):
         local = c.shift(warmup_steps)
         if c.is_int(total_steps) and c.is_int(warmup_steps) and c.is_int(num_cycles):
             span = xp.maximum(total_steps - warmup_steps, xp.zeros_like(total_steps))
-            rem = _remaining_int(c, local.n, span, num_cycles)
+            rem = _remaining_int(c, local.n, span, num_cycles,
+                                 known_product(self.total_steps, self.num_cycles))
         else:
             span = xp.maximum(c.as_float(total_steps) - w, zero)
             rem = _remaining_float(c, local.t, span, c.as_float(num_cycles))
@@ -209,13 +211,14 @@ def _remaining_float(c, tau, span, cycles):
     return xp.minimum(xp.maximum(s - r, zero), s)
 
 
-def _remaining_int(c, n, span, cycles):
-    """Exact ``span - (tau * cycles mod span)``, ``tau = min(n, span)``: no product is formed."""
+def _remaining_int(c, n, span, cycles, bound=None):
+    """Exact ``span - (tau * cycles mod span)``, ``tau = min(n, span)``: no product is formed
+    unless ``bound`` (of ``span * cycles``, known at trace time) shows it fits."""
     xp = c.xp
     s = xp.where(span > 0, span, xp.ones_like(span))
     k = xp.where(cycles > 0, cycles, xp.ones_like(cycles))
     tau = xp.minimum(n, s)
-    _, r = mul_divmod(c, tau, k, s)
+    _, r = mul_divmod(c, tau, k, s, bound)
     return c.as_float(s - r)
 
 

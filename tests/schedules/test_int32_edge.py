@@ -404,3 +404,34 @@ def report(n: int = 40, seed: int = 0) -> dict:
 if __name__ == "__main__":  # pragma: no cover - the figures of the issue 14 note
     for name, (err, at) in report(int(sys.argv[1]) if len(sys.argv) > 1 else 40).items():
         print(f"{name:32s} max |f32 - f64| / peak = {err:.2e}  (at count {at})")
+
+
+@pytest.mark.parametrize("bound", [None, 2**31 - 1])
+def test_mul_divmod_is_exact_for_every_int32_operand(bound):
+    """``core.numerics.mul_divmod`` against Python's integers: random operands over the whole
+    int32 range (``a <= m``), the ends (0, 1, m, 2**16 +- 1, 2**31 - 1) and products that land
+    next to a multiple of ``m``, where a float estimate of the quotient is off by one. With a
+    ``bound`` that fits, the product is formed directly (only valid for products below 2**31)."""
+    from jaxsched.core.arrays import Count
+    from jaxsched.core.numerics import mul_divmod
+
+    rng = np.random.default_rng(14)
+    top = 2**31 - 1
+    m = np.concatenate([rng.integers(1, top + 1, 3000), rng.integers(2**30, top + 1, 3000),
+                        rng.integers(1, 300, 1000), [top] * 50, [1] * 10])
+    a = np.minimum((rng.random(m.size) * (m + 1)).astype(np.int64), m)
+    a[:500], a[500:700] = m[:500], 0
+    b = rng.integers(0, top + 1, m.size)
+    b[:70] = np.tile([0, 1, top, 2**16, 2**16 - 1, 2**16 + 1, 2**30], 10)
+    # a * b = k m - 1, k m, k m + 1: a the rounding-sensitive multiple's neighbour
+    k = rng.integers(1, 2**15, 1000)
+    b[1000:2000] = 2**16 + rng.integers(0, 2**15, 1000)
+    a[1000:2000] = np.minimum((k * m[1000:2000]) // b[1000:2000] + rng.integers(-1, 2, 1000), m[1000:2000])
+    a = np.maximum(a, 0)
+    if bound is not None:  # the direct product: operands whose product fits
+        b = np.minimum(b, top // np.maximum(a, 1))
+    f = jax.jit(lambda a, b, m: mul_divmod(Count.make(jnp.int32(0), jnp), a, b, m, bound))
+    q, r = (np.asarray(x).astype(object) for x in f(*(jnp.asarray(x, jnp.int32) for x in (a, b, m))))
+    prod = a.astype(object) * b.astype(object)
+    assert list(q) == list(prod // m.astype(object))
+    assert list(r) == list(prod % m.astype(object))
