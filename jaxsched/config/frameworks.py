@@ -12,7 +12,8 @@ a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "Cosine
 llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``);
 :func:`big_vision_config` reads a big_vision config (``lr``, ``schedule``, ``total_steps`` /
 ``total_epochs``, ``input.batch_size``; a dict, an ``ml_collections.ConfigDict``, or a Python
-file's ``get_config()`` through :func:`load_python_config`); :func:`t5x_gin_config` reads the
+file's ``get_config()`` through :func:`load_python_config`; a per-parameter ``schedule`` list
+gives a :class:`jaxsched.ParamSchedules`); :func:`t5x_gin_config` reads the
 ``create_learning_rate_scheduler`` bindings of a t5x gin file. Each returns the ``fairseq.*`` /
 ``nemo.*`` / ``megatron.OptimizerParamScheduler`` / ... config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::

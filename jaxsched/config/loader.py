@@ -251,7 +251,9 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         ``"type"`` (or a DeepSpeed config with no ``"scheduler"`` block), unexpected keys, a
         parameter left as ``"auto"`` (the HF Trainer's placeholder), a DeepSpeed
         ``optimizer``/``optimizer.params`` that is not a mapping or an ``optimizer.params.lr``
-        that is not a number where the scheduler takes it (each named by its path), or a config
+        that is not a number where the scheduler takes it (each named by its path), a big_vision
+        config whose ``schedule`` is a per-parameter list (no single config: the message points
+        to ``from_config`` and ``big_vision_config``, which return its ``ParamSchedules``), or a config
         past the limits of :mod:`jaxsched.config.limits` (over 1 MiB, nested over 64 levels,
         YAML aliases expanding to over 100,000 values, an integer outside int64).
       TypeError: ``source`` or its ``"params"`` is not a mapping.

@@ -325,6 +325,9 @@ def test_bigvision_per_param_yaml_end_to_end(tmp_path):
     assert rules == jaxsched.from_config(PP_CFG)
     np.testing.assert_allclose(host(rules["txt/enc/0"], PP_COUNTS),
                                [pp_reference("txt/enc/0", k) for k in PP_COUNTS], rtol=1e-12)
+    (tmp_path / "bv_pp.py").write_text(  # a big_vision Python config file, get_config()
+        f"def get_config():\n    return {PP_CFG!r}\n")
+    assert jaxsched.from_config(str(tmp_path / "bv_pp.py")) == rules
     with pytest.raises(ValueError, match="hyperparam"):
         jaxsched.from_config(PP_CFG, hyperparam="momentum")
     with pytest.raises(ValueError, match=r"from_config.*big_vision_config"):
