@@ -221,6 +221,11 @@ from jaxsched.training.hyperparams import (
     per_group,
     scheduled_optimizer,
 )
+from jaxsched.training.param_rules import (
+    ParamSchedules,
+    param_names,
+    param_schedules,
+)
 from jaxsched.training.progress import (
     ProgressState,
     current_progress,
@@ -425,6 +430,9 @@ __all__ = [
     "current_hyperparams",
     "per_group",
     "scheduled_optimizer",
+    "ParamSchedules",
+    "param_names",
+    "param_schedules",
     "ProgressState",
     "current_progress",
     "PlateauSchedule",

@@ -12,7 +12,8 @@ a NeMo ``optim`` block (``{"name": "adamw", "lr": ..., "sched": {"name": "Cosine
 llm-foundry YAML (``scheduler: {name: cosine_with_warmup, ...}`` and ``max_duration``);
 :func:`big_vision_config` reads a big_vision config (``lr``, ``schedule``, ``total_steps`` /
 ``total_epochs``, ``input.batch_size``; a dict, an ``ml_collections.ConfigDict``, or a Python
-file's ``get_config()`` through :func:`load_python_config`); :func:`t5x_gin_config` reads the
+file's ``get_config()`` through :func:`load_python_config`; a per-parameter ``schedule`` list
+gives a :class:`jaxsched.ParamSchedules`); :func:`t5x_gin_config` reads the
 ``create_learning_rate_scheduler`` bindings of a t5x gin file. Each returns the ``fairseq.*`` /
 ``nemo.*`` / ``megatron.OptimizerParamScheduler`` / ... config, and :func:`jaxsched.from_config` (through
 :func:`jaxsched.config.load_config`) accepts all of these forms directly::
@@ -654,88 +655,18 @@ def _bv_total(cfg: Mapping, batch_size: Any, data_size: Any) -> int:
     return max(1, round(per)) if per else 0
 
 
-def big_vision_config(source: Any, *, data_size: int | None = None,
-                      pattern: str | None = None) -> dict:
-    """The ``big_vision.schedule`` config of a whole big_vision config.
-
-    Reproduces ``bv_optax.make`` (``big_vision/optax.py``) and ``train.py``: the update of
-    parameters under the schedule is ``config.lr x create_learning_rate_schedule(total_steps,
-    batch_size, data_size, base=mult, **schedule)``, with ``total_steps = u.steps("total",
-    config, data_size, batch_size)`` (``total_steps``, or ``total_examples`` / ``total_epochs``
-    rounded to the nearest step, at least 1) and ``batch_size = config.input.batch_size``.
-
-    Args:
-      source: a big_vision config: a mapping or an ``ml_collections.ConfigDict`` (its
-        ``to_dict()``), as ``get_config()`` returns, with ``lr`` (default 1, as ``optax.scale``
-        of nothing), ``schedule`` (a dict such as ``dict(warmup_steps=10_000,
-        decay_type="cosine")``; absent: big_vision's default ``{}``, a constant), one of
-        ``total_steps``/``total_examples``/``total_epochs``, and ``input.batch_size``.
-        ``schedule`` may be big_vision's per-parameter list ``[(regex, dict or None), ...]``:
-        then ``pattern`` picks one entry.
-      data_size: the training examples per epoch (big_vision's ``ntrain_img``, from the dataset;
-        needed by ``*_epochs`` durations).
-      pattern: with a per-parameter ``schedule`` list, the regex of the entry to load (exactly
-        as written in the config).
-
-    Returns:
-      ``{"type": "big_vision.schedule", "params": {...}}`` with ``base = lr x mult`` (and
-      ``end``/``linear_end``, the decay's absolute end, times ``lr``: ``optax.scale(config.lr)``
-      multiplies the whole schedule).
-
-    Raises:
-      ValueError: a per-parameter ``schedule`` list without ``pattern`` (``from_config`` cannot
-        return per-regex schedules: the list's regexes are named), a ``pattern`` not in it or
-        naming a frozen (``None``) entry, a ``base`` key in a schedule (big_vision asserts it
-        is absent), unknown schedule keys, missing or conflicting ``total_*`` durations.
-
-    Example:
-      >>> big_vision_config({"lr": 1e-3, "total_steps": 1000, "input": {"batch_size": 256},
-      ...                    "schedule": {"decay_type": "cosine", "warmup_steps": 100}})["params"]
-      {'total_steps': 1000, 'batch_size': 256, 'base': 0.001, 'decay_type': 'cosine', \
-'warmup_steps': 100}
-    """
-    cfg = _plain_mapping(source)
-    if not isinstance(cfg, Mapping):
-        raise TypeError("`source` must be a big_vision config (a mapping or an ml_collections "
-                        f"ConfigDict), got {type(source).__name__}")
-    inp = _plain_mapping(cfg.get("input") or {})
-    batch_size = inp.get("batch_size") if isinstance(inp, Mapping) else None
-    if batch_size is None:
-        batch_size = cfg.get("batch_size")
-    sched = _plain_mapping(cfg.get("schedule", {}))
-    if isinstance(sched, (list, tuple)):
-        pairs = [tuple(p) if isinstance(p, (list, tuple)) else p for p in sched]
-        if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
-            raise ValueError("`config.schedule` as a list must hold (regex, schedule) pairs, got "
-                             f"{describe(sched)}")
-        regexes = [p[0] for p in pairs]
-        if pattern is None:
-            raise ValueError(
-                f"`config.schedule` is a per-parameter list (regexes {regexes}): from_config "
-                "builds one schedule; pick an entry with big_vision_config(cfg, pattern=...)")
-        if pattern not in regexes:
-            raise ValueError(f"`pattern` {pattern!r} is not one of config.schedule's regexes "
-                             f"{regexes}")
-        sched = _plain_mapping(pairs[regexes.index(pattern)][1])
-        if sched is None:
-            raise ValueError(f"`config.schedule` entry {pattern!r} is None: those parameters are "
-                             "frozen (big_vision zeroes their updates); there is no schedule")
-    elif pattern is not None:
-        raise ValueError("`pattern` needs a per-parameter `config.schedule` list, got "
-                         f"{describe(sched)}")
-    if sched is None:
-        raise ValueError("`config.schedule` is None: big_vision freezes every parameter")
+def _bv_entry(cfg: Mapping, sched: Any, where: str, batch_size: Any, data_size: Any) -> dict:
+    """The ``big_vision.schedule`` config of one schedule dict ``sched`` (``where`` names it)."""
     if not isinstance(sched, Mapping):
-        raise ValueError(f"`config.schedule` must be a dict or a list of (regex, dict) pairs, got "
+        raise ValueError(f"{where} must be a dict or a list of (regex, dict) pairs, got "
                          f"{describe(sched)}")
     sched = dict(sched)
     if "base" in sched:
-        raise ValueError("`config.schedule` must not hold `base` (big_vision asserts it; use "
-                         "`mult`)")
+        raise ValueError(f"{where} must not hold `base` (big_vision asserts it; use `mult`)")
     mult = sched.pop("mult", 1.0)
     unknown = sorted(set(sched) - set(_BV_SCHEDULE_KEYS))
     if unknown:
-        raise ValueError(f"unknown key(s) {unknown} in `config.schedule`; big_vision's are: "
+        raise ValueError(f"unknown key(s) {unknown} in {where}; big_vision's are: "
                          f"mult, {', '.join(_BV_SCHEDULE_KEYS)}")
     lr = cfg.get("lr", 1.0)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or isinstance(
@@ -756,6 +687,113 @@ def big_vision_config(source: Any, *, data_size: int | None = None,
         if isinstance(params.get(key), tuple):
             params[key] = list(params[key])
     return {"type": "big_vision.schedule", "params": params}
+
+
+def big_vision_config(source: Any, *, data_size: int | None = None,
+                      pattern: str | None = None) -> Any:
+    """The ``big_vision.schedule`` config of a whole big_vision config, or its per-parameter
+    schedules.
+
+    Reproduces ``bv_optax.make`` (``big_vision/optax.py``) and ``train.py``: the update of
+    parameters under the schedule is ``config.lr x create_learning_rate_schedule(total_steps,
+    batch_size, data_size, base=mult, **schedule)``, with ``total_steps = u.steps("total",
+    config, data_size, batch_size)`` (``total_steps``, or ``total_examples`` / ``total_epochs``
+    rounded to the nearest step, at least 1) and ``batch_size = config.input.batch_size``.
+
+    With a per-parameter ``config.schedule = [(regex, dict or None), ...]``, big_vision gives
+    each parameter the schedule of the first regex that fully matches its ``"/"``-joined name
+    (``re.fullmatch``), freezes it (update 0) for ``None``, and asserts that every parameter is
+    matched; the result is then a :class:`jaxsched.ParamSchedules` that keeps that rule:
+    ``result.labels(params)`` labels a parameter pytree and ``result.optimizer(optax.adam,
+    ...)`` builds the ``optax.multi_transform``.
+
+    Args:
+      source: a big_vision config: a mapping or an ``ml_collections.ConfigDict`` (its
+        ``to_dict()``), as ``get_config()`` returns, with ``lr`` (default 1, as ``optax.scale``
+        of nothing), ``schedule`` (a dict such as ``dict(warmup_steps=10_000,
+        decay_type="cosine")``; absent: big_vision's default ``{}``, a constant; or the
+        per-parameter list ``[(regex, dict or None), ...]``), one of
+        ``total_steps``/``total_examples``/``total_epochs``, and ``input.batch_size``.
+      data_size: the training examples per epoch (big_vision's ``ntrain_img``, from the dataset;
+        needed by ``*_epochs`` durations).
+      pattern: with a per-parameter ``schedule`` list, the regex of one entry (exactly as
+        written in the config): then only that entry's config is returned.
+
+    Returns:
+      ``{"type": "big_vision.schedule", "params": {...}}`` with ``base = lr x mult`` (and
+      ``end``/``linear_end``, the decay's absolute end, times ``lr``: ``optax.scale(config.lr)``
+      multiplies the whole schedule), for a single schedule dict or with ``pattern``. For a
+      per-parameter list without ``pattern``: a :class:`jaxsched.ParamSchedules`, regex ->
+      the built Schedule (``None`` for frozen entries), in the config's order.
+
+    Raises:
+      ValueError: a ``pattern`` not in the list, naming a frozen (``None``) entry, or given with
+        a single schedule; a ``base`` key in a schedule (big_vision asserts it is absent);
+        unknown schedule keys (the entry is named); a regex that does not compile, starts with
+        ``/`` or repeats; missing or conflicting ``total_*`` durations.
+
+    Example:
+      >>> big_vision_config({"lr": 1e-3, "total_steps": 1000, "input": {"batch_size": 256},
+      ...                    "schedule": {"decay_type": "cosine", "warmup_steps": 100}})["params"]
+      {'total_steps': 1000, 'batch_size': 256, 'base': 0.001, 'decay_type': 'cosine', \
+'warmup_steps': 100}
+      >>> rules = big_vision_config({"lr": 1e-3, "total_steps": 1000, "schedule": [
+      ...     ("img/.*", None), (".*", {"decay_type": "cosine"})]})
+      >>> list(rules), rules.match("img/embed/kernel"), rules.match("txt/bias")
+      (['img/.*', '.*'], 'img/.*', '.*')
+    """
+    cfg = _plain_mapping(source)
+    if not isinstance(cfg, Mapping):
+        raise TypeError("`source` must be a big_vision config (a mapping or an ml_collections "
+                        f"ConfigDict), got {type(source).__name__}")
+    inp = _plain_mapping(cfg.get("input") or {})
+    batch_size = inp.get("batch_size") if isinstance(inp, Mapping) else None
+    if batch_size is None:
+        batch_size = cfg.get("batch_size")
+    sched = _plain_mapping(cfg.get("schedule", {}))
+    if isinstance(sched, (list, tuple)):
+        pairs = [tuple(p) if isinstance(p, (list, tuple)) else p for p in sched]
+        if not pairs or not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                                for p in pairs):
+            raise ValueError("`config.schedule` as a list must hold (regex, schedule) pairs, got "
+                             f"{describe(sched)}")
+        regexes = [p[0] for p in pairs]
+        if pattern is None:
+            return _bv_per_param(cfg, pairs, batch_size, data_size)
+        if pattern not in regexes:
+            raise ValueError(f"`pattern` {pattern!r} is not one of config.schedule's regexes "
+                             f"{regexes}")
+        i = regexes.index(pattern)
+        sched = _plain_mapping(pairs[i][1])
+        if sched is None:
+            raise ValueError(f"`config.schedule` entry {pattern!r} is None: those parameters are "
+                             "frozen (big_vision zeroes their updates); there is no schedule")
+        return _bv_entry(cfg, sched, f"`config.schedule[{i}]` ({pattern!r})", batch_size,
+                         data_size)
+    if pattern is not None:
+        raise ValueError("`pattern` needs a per-parameter `config.schedule` list, got "
+                         f"{describe(sched)}")
+    if sched is None:
+        raise ValueError("`config.schedule` is None: big_vision freezes every parameter")
+    return _bv_entry(cfg, sched, "`config.schedule`", batch_size, data_size)
+
+
+def _bv_per_param(cfg: Mapping, pairs: list, batch_size: Any, data_size: Any) -> Any:
+    """A :class:`jaxsched.ParamSchedules` of big_vision's ``[(regex, dict or None), ...]``."""
+    from jaxsched.config.loader import from_config
+    from jaxsched.training.param_rules import param_schedules
+
+    rules = []
+    for i, (regex, entry) in enumerate(pairs):
+        entry = _plain_mapping(entry)
+        if entry is not None:
+            entry = from_config(_bv_entry(cfg, entry, f"`config.schedule[{i}]` ({regex!r})",
+                                          batch_size, data_size))
+        rules.append((regex, entry))
+    try:
+        return param_schedules(rules)
+    except ValueError as e:  # name the config's list rather than `rules`
+        raise ValueError(str(e).replace("rules[", "config.schedule[")) from None
 
 
 def load_python_config(path: str) -> Any:

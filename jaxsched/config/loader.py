@@ -119,6 +119,12 @@ def from_config(
       [...])``, ...; see :mod:`jaxsched.config.groups`) gives a **list** of schedules, one per
       group (lists of length 1 are the one group's value: a single schedule). A composite's
       ``lr`` (torch ``SequentialLR``, ``ChainedScheduler``) is given to its children that lack one.
+      A big_vision config whose ``config.schedule`` is a per-parameter list ``[(regex, dict or
+      None), ...]`` gives a :class:`jaxsched.ParamSchedules` (an ordered mapping regex ->
+      Schedule, ``None`` for frozen parameters, with ``labels(params)`` and
+      ``optimizer(optax.adam, ...)``; see
+      :func:`jaxsched.config.frameworks.big_vision_config`): the schedules of such a config
+      differ per parameter, and which parameter gets which is part of the config.
 
     Raises:
       ValueError: unknown name (the closest names are suggested), per-group lists of different
@@ -142,7 +148,12 @@ def from_config(
         timeline = Timeline()
     elif not isinstance(timeline, Timeline):
         raise TypeError(f"`timeline` must be a jaxsched.Timeline, got {describe(timeline)}")
-    cfg = load_config(cfg)
+    cfg = _load(cfg)
+    if not isinstance(cfg, dict):  # a big_vision per-parameter list: its ParamSchedules
+        if hyperparam != "lr":
+            raise ValueError(f"`hyperparam` must be 'lr' for a big_vision config, got "
+                             f"{describe(hyperparam)}")
+        return cfg
     name = cfg["type"]
     if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(unknown_name_message(name, _REGISTRY))
@@ -250,7 +261,9 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
         ``"type"`` (or a DeepSpeed config with no ``"scheduler"`` block), unexpected keys, a
         parameter left as ``"auto"`` (the HF Trainer's placeholder), a DeepSpeed
         ``optimizer``/``optimizer.params`` that is not a mapping or an ``optimizer.params.lr``
-        that is not a number where the scheduler takes it (each named by its path), or a config
+        that is not a number where the scheduler takes it (each named by its path), a big_vision
+        config whose ``schedule`` is a per-parameter list (no single config: the message points
+        to ``from_config`` and ``big_vision_config``, which return its ``ParamSchedules``), or a config
         past the limits of :mod:`jaxsched.config.limits` (over 1 MiB, nested over 64 levels,
         YAML aliases expanding to over 100,000 values, an integer outside int64).
       TypeError: ``source`` or its ``"params"`` is not a mapping.
@@ -264,6 +277,19 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
       ...              "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 9}}})
       {'type': 'WarmupCosineLR', 'params': {'total_num_steps': 9, 'lr': 0.1}}
     """
+    out = _load(source)
+    if not isinstance(out, dict):
+        raise ValueError(
+            "this big_vision config's `config.schedule` is a per-parameter list of (regex, "
+            f"schedule) pairs (regexes {list(out)}), not one config: jaxsched.from_config(cfg) or "
+            "jaxsched.config.frameworks.big_vision_config(cfg) give its ParamSchedules, and "
+            "big_vision_config(cfg, pattern=regex) one entry's config")
+    return out
+
+
+def _load(source: Any) -> Any:
+    """:func:`load_config`, except that a big_vision config with a per-parameter schedule list
+    gives its :class:`~jaxsched.ParamSchedules`."""
     if frameworks.is_t5x_gin(source):
         return _framework(frameworks.t5x_gin_config(source))
     if frameworks.is_python_config_path(source):
@@ -293,7 +319,8 @@ def load_config(source: Mapping[str, Any] | str | os.PathLike) -> dict:
     if "type" not in source and "scheduler" not in source and frameworks.is_levanter_mapping(source):
         return _framework(frameworks.levanter_config(source))
     if "type" not in source and frameworks.is_big_vision_mapping(source):
-        return _framework(frameworks.big_vision_config(source))
+        out = frameworks.big_vision_config(source)
+        return _framework(out) if isinstance(out, dict) else out
     if "type" not in source and set(source) & _DEEPSPEED_KEYS:
         raise ValueError("this DeepSpeed config has no 'scheduler' block to read a schedule from")
     unknown_keys = set(source) - {"type", "params"}

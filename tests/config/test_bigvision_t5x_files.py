@@ -12,8 +12,17 @@ References, float64 restatements written for this test in plain Python from the 
   ``t5x/utils.py`` ``create_learning_rate_scheduler`` (bound in gin as
   ``utils.create_learning_rate_scheduler.<arg>``).
 
-Choice for the per-parameter ``schedule`` list: ``from_config`` refuses it naming
-``config.schedule`` and its regexes; ``big_vision_config(cfg, pattern=regex)`` loads one entry.
+- big_vision's per-parameter rule, same commit: ``big_vision/utils.py`` (``_traverse_with_names``:
+  mapping keys sorted, sequence entries by index, joined by ``"/"``; ``make_mask_trees``: a
+  parameter takes the first pattern with ``pattern.fullmatch(name)``;
+  ``check_and_compile_patterns``: a pattern must not start with ``"/"``), ``big_vision/optax.py``
+  (``make``, ``_split_frozen``: a ``None`` schedule freezes through ``optax.set_to_zero``, and an
+  unmatched parameter fails ``assert not not_covered``).
+
+Choice for the per-parameter ``schedule`` list: ``from_config`` (and ``big_vision_config``)
+return a ``jaxsched.ParamSchedules``, regex -> Schedule or None; ``load_config`` refuses it
+(it returns one ``{"type", "params"}``), pointing to them; ``big_vision_config(cfg,
+pattern=regex)`` still loads one entry's config.
 """
 
 from __future__ import annotations
@@ -151,8 +160,11 @@ def test_bigvision_configdict_and_per_param_list():
     inner = {"warmup_steps": 3, "decay_type": "linear", "mult": 0.5}
     cfg = ConfigDict({"input": ConfigDict({"batch_size": 128}), "total_steps": 30, "lr": 0.01,
                       "schedule": [("img/.*", None), (".*", inner)]})
+    rules = jaxsched.from_config(cfg)
+    assert list(rules) == ["img/.*", ".*"] and rules["img/.*"] is None
+    check(rules[".*"], bv_config_lr(cfg.to_dict(), 35))
     with pytest.raises(ValueError, match=r"config\.schedule.*per-parameter.*img/\.\*"):
-        jaxsched.from_config(cfg)
+        jaxsched.config.load_config(cfg)
     s = jaxsched.from_config(fw.big_vision_config(cfg, pattern=".*"))
     check(s, bv_config_lr(cfg.to_dict(), 35))
     with pytest.raises(ValueError, match="frozen"):
@@ -173,6 +185,180 @@ def test_bigvision_bad_configs(bad, match):
     cfg = {"input": {"batch_size": 8}, "lr": 0.1, **bad}
     with pytest.raises(ValueError, match=match):
         jaxsched.from_config(cfg)
+
+
+# ------------------------------------------------------------------ big_vision per parameter
+def bv_names(tree, prefix=""):
+    """(name, leaf) pairs as big_vision's ``_traverse_with_names`` (sorted keys, indices)."""
+    if isinstance(tree, dict):
+        for k in sorted(tree):
+            yield from bv_names(tree[k], f"{prefix}{k}/")
+    elif isinstance(tree, (list, tuple)):
+        for i, x in enumerate(tree):
+            yield from bv_names(x, f"{prefix}{i}/")
+    else:
+        yield prefix.rstrip("/"), tree
+
+
+def bv_pick(name, schedule_list):
+    """The first ``(regex, sched)`` whose compiled regex ``fullmatch``es ``name`` (else raise,
+    as big_vision's ``assert not not_covered``)."""
+    import re
+
+    for regex, sched in schedule_list:
+        assert not regex.startswith("/")
+        if re.compile(regex).fullmatch(name):
+            return regex, sched
+    raise AssertionError(f"All params must be covered (use `None` for freezing): {name}")
+
+
+PARAMS = {  # names: img/embed/kernel, img/head/bias, img/head/kernel, t, txt/enc/0, txt/enc/1
+    "img": {"head": {"kernel": np.ones((2, 2)), "bias": np.ones(2)}, "embed": {"kernel": np.ones(3)}},
+    "txt": {"enc": [np.ones(2), np.ones(1)]}, "t": np.ones(()),
+}
+PER_PARAM = [
+    ("img/head/.*", {"decay_type": "cosine", "warmup_steps": 2, "mult": 2.0}),
+    ("img/.*", None),  # frozen: the rest of img
+    ("txt/enc/0", {"decay_type": "linear", "linear_end": 0.1, "cooldown_steps": 3}),
+    ("txt/.*", {"decay_type": "stair", "steps": [4], "mults": [0.5]}),
+    (".*", {}),
+]
+PP_CFG = {"input": {"batch_size": 64}, "total_steps": 12, "lr": 0.01, "schedule": PER_PARAM}
+PP_COUNTS = [0, 1, 2, 3, 5, 9, 11, 12, 20]
+
+
+def pp_reference(name, k):
+    """config.lr x the schedule of ``name`` at step k, or None for a frozen parameter."""
+    _, sched = bv_pick(name, PER_PARAM)
+    if sched is None:
+        return None
+    sched = dict(sched)
+    mult = sched.pop("mult", 1.0)
+    return PP_CFG["lr"] * bv_lr(min(k, 12), 12, 64, None, mult, **sched)
+
+
+def test_bigvision_per_param_hand_derived():
+    rules = jaxsched.from_config({**PP_CFG, "schedule": [("img/.*", {"mult": 3.0}), (".*", None)]})
+    labels = rules.labels(PARAMS)
+    assert labels["img"]["head"]["kernel"] == "img/.*" and labels["t"] == ".*"
+    assert rules.frozen == (".*",)
+    np.testing.assert_allclose(host(rules["img/.*"], [0, 11]), [0.03, 0.03], rtol=1e-15)
+
+
+def test_bigvision_per_param_matches_restatement():
+    rules = fw.big_vision_config(PP_CFG)
+    assert isinstance(rules, jaxsched.ParamSchedules) and list(rules) == [r for r, _ in PER_PARAM]
+    assert jaxsched.from_config(PP_CFG) == rules  # from_config returns the same
+    labels = dict(zip(jax.tree_util.tree_leaves(jaxsched.param_names(PARAMS)),
+                      jax.tree_util.tree_leaves(rules.labels(PARAMS))))
+    names = [n for n, _ in bv_names(PARAMS)]
+    assert sorted(labels) == sorted(names)
+    for name in names:
+        regex, sched = bv_pick(name, PER_PARAM)
+        assert labels[name] == regex, name
+        ref = [pp_reference(name, k) for k in PP_COUNTS]
+        if sched is None:
+            assert rules[regex] is None and ref[0] is None
+        else:
+            np.testing.assert_allclose(host(rules[regex], PP_COUNTS), ref, rtol=1e-12,
+                                       atol=1e-15, err_msg=name)
+
+
+def test_bigvision_per_param_optax_steps_and_frozen():
+    import optax
+
+    rules = jaxsched.from_config(PP_CFG)
+    opt = rules.optimizer(optax.sgd)
+    params = jax.tree_util.tree_map(jnp.asarray, PARAMS)
+    state = jax.jit(opt.init)(params)
+
+    @jax.jit
+    def step(p, st):  # every gradient is 1
+        upd, st = opt.update(jax.tree_util.tree_map(jnp.ones_like, p), st, p)
+        return optax.apply_updates(p, upd), upd, st
+
+    names = jax.tree_util.tree_leaves(jaxsched.param_names(params))
+    p = params
+    for k in range(4):  # update k uses lr(k): sgd's update is -lr(k) x grad
+        p, upd, state = step(p, state)
+        for name, u in zip(names, jax.tree_util.tree_leaves(upd)):
+            ref = pp_reference(name, k)
+            want = 0.0 if ref is None else -ref
+            np.testing.assert_allclose(np.asarray(u, np.float64), want, rtol=1e-6, atol=1e-12,
+                                       err_msg=f"{name} at update {k}")
+    for name, a, b in zip(names, jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(p)):
+        if pp_reference(name, 0) is None:  # frozen: never moved
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
+    hp = jaxsched.current_hyperparams(state)
+    np.testing.assert_allclose(float(hp["img/head/.*/learning_rate"]),
+                               pp_reference("img/head/kernel", 3), rtol=1e-6)
+    assert not any(key.startswith("img/.*/") for key in hp)  # frozen: no optimizer state
+
+
+def test_bigvision_per_param_unmatched_parameter_raises():
+    cfg = {**PP_CFG, "schedule": PER_PARAM[:-1]}  # no ".*": "t" is matched by nothing
+    rules = jaxsched.from_config(cfg)
+    with pytest.raises(ValueError, match=r"\['t'\] match no regex.*All params must be covered"):
+        rules.labels(PARAMS)
+    import optax
+
+    with pytest.raises(ValueError, match=r"\['t'\] match no regex"):
+        rules.optimizer(optax.adam).init(jax.tree_util.tree_map(jnp.asarray, PARAMS))
+
+
+def test_bigvision_per_param_all_frozen_is_legal():
+    import optax
+
+    rules = jaxsched.from_config({**PP_CFG, "schedule": [(".*", None)]})
+    opt = rules.optimizer(optax.adam)
+    params = jax.tree_util.tree_map(jnp.asarray, PARAMS)
+    upd, _ = opt.update(params, opt.init(params), params)
+    assert all(not np.any(np.asarray(u)) for u in jax.tree_util.tree_leaves(upd))
+
+
+def test_bigvision_per_param_yaml_end_to_end(tmp_path):
+    import yaml
+
+    (tmp_path / "bv.yaml").write_text(yaml.safe_dump(
+        {**PP_CFG, "schedule": [[r, s] for r, s in PER_PARAM]}))
+    rules = jaxsched.from_config(str(tmp_path / "bv.yaml"))
+    assert rules == jaxsched.from_config(PP_CFG)
+    np.testing.assert_allclose(host(rules["txt/enc/0"], PP_COUNTS),
+                               [pp_reference("txt/enc/0", k) for k in PP_COUNTS], rtol=1e-12)
+    (tmp_path / "bv_pp.py").write_text(  # a big_vision Python config file, get_config()
+        f"def get_config():\n    return {PP_CFG!r}\n")
+    assert jaxsched.from_config(str(tmp_path / "bv_pp.py")) == rules
+    with pytest.raises(ValueError, match="hyperparam"):
+        jaxsched.from_config(PP_CFG, hyperparam="momentum")
+    with pytest.raises(ValueError, match=r"from_config.*big_vision_config"):
+        jaxsched.config.load_config(str(tmp_path / "bv.yaml"))
+
+
+@pytest.mark.parametrize("schedule, err, match", [
+    ([("/img/.*", None), (".*", {})], ValueError, r"config\.schedule\[0\].*starts with '/'"),
+    ([("img/(", None)], ValueError, r"config\.schedule\[0\].*does not compile"),
+    ([(".*", {}), (".*", None)], ValueError, r"config\.schedule\[1\].*repeats config\.schedule\[0\]"),
+    ([("img/.*", {"decay_typ": "cosine"})], ValueError, r"decay_typ.*config\.schedule\[0\]"),
+    ([("img/.*", {"base": 1.0})], ValueError, r"config\.schedule\[0\].*base"),
+    ([], ValueError, "pairs"),
+    ([("img/.*",)], ValueError, "pairs"),
+])
+def test_bigvision_per_param_bad_configs(schedule, err, match):
+    with pytest.raises(err, match=match):
+        jaxsched.from_config({**PP_CFG, "schedule": schedule})
+
+
+@pytest.mark.parametrize("rules, err, match", [
+    ("x", TypeError, "`rules` must be"),
+    ([("a", 1.0, 2)], TypeError, r"`rules\[0\]` must be a \(regex, schedule\) pair"),
+    ([(3, 1.0)], TypeError, r"`rules\[0\]`.*string"),
+    ([("a", -1.0)], ValueError, r"rules\[0\].*>= 0"),
+    ([("a", "fast")], TypeError, r"rules\[0\]"),
+    ({}, ValueError, "at least one"),
+])
+def test_param_schedules_bad_input(rules, err, match):
+    with pytest.raises(err, match=match):
+        jaxsched.param_schedules(rules)
 
 
 # ------------------------------------------------------------------ t5x, restated
