@@ -51,16 +51,22 @@ def _eval_ours(s, counts, dtype=jnp.int32):
     return np.asarray(out, np.float64)[: counts.size].reshape(counts.shape)
 
 
-def _optax(name, args, kwargs, counts, dtype):
-    """optax's values, evaluated op by op (vmap, not jit; one-cycle needs scalar counts).
+#: optax schedules whose value XLA's compilation changes: under ``jit`` XLA rewrites
+#: ``count / transition_steps`` into a multiplication by the reciprocal, so ``1 - count / T``
+#: ends at -1 ulp instead of 0 and a fractional power gives NaN under x64 (2.4e-4 x (init - end)
+#: in float32) at the end of ``polynomial_schedule``. These are evaluated op by op.
+OP_BY_OP = {"polynomial_schedule", "linear_schedule"}
 
-    Not under ``jit``: there XLA rewrites ``count / transition_steps`` into a multiplication by
-    the reciprocal, so ``1 - count / T`` ends at -1 ulp instead of 0 and a fractional power gives
-    NaN under x64 (2.4e-4 x (init - end) in float32) at the end of ``polynomial_schedule``.
+
+def _optax(name, args, kwargs, counts, dtype):
+    """optax's values over all counts in one vectorised call (vmap: one-cycle needs scalar
+    counts), compiled once per configuration, or op by op for the names in ``OP_BY_OP`` (op by
+    op compiles every primitive for every new shape: ~260 compiles for 10 piecewise examples).
     """
     with np.errstate(all="ignore"):  # optax's own float32 casts, e.g. end / peak -> inf
         sched = getattr(optax, name)(*args, **kwargs)
-        out = jax.vmap(lambda c: jnp.asarray(sched(c)))(_padded(counts, dtype))
+        run = jax.vmap(lambda c: jnp.asarray(sched(c)))
+        out = (run if name in OP_BY_OP else jax.jit(run))(_padded(counts, dtype))
     out = np.broadcast_to(np.asarray(out, dtype=np.float64), (-(-counts.size // PAD) * PAD,))
     return out[: counts.size].reshape(counts.shape)
 

@@ -40,8 +40,10 @@ def torch_swalr(init_value, swa_value, anneal_steps, anneal_strategy, n):
     return np.asarray(lrs, dtype=np.float64)
 
 
-def jax_values(s, n):
-    return np.asarray(jax.jit(lambda sch, t: sch(t))(s, jnp.arange(n, dtype=jnp.int32)), np.float64)
+def jax_values(s, n, pad=64):
+    """float32 jit values at 0..n-1: counts padded to one shape, one evaluator for all."""
+    t = np.minimum(np.arange(max(n, pad)), n - 1)
+    return np.asarray(sc.jit_eval(s, jnp.asarray(t, jnp.int32)), np.float64)[:n]
 
 
 # ---------------------------------------------------------------- peers
