@@ -235,11 +235,11 @@ def classify(param: str, exc: BaseException) -> str:
     return "clear"
 
 
-def run() -> tuple[Counter, list[tuple[str, str, str, str, str]]]:
+def run(targets_: list | None = None) -> tuple[Counter, list[tuple[str, str, str, str, str]]]:
     """Counts per outcome and the list of (outcome, name, param, kind, detail) not clear."""
     counts: Counter = Counter()
     notes = []
-    for label, build, base in targets():
+    for label, build, base in targets() if targets_ is None else targets_:
         params = [
             p for p, v in inspect.signature(build).parameters.items()
             if v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL) and p not in NOT_CONFIG
@@ -331,10 +331,14 @@ def allowed(build, param: str, kind: str, detail: str = "", base: dict | None = 
     return None
 
 
-def outcomes() -> tuple[Counter, dict[str, set]]:
-    """The sweep's counts and the triples (name, param, kind) per failing outcome."""
-    counts, notes = run()
+def outcomes(part: int | None = None, parts: int = 1) -> tuple[Counter, dict[str, set]]:
+    """The sweep's counts and the triples (name, param, kind) per failing outcome; with
+    ``part``, only every ``parts``-th target from the ``part``-th (the test runs the parts as
+    separate tests, so that workers share them)."""
     targets_ = targets()
+    if part is not None:
+        targets_ = targets_[part::parts]
+    counts, notes = run(targets_)
     builders = {label: build for label, build, _ in targets_}
     bases = {label: base for label, _, base in targets_}
     bad: dict[str, set] = {"weak": set(), "accepted-then-failing": set(), "accepted-unlisted": set()}
