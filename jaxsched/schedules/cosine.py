@@ -176,6 +176,15 @@ def warmup_cosine_decay_schedule(
       HF: ``cosine`` is periodic past its end; Keras: ``CosineDecay(warmup_target=...)`` counts
       ``decay_steps`` after warmup. DeepSpeed: ``WarmupCosineLR`` (shifted by one step).
     """
+    warm, decay, w = _warmup_cosine_parts(init_value, peak_value, warmup_steps, decay_steps,
+                                          end_value, exponent)
+    return join_schedules([warm, decay], boundary_list(w))
+
+
+def _warmup_cosine_parts(init_value: Value, peak_value: Value, warmup_steps: Steps,
+                         decay_steps: Steps, end_value: Value = 0.0,
+                         exponent: Value = 1.0) -> tuple[Any, Any, Any]:
+    """The checked warmup and decay of :func:`warmup_cosine_decay_schedule`, and ``W``."""
     w = v.steps("warmup_steps", warmup_steps)
     d = v.steps(
         "decay_steps",
@@ -197,7 +206,7 @@ def warmup_cosine_decay_schedule(
         end = 0.0
     warm = linear_schedule(v.real("init_value", init_value), peak, w)
     decay = cosine_decay(peak, d - w, end, exponent)
-    return join_schedules([warm, decay], boundary_list(w))
+    return warm, decay, w
 
 
 @register("sgdr_schedule")
@@ -231,19 +240,31 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Sequence:
         raise TypeError(
             f"`cosine_kwargs` must be an iterable of dicts, got {type(cosine_kwargs).__name__}"
         )
-    cycles = []
-    bounds: list[Any] = []
+    parts: list[tuple[Any, Any, Any]] = []  # (warmup, decay, W) of each cycle
+    starts: list[Any] = []  # where each cycle after the first starts
+    traced = False
     total: Any = 0
     for i, kw in enumerate(cosine_kwargs):
         if not isinstance(kw, Mapping):
             raise TypeError(f"`cosine_kwargs[{i}]` must be a dict, got {type(kw).__name__}")
         try:
-            cycles.append(warmup_cosine_decay_schedule(**kw))
+            parts.append(_warmup_cosine_parts(**kw))
         except TypeError as e:
             raise TypeError(f"`cosine_kwargs[{i}]`: {e}") from e
         if i > 0:
-            bounds.append(total)
-        total = total + (v.steps(f"cosine_kwargs[{i}]['decay_steps']", kw["decay_steps"]))
-    if not cycles:
+            starts.append(total)
+        d = v.steps(f"cosine_kwargs[{i}]['decay_steps']", kw["decay_steps"])
+        traced = traced or v.is_traced(parts[-1][2]) or v.is_traced(d)
+        total = total + d
+    if not parts:
         raise ValueError("`cosine_kwargs` must hold at least one cycle, got none")
-    return join_schedules(cycles, boundary_list(*bounds))
+    if traced:  # each cycle a sequence of its own, joined (boundaries traced)
+        cycles = [join_schedules([warm, decay], boundary_list(w)) for warm, decay, w in parts]
+        return join_schedules(cycles, boundary_list(*starts))
+    # concrete: the flat sequence that joining the cycles' own sequences gives (each cycle's
+    # warmup and decay placed at its start), without building those sequences
+    pieces, bounds = [parts[0][0], parts[0][1]], [parts[0][2]]
+    for (warm, decay, w), start in zip(parts[1:], starts):
+        pieces += [warm, decay]
+        bounds += [start, start + w]
+    return join_schedules(pieces, boundary_list(*bounds))
