@@ -219,3 +219,16 @@ def test_grad_wrt_float_hyperparameters_at_edges_is_finite():
     for build in builders:
         d = jax.jit(jax.vmap(jax.grad(lambda p, t: build(p)(t)), in_axes=(None, 0)))(1.0, counts)
         assert np.all(np.isfinite(np.asarray(d))), d
+
+
+@pytest.mark.parametrize("cycles", [
+    [dict(init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10, end_value=0.1)] * 3,
+    [dict(init_value=0.5, peak_value=0.0, warmup_steps=0, decay_steps=7, end_value=0.2),
+     dict(init_value=0.1, peak_value=1.0, warmup_steps=5, decay_steps=5, exponent=2.0)],
+])
+def test_sgdr_is_the_join_of_its_cycles(cycles):
+    """sgdr builds its flat sequence directly: the schedule joining the cycles gives."""
+    starts = list(np.cumsum([c["decay_steps"] for c in cycles])[:-1])
+    joined = jaxsched.join_schedules([jaxsched.warmup_cosine_decay_schedule(**c) for c in cycles],
+                                     [int(s) for s in starts])
+    assert jaxsched.sgdr_schedule(cycles) == joined
