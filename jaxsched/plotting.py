@@ -87,6 +87,13 @@ def _one(label: str | None, value: Any) -> tuple[str, Any, Any]:
 
 
 def _entries(schedules: Any) -> list[tuple[str, Any, Any]]:
+    from jaxsched.training.param_rules import ParamSchedules
+
+    if isinstance(schedules, ParamSchedules):  # per-parameter rules: a frozen regex draws 0
+        from jaxsched.schedules.polynomial import constant_schedule
+
+        return [_one(f"{k} (frozen)", constant_schedule(0.0)) if s is None else _one(str(k), s)
+                for k, s in schedules.items()]
     if isinstance(schedules, Mapping) and not _is_config(schedules):
         if not schedules:
             raise ValueError("`schedules` is an empty mapping; give at least one schedule")
@@ -205,8 +212,9 @@ def plot(
       schedules: a Schedule (or any callable ``count -> value``); a config (a
         ``{"type", "params"}`` dict, a DeepSpeed config, or a path to a .json/.yaml file); a
         list of those; or a mapping ``label -> Schedule | config | (lr_schedule,
-        momentum_schedule)``. A config's coupled momentum (``from_config(cfg,
-        hyperparam="momentum")``, e.g. ``torch.OneCycleLR``) is drawn too.
+        momentum_schedule)``; or per-parameter rules (:class:`jaxsched.ParamSchedules`, one
+        curve per regex, a frozen one drawn at 0). A config's coupled momentum
+        (``from_config(cfg, hyperparam="momentum")``, e.g. ``torch.OneCycleLR``) is drawn too.
       num_steps: plot optimizer updates ``0 .. num_steps - 1``. Default: the horizon inferred
         from the schedules' phases (:func:`infer_num_steps`); a ValueError when none has one.
       steps: explicit update counts to evaluate instead of ``num_steps`` (not both).

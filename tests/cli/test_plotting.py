@@ -82,6 +82,16 @@ def test_mapping_with_pairs_and_labels():
     np.testing.assert_array_equal(ax.lines[1].get_ydata(), np.full(10, 0.5))
 
 
+def test_per_parameter_rules_one_curve_per_regex_frozen_at_zero():
+    rules = jaxsched.param_schedules([("img/.*", jaxsched.linear_schedule(1.0, 0.0, 4)),
+                                      (".*", None)])
+    ax = plot(rules, 5).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["img/.*", ".* (frozen)"]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [1.0, 0.75, 0.5, 0.25, 0.0])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), np.zeros(5))
+
+
 def test_config_file_and_explicit_steps(tmp_path):
     path = tmp_path / "warm.json"
     path.write_text('{"type": "linear_schedule", "params": {"init_value": 0.0, "end_value": 2.0, '
