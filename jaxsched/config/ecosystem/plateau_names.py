@@ -137,6 +137,11 @@ def timm_plateau(
             "perturbs the written lr and restores it before the next plateau step, which jaxsched "
             "does not map; leave noise_range_t=None"
         )
+    # the noise options, unused without noise_range_t, are checked as timm's Scheduler takes them
+    v.choice("noise_type", noise_type, ("normal", "uniform"))
+    v.real("noise_pct", noise_pct, ge=0, le=1)
+    v.real("noise_std", noise_std, gt=0)
+    v.integer("noise_seed", noise_seed, allow_none=True)  # timm: noise_seed=None, any int seeds
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     w = v.integer("warmup_t", warmup_t, ge=0)
     init = v.real("warmup_lr_init", warmup_lr_init)
