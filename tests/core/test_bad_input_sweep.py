@@ -64,11 +64,13 @@ import jaxsched as js  # noqa: E402
 #: checked at construction (big_vision's decay options, fairseq tri_stage's steps and
 #: updates_per_epoch, Levanter's rewarmup/timescale, timm plateau's noise options): 234 -> 87;
 #: then keras.CosineDecay warmup_steps, Megatron's wd_incr_steps/wsd_decay_steps, timm WSD's
-#: stable_timescale, torch.OneCycleLR epochs/steps_per_epoch, replan's anchor: 87 -> 31.
+#: stable_timescale, torch.OneCycleLR epochs/steps_per_epoch, replan's anchor: 87 -> 31; then
+#: None refused by the plateau names where the peer's default is a number, keras' verbose < 0
+#: and min_lr lists refused: 31 -> 15.
 KNOWN_GAPS: dict[str, dict[tuple[str, str], str]] = {
     'accepted-then-failing': {  # 0
     },
-    'accepted-unlisted': {  # 31
+    'accepted-unlisted': {  # 15
         ('OneCycle', 'cycle_first_stair_count'): 'negative',
         ('OneCycle', 'cycle_second_stair_count'): 'negative',
         ('OneCycle', 'decay_mom_rate'): 'negative',
@@ -78,23 +80,11 @@ KNOWN_GAPS: dict[str, dict[tuple[str, str], str]] = {
         ('fairseq.cosine', 'lr_period_updates'): 'negative',
         ('fairseq.fixed', 'lr'): 'list',
         ('fairseq.step', 'lr'): 'list',
-        ('hf.GreedyLR', 'eps'): 'None',
-        ('hf.GreedyLR', 'min_lr'): 'None',
-        ('hf.GreedyLR', 'reset_start'): 'None',
-        ('hf.GreedyLR', 'warmup'): 'None',
-        ('hf.reduce_lr_on_plateau', 'eps'): 'None',
-        ('hf.reduce_lr_on_plateau', 'min_lr'): 'None',
-        ('keras.ReduceLROnPlateau', 'min_lr'): 'None list',
-        ('keras.ReduceLROnPlateau', 'verbose'): 'negative',
-        ('nemo.ReduceLROnPlateau', 'eps'): 'None',
-        ('nemo.ReduceLROnPlateau', 'min_lr'): 'None list',
+        ('nemo.ReduceLROnPlateau', 'min_lr'): 'list',
         ('one_cycle_with_decay_momentum', 'decay_mom_rate'): 'negative',
-        ('paddle.ReduceOnPlateau', 'epsilon'): 'None',
-        ('paddle.ReduceOnPlateau', 'min_lr'): 'None list',
+        ('paddle.ReduceOnPlateau', 'min_lr'): 'list',
         ('scale', 'factor'): 'negative',
-        ('timm.PlateauLRScheduler', 'lr_min'): 'None list',
-        ('torch.ReduceLROnPlateau', 'eps'): 'None',
-        ('torch.ReduceLROnPlateau', 'min_lr'): 'None',
+        ('timm.PlateauLRScheduler', 'lr_min'): 'list',
         ('warmup', 'schedule'): 'negative',
     },
     'weak': {  # 0
@@ -239,6 +229,23 @@ UNUSED = [
      "`steps_per_epoch`"),
     ("replan", dict(schedule=js.cosine_decay(1.0, 10), at=5, total_steps=20, anchor=None),
      TypeError, "`anchor`"),
+    # None where the peer's default is a number (torch 2.13 ReduceLROnPlateau: min_lr=0,
+    # eps=1e-8; transformers GreedyLR; timm lr_min=0.0; keras min_lr=0.0; paddle min_lr=0,
+    # epsilon=1e-8): reduce_on_plateau would read it as its own default. Keras' verbose is an
+    # int >= 0 and its min_lr one float.
+    ("torch.ReduceLROnPlateau", dict(min_lr=None), TypeError, "`min_lr`"),
+    ("torch.ReduceLROnPlateau", dict(eps=None), TypeError, "`eps`"),
+    ("hf.reduce_lr_on_plateau", dict(eps=None), TypeError, "`eps`"),
+    ("nemo.ReduceLROnPlateau", dict(min_lr=None), TypeError, "`min_lr`"),
+    ("hf.GreedyLR", dict(warmup=None), TypeError, "`warmup`"),
+    ("hf.GreedyLR", dict(reset_start=None), TypeError, "`reset_start`"),
+    ("hf.GreedyLR", dict(min_lr=None), TypeError, "`min_lr`"),
+    ("hf.GreedyLR", dict(eps=None), TypeError, "`eps`"),
+    ("timm.PlateauLRScheduler", dict(lr_min=None), TypeError, "`lr_min`"),
+    ("keras.ReduceLROnPlateau", dict(min_lr=[1.0, 2.0]), TypeError, "`min_lr`"),
+    ("keras.ReduceLROnPlateau", dict(verbose=-3), ValueError, "`verbose`"),
+    ("paddle.ReduceOnPlateau", dict(learning_rate=0.1, epsilon=None), TypeError, "`epsilon`"),
+    ("paddle.ReduceOnPlateau", dict(learning_rate=0.1, min_lr=None), TypeError, "`min_lr`"),
 ]
 
 
@@ -271,6 +278,9 @@ def test_unused_parameters_keep_legal_values():
     js.from_config({"type": "torch.OneCycleLR", "params": dict(
         max_lr=1.0, total_steps=100, epochs=10, steps_per_epoch=10)})
     js.replan(js.cosine_decay(1.0, 10), at=5, total_steps=20, anchor="none")
+    js.from_config({"type": "torch.ReduceLROnPlateau", "params": dict(min_lr=[0.0, 0.1], eps=0)})
+    js.from_config({"type": "keras.ReduceLROnPlateau", "params": dict(min_lr=0.0, verbose=1)})
+    js.from_config({"type": "hf.GreedyLR", "params": dict(warmup=0, reset_start=0, min_lr=0.0)})
 
 
 def test_validate_helpers():
