@@ -296,6 +296,13 @@ SIGNED_VALUES = {
 #: Integer parameters of any sign: random seeds (any int32 seeds a generator).
 SEEDS = {"noise_seed", "seed"}
 
+#: Counts whose negative values are the peer's documented "not given" sentinel, by name:
+#: DeepSpeed's stair counts (deepspeed/runtime/lr_schedules.py, add_tuning_arguments: CLI
+#: default -1; a count <= 0 means a continuous cycle) and fairseq's cosine period
+#: (fairseq/optim/lr_scheduler/cosine_lr_scheduler.py, lr_period_updates: float = -1; a period
+#: <= 0 means max_update - warmup_updates).
+NEGATIVE_SENTINELS = {"cycle_first_stair_count", "cycle_second_stair_count", "lr_period_updates"}
+
 #: String parameters that are free-form labels (Cerebras' param-group tags).
 LABELS = {"param_group_tags", "name"}
 
@@ -319,6 +326,8 @@ def allowed(build, param: str, kind: str, detail: str = "", base: dict | None = 
         return "a string option (a name, a tag, a mode with a free-form spelling)"
     if kind == "negative" and param in SEEDS:
         return "a random seed: any int32 is legal"
+    if kind == "negative" and param in NEGATIVE_SENTINELS:
+        return "the peer's negative 'not given' sentinel (DeepSpeed's -1 stairs, fairseq's -1 period)"
     if kind == "string" and param in LABELS:
         return "a free-form label"
     if kind == "list" and isinstance((base or {}).get(param), (list, tuple)):

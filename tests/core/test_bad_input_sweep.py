@@ -44,7 +44,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bad_input_sweep import ARGS, SKIPPED, outcomes, targets  # noqa: E402
+from _bad_input_sweep import ARGS, SKIPPED, allowed, outcomes, targets  # noqa: E402
 
 import jaxsched as js  # noqa: E402
 
@@ -66,18 +66,15 @@ import jaxsched as js  # noqa: E402
 #: then keras.CosineDecay warmup_steps, Megatron's wd_incr_steps/wsd_decay_steps, timm WSD's
 #: stable_timescale, torch.OneCycleLR epochs/steps_per_epoch, replan's anchor: 87 -> 31; then
 #: None refused by the plateau names where the peer's default is a number, keras' verbose < 0
-#: and min_lr lists refused: 31 -> 15.
+#: and min_lr lists refused: 31 -> 15; then exponential_cyclic_schedule's scale_mode=None refused
+#: and the peers' negative sentinels allowed by a rule (NEGATIVE_SENTINELS): 15 -> 11.
 KNOWN_GAPS: dict[str, dict[tuple[str, str], str]] = {
     'accepted-then-failing': {  # 0
     },
-    'accepted-unlisted': {  # 15
-        ('OneCycle', 'cycle_first_stair_count'): 'negative',
-        ('OneCycle', 'cycle_second_stair_count'): 'negative',
+    'accepted-unlisted': {  # 11
         ('OneCycle', 'decay_mom_rate'): 'negative',
         ('cerebras.ScalePerParamLR', 'adjust_learning_rate'): 'negative',
         ('cerebras.ScalePerParamWD', 'adjust_val'): 'negative',
-        ('exponential_cyclic_schedule', 'scale_mode'): 'None',
-        ('fairseq.cosine', 'lr_period_updates'): 'negative',
         ('fairseq.fixed', 'lr'): 'list',
         ('fairseq.step', 'lr'): 'list',
         ('nemo.ReduceLROnPlateau', 'min_lr'): 'list',
@@ -246,14 +243,20 @@ UNUSED = [
     ("keras.ReduceLROnPlateau", dict(verbose=-3), ValueError, "`verbose`"),
     ("paddle.ReduceOnPlateau", dict(learning_rate=0.1, epsilon=None), TypeError, "`epsilon`"),
     ("paddle.ReduceOnPlateau", dict(learning_rate=0.1, min_lr=None), TypeError, "`min_lr`"),
+    ("exponential_cyclic_schedule", dict(base_value=0.1, max_value=1.0, step_size=10,
+                                         scale_mode=None), TypeError, "`scale_mode`"),
 ]
 
 
 @pytest.mark.parametrize("name, params, exc, named", UNUSED,
                          ids=[f"{c[0]}-{c[3].strip('`')}" for c in UNUSED])
 def test_unused_parameter_refused_by_name(name, params, exc, named):
+    build = getattr(js, name, None) if "." not in name and name[0].islower() else None
     with pytest.raises(exc) as info:
-        js.from_config({"type": name, "params": params})
+        if build is not None:
+            build(**params)
+        else:
+            js.from_config({"type": name, "params": params})
     assert named in str(info.value) and len(str(info.value)) <= 300, str(info.value)
 
 
@@ -281,6 +284,16 @@ def test_unused_parameters_keep_legal_values():
     js.from_config({"type": "torch.ReduceLROnPlateau", "params": dict(min_lr=[0.0, 0.1], eps=0)})
     js.from_config({"type": "keras.ReduceLROnPlateau", "params": dict(min_lr=0.0, verbose=1)})
     js.from_config({"type": "hf.GreedyLR", "params": dict(warmup=0, reset_start=0, min_lr=0.0)})
+    # the peers' negative sentinels (the sweep's NEGATIVE_SENTINELS rule): DeepSpeed's CLI -1
+    # stair counts, fairseq's lr_period_updates=-1
+    js.from_config({"type": "OneCycle", "params": dict(
+        cycle_min_lr=0.1, cycle_max_lr=1.0, cycle_first_step_size=10, cycle_first_stair_count=-1,
+        cycle_second_stair_count=-1)})
+    js.from_config({"type": "fairseq.cosine", "params": dict(lr=[0.1],
+                                                              lr_period_updates=-1, max_update=100)})
+    assert allowed(js.from_config, "lr_period_updates", "negative") is not None
+    assert allowed(js.from_config, "cycle_first_stair_count", "negative") is not None
+    assert allowed(js.from_config, "warmup_steps", "negative") is None
 
 
 def test_validate_helpers():
