@@ -512,6 +512,7 @@ def paddle_reduce_on_plateau(
         if x is None:
             raise TypeError(f"`{name}` must be a number, got None (paddle's ReduceOnPlateau has no "
                             "None for it)")
+    v.real("min_lr", min_lr, scalar=True, hint=" (paddle's min_lr is one float)")
     with v.renamed({"eps": "epsilon"}):
         plateau = plateau_config(factor, patience, threshold, tm, cooldown, mode, min_lr=min_lr,
                                  base_lr=lr, semantics="paddle", eps=epsilon)

@@ -153,6 +153,7 @@ def timm_plateau(
     v.real("noise_std", noise_std, gt=0)
     v.integer("noise_seed", noise_seed, allow_none=True)  # timm: noise_seed=None, any int seeds
     _given("timm's PlateauLRScheduler", lr_min=lr_min)
+    v.real("lr_min", lr_min, scalar=True, hint=" (timm's lr_min is one float)")
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     w = v.integer("warmup_t", warmup_t, ge=0)
     init = v.real("warmup_lr_init", warmup_lr_init)
