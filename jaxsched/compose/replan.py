@@ -532,6 +532,7 @@ def replan(
             + ": total_steps=N moves the same plan to end at N, then=new_schedule starts a new one"
         )
     k = v.steps("at", at)
+    anchor = v.choice("anchor", anchor, ANCHORS)  # checked with total_steps too (unused there)
     if total_steps is not None:
         _check_family(schedule)
         n = v.steps("total_steps", total_steps)
@@ -544,7 +545,6 @@ def replan(
                     f"at={v.describe(k)}"
                 )
         return Replan(schedule, k, n)
-    anchor = v.choice("anchor", anchor, ANCHORS)
     new = _as_child("then", then)
     if (isinstance(new, Function) or not _concrete_leaves(new) or not _concrete_leaves(schedule)
             or v.is_traced(k)):

@@ -277,4 +277,6 @@ def exponential_cyclic_schedule(
       step_size_up=S, mode="exp_range", gamma=gamma)``.
     """
     s = v.steps("step_size", step_size, positive=True)
+    # None is not a mode here (TFA's default is "iterations"; cyclic_schedule's None would pick it)
+    scale_mode = v.choice("scale_mode", scale_mode, ("iterations", "cycle"))
     return cyclic_schedule(base_value, max_value, s, s, "exp_range", gamma, scale_mode)

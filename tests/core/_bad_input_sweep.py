@@ -296,6 +296,35 @@ SIGNED_VALUES = {
 #: Integer parameters of any sign: random seeds (any int32 seeds a generator).
 SEEDS = {"noise_seed", "seed"}
 
+#: Counts whose negative values are the peer's documented "not given" sentinel, by name:
+#: DeepSpeed's stair counts (deepspeed/runtime/lr_schedules.py, add_tuning_arguments: CLI
+#: default -1; a count <= 0 means a continuous cycle) and fairseq's cosine period
+#: (fairseq/optim/lr_scheduler/cosine_lr_scheduler.py, lr_period_updates: float = -1; a period
+#: <= 0 means max_update - warmup_updates).
+NEGATIVE_SENTINELS = {"cycle_first_stair_count", "cycle_second_stair_count", "lr_period_updates"}
+
+#: Legal uses of one parameter of one constructor or name: (label, param, kind) -> why.
+BY_NAME = {
+    ("scale", "factor", "negative"):
+        "a multiplier of any sign: scale(s, -1) is -s (DESIGN: values are any finite real)",
+    ("warmup", "schedule", "negative"):
+        "a number as the schedule is a constant value, of any finite sign",
+    ("fairseq.fixed", "lr", "list"):
+        "fairseq's --lr is a list, one lr per epoch (fairseq/dataclass/configs.py, "
+        "OptimizationConfig.lr: List[float] = [0.25]), read by the fixed schedule",
+    ("fairseq.step", "lr", "list"):
+        "fairseq's --lr is a list (OptimizationConfig.lr: List[float]); step uses lr[0], as fairseq",
+    ("nemo.ReduceLROnPlateau", "min_lr", "list"):
+        "NeMo re-exports torch's ReduceLROnPlateau, whose min_lr is 'float or list' (per group)",
+}
+
+
+def label_of(build) -> str:
+    """The sweep's label of a builder: a registered name's, or the public function's name."""
+    if build.__name__ == "build" and build.__defaults__:
+        return build.__defaults__[0]
+    return build.__name__
+
 #: String parameters that are free-form labels (Cerebras' param-group tags).
 LABELS = {"param_group_tags", "name"}
 
@@ -319,6 +348,10 @@ def allowed(build, param: str, kind: str, detail: str = "", base: dict | None = 
         return "a string option (a name, a tag, a mode with a free-form spelling)"
     if kind == "negative" and param in SEEDS:
         return "a random seed: any int32 is legal"
+    if (label_of(build), param, kind) in BY_NAME:
+        return BY_NAME[label_of(build), param, kind]
+    if kind == "negative" and param in NEGATIVE_SENTINELS:
+        return "the peer's negative 'not given' sentinel (DeepSpeed's -1 stairs, fairseq's -1 period)"
     if kind == "string" and param in LABELS:
         return "a free-form label"
     if kind == "list" and isinstance((base or {}).get(param), (list, tuple)):

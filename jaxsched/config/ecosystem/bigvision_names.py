@@ -105,20 +105,27 @@ def _build(decay_type: str, total_steps: Any, batch_size: Any, data_size: Any, b
         raise ValueError(f"`warmup_steps` must be < total_steps ({t!r}), got {w!r} (big_vision "
                          "asserts 'warmup_steps is >= total_steps')")
     span = t - w
+    # every decay type's options are checked, used by this decay_type or not (big_vision reads
+    # them with kw.get and ignores the others; None is legal only for end, linear_end and
+    # timescale_examples, whose big_vision default is "not given")
+    end = v.real("end", end, allow_none=True)
+    linear_end = v.real("linear_end", linear_end, allow_none=True)
+    power = v.real("power", power, ge=0)
+    timescale = v.real("timescale", timescale, gt=0)
+    timescale_examples = v.real("timescale_examples", timescale_examples, gt=0, allow_none=True)
+    sh = v.real("shift", shift, ge=0)
     if kind in ("linear", "polynomial"):
         z = end if end is not None else (linear_end if linear_end is not None else 0.0)
-        z = v.real("end" if end is not None else "linear_end", z)
-        main: Schedule = offset(polynomial_schedule(lr, z, v.real("power", power, ge=0), span), w)
+        main: Schedule = offset(polynomial_schedule(lr, z, power, span), w)
     elif kind == "cosine":
         main = offset(cosine_decay(lr, span, 0.0), w)
     elif kind == "rsqrt":
         if timescale_examples is not None:
             if bs is None:
                 raise ValueError("`timescale_examples` needs `batch_size`, got None")
-            tau = v.real("timescale_examples", timescale_examples, gt=0) / bs
+            tau = timescale_examples / bs
         else:
-            tau = v.real("timescale", timescale, gt=0)
-        sh = v.real("shift", shift, ge=0)
+            tau = timescale
         main = offset(inverse_sqrt_decay(lr * (1 + sh / tau) ** -0.5, tau + sh), w)
     else:
         stairs = v.sorted_steps("steps", list(steps) if isinstance(steps, tuple) else steps)

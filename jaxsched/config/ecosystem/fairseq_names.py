@@ -116,6 +116,11 @@ def _warmup_updates(x: Any) -> Any:
     return v.integer("warmup_updates", x, ge=0)
 
 
+def _check_epochs(updates_per_epoch: Any) -> None:
+    """``updates_per_epoch`` checked where the configuration does not use it (None: not given)."""
+    v.integer("updates_per_epoch", updates_per_epoch, gt=0, allow_none=True)
+
+
 def _epochs(updates_per_epoch: Any, why: str) -> Any:
     if updates_per_epoch is None:
         raise ValueError(
@@ -152,6 +157,7 @@ def fairseq_fixed(
     lrs = _lrs(lr)
     w = _warmup_updates(warmup_updates)
     shrink = v.real("lr_shrink", lr_shrink, ge=0)
+    _check_epochs(updates_per_epoch)
     fa = v.integer("force_anneal", force_anneal, ge=0, allow_none=True)
     if fa is not None and v.is_traced(fa):
         raise TypeError("`force_anneal` must be a concrete integer (it sets the number of pieces)")
@@ -304,6 +310,11 @@ def fairseq_tri_stage(
     top = _one_lr("tri_stage", lr)
     a = v.real("init_lr_scale", init_lr_scale)
     f = v.real("final_lr_scale", final_lr_scale, gt=0, hint=" (fairseq takes log(final_lr_scale))")
+    # the step counts are checked even when phase_ratio replaces them (fairseq's config types
+    # them int = 0 whatever phase_ratio says)
+    w = v.integer("warmup_steps", warmup_steps, ge=0)
+    h = v.integer("hold_steps", hold_steps, ge=0)
+    d = v.integer("decay_steps", decay_steps, ge=0)
     if phase_ratio is not None:
         if not isinstance(phase_ratio, (list, tuple)) or len(phase_ratio) != 3:
             raise ValueError(
@@ -316,10 +327,6 @@ def fairseq_tri_stage(
         if _concrete(*r) and sum(float(x) for x in r) != 1:
             raise ValueError(f"`phase_ratio` must add up to 1.0, got {phase_ratio!r} (fairseq asserts it)")
         w, h, d = (floor_int(mu * x) for x in r)
-    else:
-        w = v.integer("warmup_steps", warmup_steps, ge=0)
-        h = v.integer("hold_steps", hold_steps, ge=0)
-        d = v.integer("decay_steps", decay_steps, ge=0)
     if _concrete(d) and np.ndim(d) == 0 and d <= 0:
         raise ValueError(
             f"`decay_steps` must be > 0, got {d!r} (fairseq divides by decay_steps; with "
@@ -417,6 +424,7 @@ def fairseq_reduce_lr_on_plateau(
     if _concrete(top) and np.any(np.asarray(top) <= 0):
         raise ValueError(f"`lr` must be > 0 for a plateau schedule, got {top!r}")
     w = _warmup_updates(warmup_updates)
+    _check_epochs(updates_per_epoch)
     maximize = v.boolean("maximize_best_checkpoint_metric", maximize_best_checkpoint_metric)
     skip: Any = 0
     if not (_concrete(w) and w == 0):

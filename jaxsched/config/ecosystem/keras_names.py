@@ -73,10 +73,10 @@ def cosine_decay_keras(
     init = v.real("initial_learning_rate", initial_learning_rate)
     d = _decay_steps("decay_steps", decay_steps)
     alpha = v.real("alpha", alpha)
+    w = v.steps("warmup_steps", warmup_steps)  # checked even when ignored (no warmup_target)
     if warmup_target is None:
         return cosine_decay_schedule(init, d, alpha)
     peak = v.real("warmup_target", warmup_target)
-    w = v.steps("warmup_steps", warmup_steps)
     return warmup(cosine_decay(peak, d, alpha * peak), w, init)
 
 

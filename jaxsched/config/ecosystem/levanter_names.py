@@ -234,6 +234,10 @@ def levanter_lr_scheduler(
     ratio = v.real("min_lr_ratio", min_lr_ratio, ge=0, le=1)
     kind, opts = lr_schedule, {"exponent": exponent, "timescale": timescale}
     kind = v.choice("lr_schedule", kind, LR_SCHEDULES)
+    # checked whatever the configuration uses: rewarmup (used after the first cycle only) and
+    # inv_sqrt's timescale (used by lr_schedule="inv_sqrt" only)
+    _steps("rewarmup", rewarmup, 1)
+    v.real("timescale", timescale, ge=1, hint=" (InvSqrtLrSchedule's timescale, in steps)")
     # power's fields, checked whatever the schedule (Levanter's PowerLrSchedule checks a and b)
     bsz = v.integer("batch_size", batch_size, ge=1, allow_none=True)
     seq = v.integer("seq_length", seq_length, ge=1, allow_none=True)

@@ -228,6 +228,9 @@ def megatron_optimizer_param_scheduler(
     if _concrete(w, d) and not _less(w, d):
         raise ValueError(
             f"`lr_warmup_steps` must be < lr_decay_steps ({d!r}), got {w!r} (Megatron asserts it)")
+    # both lengths are checked whatever the styles use (None: Megatron's "not given" default)
+    v.integer("wsd_decay_steps", wsd_decay_steps, ge=0, allow_none=True)
+    v.integer("wd_incr_steps", wd_incr_steps, ge=0, allow_none=True)
     s = None
     if style == "WSD":
         if wsd_decay_steps is None:

@@ -508,6 +508,11 @@ def paddle_reduce_on_plateau(
     mode = v.choice("mode", mode.lower() if isinstance(mode, str) else mode, ("min", "max"))
     tm = v.choice("threshold_mode", threshold_mode.lower() if isinstance(threshold_mode, str)
                   else threshold_mode, ("rel", "abs"))
+    for name, x in (("min_lr", min_lr), ("epsilon", epsilon)):
+        if x is None:
+            raise TypeError(f"`{name}` must be a number, got None (paddle's ReduceOnPlateau has no "
+                            "None for it)")
+    v.real("min_lr", min_lr, scalar=True, hint=" (paddle's min_lr is one float)")
     with v.renamed({"eps": "epsilon"}):
         plateau = plateau_config(factor, patience, threshold, tm, cooldown, mode, min_lr=min_lr,
                                  base_lr=lr, semantics="paddle", eps=epsilon)

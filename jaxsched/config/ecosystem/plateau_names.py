@@ -38,8 +38,18 @@ __all__ = ["torch_reduce_lr_on_plateau", "hf_reduce_lr_on_plateau", "timm_platea
            "keras_reduce_lr_on_plateau", "hf_greedy"]
 
 
+def _given(peer: str, **params: Any) -> None:
+    """Refuse ``None`` for parameters whose peer has no "not given" value (its default is a
+    number): :func:`jaxsched.reduce_on_plateau` reads ``None`` as its own per-semantics default,
+    which would hide the mistake."""
+    for name, x in params.items():
+        if x is None:
+            raise TypeError(f"`{name}` must be a number, got None ({peer} has no None for it)")
+
+
 def _torch(lr: Any, mode: str, factor: Any, patience: Any, threshold: Any, threshold_mode: str,
            cooldown: Any, min_lr: Any, eps: Any) -> PlateauSchedule:
+    _given("torch's ReduceLROnPlateau", min_lr=min_lr, eps=eps)
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
                              min_lr=min_lr, base_lr=lr, semantics="torch", eps=eps)
@@ -137,6 +147,13 @@ def timm_plateau(
             "perturbs the written lr and restores it before the next plateau step, which jaxsched "
             "does not map; leave noise_range_t=None"
         )
+    # the noise options, unused without noise_range_t, are checked as timm's Scheduler takes them
+    v.choice("noise_type", noise_type, ("normal", "uniform"))
+    v.real("noise_pct", noise_pct, ge=0, le=1)
+    v.real("noise_std", noise_std, gt=0)
+    v.integer("noise_seed", noise_seed, allow_none=True)  # timm: noise_seed=None, any int seeds
+    _given("timm's PlateauLRScheduler", lr_min=lr_min)
+    v.real("lr_min", lr_min, scalar=True, hint=" (timm's lr_min is one float)")
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
     w = v.integer("warmup_t", warmup_t, ge=0)
     init = v.real("warmup_lr_init", warmup_lr_init)
@@ -198,7 +215,9 @@ def keras_reduce_lr_on_plateau(
     """
     if not isinstance(monitor, str):
         raise TypeError(f"`monitor` must be a string (the metric's name), got {monitor!r}")
-    v.real("verbose", verbose)
+    v.integer("verbose", verbose, ge=0, hint=" (keras: 0 quiet, 1 update messages)")
+    _given("keras' ReduceLROnPlateau", min_lr=min_lr)
+    v.real("min_lr", min_lr, scalar=True, hint=" (keras takes one float, no per-group list)")
     min_delta = v.real("min_delta", min_delta, ge=0, hint=" (keras' absolute margin)")
     mode = v.choice("mode", mode, ("auto", "min", "max"))
     if mode == "auto":
@@ -281,6 +300,7 @@ def hf_greedy(
         raise TypeError(f"`window_size` must be a Python int (it sets the plateau state's shape), "
                         f"got {v.describe(window_size)}")
     lr = v.real("lr", lr, gt=0, hint=" (the optimizer's learning rate)")
+    _given("transformers' GreedyLR", warmup=warmup, min_lr=min_lr, eps=eps, reset_start=reset_start)
     plateau = plateau_config(factor, patience, threshold, threshold_mode, cooldown, mode,
                              min_lr=min_lr, base_lr=lr, semantics="greedy", eps=eps,
                              max_lr=max_lr, warmup=warmup, reset_start=reset_start,

@@ -282,6 +282,8 @@ def wsd(
     ratio = v.real("decay_ratio", decay_ratio, gt=0, lt=1)
     dpow = v.real("decay_power", decay_power, gt=0)
     spow = v.real("stable_power", stable_power, gt=0)
+    # checked even for stable_fn="constant", which ignores it (None: timm's default, warmup_t)
+    v.real("stable_timescale", stable_timescale, gt=0, allow_none=True)
     if stable_fn == "constant":
         stable: Schedule = constant_schedule(lr)
     else:

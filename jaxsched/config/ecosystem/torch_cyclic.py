@@ -148,6 +148,9 @@ def one_cycle_lr(
                          f"total_steps={v.describe(total_steps)}, epochs={v.describe(epochs)}, "
                          f"steps_per_epoch={v.describe(steps_per_epoch)} (`total_steps` of "
                          "torch.OneCycleLR)")
+    # checked even when total_steps makes torch ignore them (None: torch's "not given" default)
+    for name, x in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+        v.integer(name, x, gt=0, allow_none=True)
     if total_steps is not None:  # torch ignores epochs and steps_per_epoch then
         epochs = steps_per_epoch = None
     div = v.real("div_factor", div_factor, gt=0)
