@@ -46,7 +46,8 @@ class Repeat(Schedule):
 
     def _eval(self, c):
         xp = c.xp
-        cyc = locate(c, c.steps(self.period), c.steps(self.period_mult), c.steps(self.cycle_limit))
+        cyc = locate(c, c.steps(self.period), c.steps(self.period_mult), c.steps(self.cycle_limit),
+                     raw=(self.period, self.period_mult))
         local = cyc.local
         if self.stretch:
             local = c.replace(t=local.t / cyc.scale, n=None)

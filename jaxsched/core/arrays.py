@@ -36,7 +36,7 @@ def resolve_namespace(xp: Any, count: Any = None) -> Any:
         if _is_array(count):
             import array_api_compat
 
-            return array_api_compat.array_namespace(count)
+            return resolve_namespace(array_api_compat.array_namespace(count))
         return _compat("numpy")
     name = getattr(xp, "__name__", "")
     if name in ("numpy", "array_api_compat.numpy"):
@@ -44,7 +44,9 @@ def resolve_namespace(xp: Any, count: Any = None) -> Any:
     if name in ("torch", "array_api_compat.torch"):
         return _compat("torch")
     if name == "jax.numpy":
-        return xp
+        from jaxsched.core.jax_numpy import namespace
+
+        return namespace
     if hasattr(xp, "__array_api_version__"):
         return xp
     raise TypeError(
@@ -321,9 +323,10 @@ def _owned(xp: Any, x: Any) -> bool:
     import array_api_compat
 
     try:
-        return array_api_compat.array_namespace(x) is xp
+        ns = array_api_compat.array_namespace(x)
     except TypeError:
         return False
+    return ns is xp or (is_jax_namespace(ns) and is_jax_namespace(xp))
 
 
 _TABLES: dict = {}

@@ -45,7 +45,7 @@ class Function(Schedule):
     def _formula(self, c, *, fn):
         xp = c.xp
         out = fn(c.n if c.n is not None else c.t)
-        if not _owned(xp, out):
+        if not _xp._owned(xp, out):
             out = np.asarray(out)
         return xp.asarray(out, dtype=c.dtype, device=c.device) if c.device is not None else (
             xp.asarray(out, dtype=c.dtype)
@@ -78,14 +78,6 @@ def lambda_schedule(fn: Callable[[Steps], Value]) -> Function:
     """
     return Function(v.callable_("fn", fn))
 
-
-def _owned(xp: Any, x: Any) -> bool:
-    import array_api_compat
-
-    try:
-        return array_api_compat.array_namespace(x) is xp
-    except TypeError:
-        return False
 
 
 #: Sequences of up to this many pieces select with ``where``; longer ones search and gather,

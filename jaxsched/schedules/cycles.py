@@ -16,9 +16,14 @@ Two paths, chosen by dtype (static), never by value:
 
 With an integer count and period and a float multiplier (Keras's ``t_mul=2.0``, traced or not),
 both are computed and the exact integer path is taken where the multiplier is a whole number,
-so such restarts are exact up to ``2**31 - 1`` too; a multiplier that is not a whole number has
-real boundaries, located to the float dtype's rounding (a count within about ``2**-23`` of
-the boundary, relatively, may fall in either cycle in float32).
+so such restarts are exact up to ``2**31 - 1`` too. A multiplier that is not a whole number
+(or a period that is not) has real boundaries. When both are known numbers at trace time (the
+schedule closed over, as in a train step, or an eager call), float32 with int32 counts locates
+them from a table computed in float64 at trace time (``_boundary_table``): the same restarts
+as float64 at every count up to ``2**31 - 1``. Traced ones (the schedule passed as a ``jit``
+argument, a ``vmap`` over the multiplier) are float32 values themselves, and their boundaries
+are located to float32 rounding (a count within about ``2**-23`` of a boundary, relatively,
+may fall in either cycle).
 
 Every operation is elementwise in every leaf (leaves may be arrays of the count's shape), and
 both branches of every ``where`` are finite, gradients included.
@@ -30,8 +35,10 @@ import dataclasses
 import math
 from typing import Any
 
-from jaxsched.core.arrays import Count
-from jaxsched.core.numerics import safe_den
+import numpy as np
+
+from jaxsched.core.arrays import Count, _table, take
+from jaxsched.core.numerics import _known, safe_den
 
 __all__ = ["Cycle", "locate"]
 
@@ -60,7 +67,7 @@ class Cycle:
 
 
 def locate(c: Count, period: Any, mult: Any, limit: Any = None, flat: bool = False,
-           period_positive: bool = False) -> Cycle:
+           period_positive: bool = False, raw: tuple[Any, Any] | None = None) -> Cycle:
     """The cycle of ``c`` for cycles of length ``period * mult**i``, at most ``limit`` of them.
 
     Args:
@@ -70,9 +77,16 @@ def locate(c: Count, period: Any, mult: Any, limit: Any = None, flat: bool = Fal
       limit: ``L >= 1`` cycles (converted with ``c.steps``) or ``None`` for no limit.
       flat: ``m = 1`` is known at trace time (equal cycles: no powers, no correction).
       period_positive: ``P > 0`` is known at trace time (no guard).
+      raw: the schedule's own ``(period, mult)`` fields, before conversion (inside a trace the
+        converted values are tracers even when the fields are numbers): when both are known
+        numbers and ``m`` is not integral, float32 restarts come from a table computed in
+        float64 at trace time (:func:`_boundary_table`).
     """
     if flat:
         return _locate_flat(c, period, limit, period_positive)
+    table = None if raw is None else _boundary_table(c, *raw)
+    if table is not None:
+        return _locate_table(c, table, limit)
     if c.is_int(period) and c.is_int(mult):
         return _locate_int(c, period, mult, limit)
     if c.is_int(period):
@@ -283,3 +297,113 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     )
     local = c.replace(t=local_t, n=local_n)
     return Cycle(i_f, local, length, remaining, scale, held)
+
+
+# ---------------------------------------------------------------------- boundary table
+#: The most cycles a boundary table holds (int32 counts: every restart up to 2**31 - 1).
+MAX_TABLE = 2**14
+
+
+def _is_float32(c: Count) -> bool:
+    try:
+        return c.xp.finfo(c.dtype).bits == 32
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def _is_integer(x: Any) -> bool:
+    arr = _known(x)
+    return arr is not None and arr.dtype.kind in "iu"
+
+
+def _scalar(x: Any) -> float | None:
+    arr = _known(x)
+    if arr is None or arr.size != 1 or arr.dtype.kind not in "iuf":
+        return None
+    return float(arr.reshape(()))
+
+
+def _boundary_table(c: Count, period: Any, mult: Any) -> dict | None:
+    """Every restart below ``2**31`` from concrete ``P`` and ``m``, computed in float64 at trace
+    time, or None where it does not apply.
+
+    It applies to integer counts in float32 (JAX without x64) with a known, non-integral cycle
+    growth: the integer path already places integral boundaries exactly, and float64 has the
+    precision to place the others. A float32 boundary ``P G_i`` (e.g. ``1.5**13`` cycles of
+    1000 steps start at 387239.0137, which float32 rounds to 387239.0) can land on the wrong
+    side of an integer count; the table holds ``F_i = ceil(S_i)``, the first count of cycle
+    ``i``, as an integer, and the fraction ``F_i - S_i``, so the cycle is found by an exact
+    integer search and the position in it as ``(n - F_i) + (F_i - S_i)``. ``S_i`` is formed as
+    the float64 path forms it (:func:`_geometric`), so float32 and float64 restart on the same
+    counts.
+    """
+    if c.n is None or c.int_dtype != getattr(c.xp, "int32", None) or not _is_float32(c):
+        return None
+    p, m = _scalar(period), _scalar(mult)
+    if p is None or m is None or not (p > 0 and math.isfinite(p) and 1 < m < 2.0**31):
+        return None
+    if m == math.floor(m) and _is_integer(period):
+        return None  # the exact integer path
+    top = 2**31 - 1
+    d = m - 1.0
+    lm = float(np.log1p(np.float64(d)))  # NumPy's, as the float64 path's (math's may differ by 1 ulp)
+    count = math.ceil(math.log1p(top * d / p) / lm) + 2  # cycles starting at or below top, + 2
+    if count > MAX_TABLE:
+        return None
+    j = np.arange(count + 1, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        near = (d < 0.25) & (j * lm < math.log(2.0))
+        g = np.where(near, np.expm1(np.where(near, j, 0.0) * lm) / d,
+                     (np.power(m, np.where(near, 0.0, j)) - 1.0) / d)
+    g[1] = 1.0
+    if m == math.floor(m):
+        g = np.round(g)
+    starts = p * g  # S_i
+    first = np.ceil(starts)  # F_i: the first integer count of cycle i
+    inside = first <= top
+    k = int(np.count_nonzero(inside))  # cycles 0 .. k - 1 start at or below top
+    if k < 2 or k >= count:  # one cycle in range (the other paths), or past the estimate
+        return None
+    frac = first - starts
+    scale = 1.0 + d * g  # m^i, consistent with G_i (as the float path)
+    nxt = np.minimum(first[1:k + 1], top)  # F_{i+1} held at top (n < F_{i+1})
+    return {
+        "first": first[:k].astype(np.int64),
+        "frac": frac[:k],
+        "scale": scale[:k],
+        "next": nxt.astype(np.int64),
+        # S_{i+1} - F_{i+1}' where F_{i+1}' is F_{i+1} held at top
+        "next_corr": (first[1:k + 1] - nxt) - frac[1:k + 1],
+        "period": p,
+    }
+
+
+def _locate_table(c: Count, table: dict, limit: Any) -> Cycle:
+    xp = c.xp
+
+    def const(x: np.ndarray, dtype: Any) -> Any:
+        return _table(xp, x, dtype, c.device)
+
+    first = const(table["first"], c.int_dtype)
+    # the cycle: how many restarts F_1 .. F_{k-1} are <= n (an exact integer search)
+    i = xp.astype(c.searchsorted(first[1:]), c.int_dtype)
+    held = None
+    if limit is not None:
+        last = xp.maximum(c.as_float(limit), c.const(1.0)) - 1.0
+        i_f = xp.astype(i, c.dtype)
+        held = i_f > last
+        i = xp.astype(xp.minimum(i_f, last), c.int_dtype)
+
+    def at(name: str, dtype: Any) -> Any:
+        return take(xp, const(table[name], dtype), i)
+
+    scale = at("scale", c.dtype)
+    length = c.const(table["period"]) * scale
+    local_t = xp.astype(c.n - at("first", c.int_dtype), c.dtype) + at("frac", c.dtype)
+    # S_{i+1} - n from the integer distance to the next restart: exact to float32 rounding
+    remaining = xp.astype(at("next", c.int_dtype) - c.n, c.dtype) + at("next_corr", c.dtype)
+    if held is not None:
+        local_t = xp.minimum(local_t, length)
+        remaining = xp.where(held, length - local_t, remaining)
+    local = c.replace(t=local_t, n=None)
+    return Cycle(xp.astype(i, c.dtype), local, length, remaining, scale, held)

@@ -65,7 +65,8 @@ class CosineRestarts(Schedule):
         # k = 1, no decay, a floor of 0); traced ones take the general path, same values
         cyc = locate(c, period, period_mult, cycle_limit,
                      flat=known_to_equal(self.period_mult, 1),
-                     period_positive=known_positive(self.period))
+                     period_positive=known_positive(self.period),
+                     raw=(self.period, self.period_mult))
         u = xp.clip(cyc.remaining / cyc.length, 0.0, 1.0)  # 1 - p, from the steps left
         if known_to_equal(self.k_decay, 1.0):
             left = u  # 1 - p**1

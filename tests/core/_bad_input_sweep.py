@@ -314,6 +314,11 @@ BY_NAME = {
         "OptimizationConfig.lr: List[float] = [0.25]), read by the fixed schedule",
     ("fairseq.step", "lr", "list"):
         "fairseq's --lr is a list (OptimizationConfig.lr: List[float]); step uses lr[0], as fairseq",
+    ("one_cycle_with_decay_momentum", "decay_mom_rate", "negative"):
+        "documented: a negative rate lowers the momentum after the cycle, held at 0 (DeepSpeed "
+        "takes any real rate); the value stays in [0, 1)",
+    ("OneCycle", "decay_mom_rate", "negative"):
+        "DeepSpeed OneCycle's rate is any real (see one_cycle_with_decay_momentum): held in [0, 1)",
     ("nemo.ReduceLROnPlateau", "min_lr", "list"):
         "NeMo re-exports torch's ReduceLROnPlateau, whose min_lr is 'float or list' (per group)",
 }

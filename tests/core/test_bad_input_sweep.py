@@ -78,11 +78,7 @@ import jaxsched as js  # noqa: E402
 KNOWN_GAPS: dict[str, dict[tuple[str, str], str]] = {
     'accepted-then-failing': {  # 0
     },
-    'accepted-unlisted': {  # 4
-        ('OneCycle', 'decay_mom_rate'): 'negative',
-        ('cerebras.ScalePerParamLR', 'adjust_learning_rate'): 'negative',
-        ('cerebras.ScalePerParamWD', 'adjust_val'): 'negative',
-        ('one_cycle_with_decay_momentum', 'decay_mom_rate'): 'negative',
+    'accepted-unlisted': {  # 0
     },
     'weak': {  # 0
     },

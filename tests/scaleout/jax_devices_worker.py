@@ -1,7 +1,7 @@
 """Worker for test_jax_sharding.py: run with XLA_FLAGS=--xla_force_host_platform_device_count=8
 (set before jax is imported, so it runs in its own process). Usage: ``python
-jax_devices_worker.py OUT.npz``. It trains the tiny MLP of ``scaleout_problem`` data-parallel
-under NamedSharding, shard_map and pmap, runs a sharded vmap sweep and an orbax checkpoint
+jax_devices_worker.py OUT.npz train|orbax``. It trains the tiny MLP of ``scaleout_problem``
+data-parallel under NamedSharding, shard_map and pmap, runs a sharded vmap sweep and an orbax checkpoint
 round trip, and saves what every device saw; the tests compare it with single-device values.
 """
 
@@ -10,7 +10,10 @@ from __future__ import annotations
 import sys
 
 
-def main(out_path: str) -> None:
+def main(out_path: str, part: str) -> None:
+    """``part``: ``"train"`` (the three data-parallel steps, the sweep, explicit axes) or
+    ``"orbax"`` (the checkpoint round trip), each its own process, so the tests' fixtures
+    share the work."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -19,10 +22,17 @@ def main(out_path: str) -> None:
     from jax.sharding import NamedSharding
     from jax.sharding import PartitionSpec as P
 
-
     assert jax.device_count() == sp.N_DEVICES, jax.devices()
     out: dict[str, np.ndarray] = {}
     xs, ys = sp.data()
+    if part == "orbax":
+        # Auto axes (sharding propagated by XLA) for the checkpoint run: over explicit axes,
+        # the model's matmuls of a batch-sharded x by a hidden-sharded w1 would need their
+        # output shardings spelt out
+        auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
+        checkpoint_round_trip(out, auto, xs, ys)
+        np.savez(out_path, **out)
+        return
     opt = sp.optimizer()
     mesh = jax.make_mesh((sp.N_DEVICES,), ("data",))
 
@@ -118,12 +128,6 @@ def main(out_path: str) -> None:
     # too but compiles each op, a second or two)
     counts = jax.device_put(np.arange(sp.SWEEP_STEPS * sp.N_DEVICES, dtype=np.int32), batch)
     out["explicit/jit"] = np.asarray(jax.jit(sp.sweep_schedule(0.1, 3, 20))(counts))
-
-    # Auto axes (sharding propagated by XLA) for the checkpoint run: over explicit axes, the
-    # model's matmuls of a batch-sharded x by a hidden-sharded w1 would need their output
-    # shardings spelt out
-    auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
-    checkpoint_round_trip(out, auto, xs, ys)
     np.savez(out_path, **out)
 
 
@@ -193,4 +197,4 @@ def checkpoint_round_trip(out, mesh, xs, ys) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

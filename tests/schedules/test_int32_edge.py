@@ -49,6 +49,7 @@ import bisect
 import math
 import random
 import sys
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -435,3 +436,50 @@ def test_mul_divmod_is_exact_for_every_int32_operand(bound):
     prod = a.astype(object) * b.astype(object)
     assert list(q) == list(prod // m.astype(object))
     assert list(r) == list(prod % m.astype(object))
+
+
+# ------------------------------------------------- non-integral cycle growth, known values
+def _exact_starts(p: float, m: float) -> list[Fraction]:
+    """Every restart ``S_i = P (m^i - 1)/(m - 1)`` below ``2**31``, in exact rational arithmetic
+    on the float64 values of ``P`` and ``m`` (the reference: no rounding at all)."""
+    P, M = Fraction(p), Fraction(m)
+    out, length = [Fraction(0)], P
+    while out[-1] + length <= TOP:
+        out.append(out[-1] + length)  # S_{i+1} = S_i + P m^i
+        length *= M
+    return out
+
+
+@pytest.mark.parametrize("m, p", [(2.44, 1000), (1.5, 1000), (1.1, 1000), (3.7, 7), (1.05, 1000),
+                                  (1.01, 1000), (1.5, 2.5)])
+@pytest.mark.parametrize("limit", [None, 6])
+def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
+    """With a known (not traced) non-integral multiplier, float32 restarts where float64 does
+    at every boundary below 2**31 (a float32 boundary such as 1000 * 1.5**13 ... = 387239.0137
+    would round onto the count 387239): within 1e-6 x peak at ``floor(S) - 1, floor(S),
+    ceil(S), ceil(S) + 1`` of every restart ``S``, against an exact rational reference. Counts
+    within 1e-9 S of a boundary are left out: float64 itself cannot place them."""
+    init = 0.1
+    s = (from_config({"type": "keras.CosineDecayRestarts", "params": dict(
+            initial_learning_rate=init, first_decay_steps=p, t_mul=m)})
+         if limit is None else jaxsched.cosine_restarts(init, p, m, cycle_limit=limit))
+    starts = _exact_starts(p, m)
+    near = [float(x) for x in starts]
+    counts = sorted({n for x in near[1:] for n in (math.floor(x) - 1, math.floor(x), math.ceil(x),
+                                                   math.ceil(x) + 1)
+                     if 0 <= n <= TOP and abs(n - x) > 1e-9 * x} | {0, TOP})
+    lengths = [p * m**i for i in range(len(starts))]
+
+    def ref(n: int) -> float:
+        i = bisect.bisect_right(starts, n) - 1  # exact: Fractions against the integer count
+        if limit is not None and i > limit - 1:
+            return 0.0  # past the last cycle: its end value
+        frac = float(n - starts[i]) / lengths[i]
+        return init * 0.5 * (1 + math.cos(math.pi * frac))
+
+    want = np.array([ref(n) for n in counts])
+    got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)), np.float64)
+    np.testing.assert_allclose(got, want, rtol=0, atol=TOL * init)
+    # the eager call serves the same program (from its third call on)
+    eager = [float(s(int(n))) for n in counts[-4:] * 2][-4:]
+    np.testing.assert_allclose(eager, want[-4:], rtol=0, atol=TOL * init)

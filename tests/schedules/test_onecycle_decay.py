@@ -196,6 +196,19 @@ def test_momentum_never_reaches_one():
     np.testing.assert_allclose(got64[:3], [0.9, 0.8, 0.9], rtol=1e-15)
 
 
+def test_negative_momentum_rate_is_held_at_zero():
+    """DeepSpeed takes any real ``decay_mom_rate``; a negative one lowers the momentum after the
+    cycle (cycle length C = 4) by hand: 0.9 (1 - 0.5 (t - 4)/2), and never below 0."""
+    m = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, decay_mom_rate=-0.5,
+                                               cycle_first_step_size=2, decay_step_size=2)
+    k = np.array([4, 5, 6, 8, 10, 10**6, 2**31 - 1])
+    want = [0.9, 0.9 * 0.75, 0.9 * 0.5, 0.0, 0.0, 0.0, 0.0]
+    np.testing.assert_allclose(host(m, k), want, rtol=1e-15, atol=0)
+    got32 = np.asarray(jax.jit(m)(jnp.asarray(k, jnp.int32)))
+    np.testing.assert_allclose(got32, want, rtol=1e-6, atol=0)
+    assert np.all(got32 >= 0)
+
+
 def test_first_value():
     m = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, cycle_first_step_size=4, first_value=0.7)
     plain = jaxsched.one_cycle_with_decay_momentum(0.8, 0.9, cycle_first_step_size=4)

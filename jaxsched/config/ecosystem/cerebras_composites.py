@@ -141,7 +141,7 @@ def scale_per_param_lr(scheduler: Any, adjust_learning_rate: Any = None,
 
     Raises:
       TypeError: ``scheduler`` not a schedule (a nested config), naming it.
-      ValueError: a non-finite multiplier, naming ``adjust_learning_rate``.
+      ValueError: a non-finite or negative multiplier, naming ``adjust_learning_rate``.
 
     Example:
       >>> import jaxsched
@@ -162,7 +162,10 @@ def scale_per_param_lr(scheduler: Any, adjust_learning_rate: Any = None,
     kid = scheduler
     if adjust_learning_rate is None:
         return kid
-    a = v.real("adjust_learning_rate", adjust_learning_rate)
+    # a multiplier of the lr (muP's per-group factor): >= 0, as the torch bridge's group scales;
+    # a negative one would turn the group's update into gradient ascent
+    a = v.real("adjust_learning_rate", adjust_learning_rate, ge=0,
+               hint=" (a per-group multiplier of the scheduled value)")
     if not v.is_traced(a) and not np.all(np.isfinite(np.asarray(a))):
         raise ValueError(f"`adjust_learning_rate` must be finite, got {adjust_learning_rate!r}")
     return scale(kid, a)
