@@ -22,7 +22,10 @@ known-gaps literal below):
 
 On branch unused-params (parameters a configuration accepts but does not use checked at
 construction): tried 15532, clear 13989, weak 0, accepted 1543 (1539 legal by a rule),
-accepted-unlisted 4 (from 234 on main 39ad7fb), accepted-then-failing 0.
+accepted-unlisted 4 (from 234 on main 39ad7fb), accepted-then-failing 0. On main 237cf74 (a
+negative Cerebras ``adjust_learning_rate``/``adjust_val`` refused; DeepSpeed's negative
+``decay_mom_rate`` a documented legal use): tried 15532, clear 13991, weak 0, accepted 1541
+(all legal by a rule), accepted-unlisted 0, accepted-then-failing 0.
 
 (main's runs: the harness copied beside a link to main's ``jaxsched``.) 14113 was 175
 constructors and names x their parameters x 11 bad values; names added since give 15323. On
