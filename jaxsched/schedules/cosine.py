@@ -176,15 +176,15 @@ def warmup_cosine_decay_schedule(
       HF: ``cosine`` is periodic past its end; Keras: ``CosineDecay(warmup_target=...)`` counts
       ``decay_steps`` after warmup. DeepSpeed: ``WarmupCosineLR`` (shifted by one step).
     """
-    warm, decay, w = _warmup_cosine_parts(init_value, peak_value, warmup_steps, decay_steps,
-                                          end_value, exponent)
+    warm, decay, w, _ = _warmup_cosine_parts(init_value, peak_value, warmup_steps, decay_steps,
+                                             end_value, exponent)
     return join_schedules([warm, decay], boundary_list(w))
 
 
 def _warmup_cosine_parts(init_value: Value, peak_value: Value, warmup_steps: Steps,
                          decay_steps: Steps, end_value: Value = 0.0,
-                         exponent: Value = 1.0) -> tuple[Any, Any, Any]:
-    """The checked warmup and decay of :func:`warmup_cosine_decay_schedule`, and ``W``."""
+                         exponent: Value = 1.0) -> tuple[Any, Any, Any, Any]:
+    """The checked warmup and decay of :func:`warmup_cosine_decay_schedule`, ``W`` and ``D``."""
     w = v.steps("warmup_steps", warmup_steps)
     d = v.steps(
         "decay_steps",
@@ -206,7 +206,7 @@ def _warmup_cosine_parts(init_value: Value, peak_value: Value, warmup_steps: Ste
         end = 0.0
     warm = linear_schedule(v.real("init_value", init_value), peak, w)
     decay = cosine_decay(peak, d - w, end, exponent)
-    return warm, decay, w
+    return warm, decay, w, d
 
 
 @register("sgdr_schedule")
@@ -240,7 +240,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Sequence:
         raise TypeError(
             f"`cosine_kwargs` must be an iterable of dicts, got {type(cosine_kwargs).__name__}"
         )
-    parts: list[tuple[Any, Any, Any]] = []  # (warmup, decay, W) of each cycle
+    parts: list[tuple[Any, Any, Any, Any]] = []  # (warmup, decay, W, D) of each cycle
     starts: list[Any] = []  # where each cycle after the first starts
     traced = False
     total: Any = 0
@@ -253,18 +253,18 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Sequence:
             raise TypeError(f"`cosine_kwargs[{i}]`: {e}") from e
         if i > 0:
             starts.append(total)
-        d = v.steps(f"cosine_kwargs[{i}]['decay_steps']", kw["decay_steps"])
+        d = parts[-1][3]  # checked by _warmup_cosine_parts
         traced = traced or v.is_traced(parts[-1][2]) or v.is_traced(d)
         total = total + d
     if not parts:
         raise ValueError("`cosine_kwargs` must hold at least one cycle, got none")
     if traced:  # each cycle a sequence of its own, joined (boundaries traced)
-        cycles = [join_schedules([warm, decay], boundary_list(w)) for warm, decay, w in parts]
+        cycles = [join_schedules([warm, decay], boundary_list(w)) for warm, decay, w, _ in parts]
         return join_schedules(cycles, boundary_list(*starts))
     # concrete: the flat sequence that joining the cycles' own sequences gives (each cycle's
     # warmup and decay placed at its start), without building those sequences
     pieces, bounds = [parts[0][0], parts[0][1]], [parts[0][2]]
-    for (warm, decay, w), start in zip(parts[1:], starts):
+    for (warm, decay, w, _), start in zip(parts[1:], starts):
         pieces += [warm, decay]
         bounds += [start, start + w]
     return join_schedules(pieces, boundary_list(*bounds))

@@ -200,7 +200,9 @@ def linear_schedule(
       optax: ``linear_schedule`` (same differences as :func:`polynomial_schedule`).
       torch: ``LinearLR(start_factor=I/lr, end_factor=E/lr, total_iters=T)`` (cannot start at 0).
     """
-    return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
+    # the unwrapped constructor: this call is the one recorded (no inner record to copy)
+    return polynomial_schedule.__wrapped__(init_value, end_value, 1, transition_steps,
+                                           transition_begin)
 
 
 @register("warmup_constant_schedule")
