@@ -391,12 +391,16 @@ def mul_divmod(c: Count, a: Any, b: Any, m: Any, bound: int | None = None) -> tu
 def floor_fraction(c: Count, f: Any, n: Any, half: bool = False) -> Any:
     """``floor(f * n)`` (``floor(f * n + 1/2)`` with ``half``) for a fraction ``0 <= f <= 1``.
 
-    ``n`` is an integer step array: the product is then formed exactly as
-    ``F n / 2**30`` with ``F = f 2**30`` an integer (:func:`mul_divmod`), so a warmup or decay
-    of ``int(f N)`` steps has the length a float64 host computes, also for ``N`` near
-    ``2**31`` in float32. A fraction with more bits than that (``f < 2**-7`` with a full
-    float32 mantissa), a float ``n``, or ``f`` outside ``[0, 1]`` take the float product.
-    Returns an integer array for an integer ``n`` (at most ``n``), else a float array.
+    ``n`` is an integer step array: the product is then formed exactly. ``f`` is split into
+    two 30-bit digits, ``f = (F1 + F2 / 2**30) / 2**30`` (plus a tail below ``2**-60``: none
+    for a float32 ``f``, whose 24 significant bits the two digits hold for every
+    ``f >= 2**-36``), and ``F1 n`` and ``F2 n`` are divided by ``2**30`` exactly
+    (:func:`mul_divmod`), so a warmup or decay of ``int(f N)`` steps is the exact product of
+    the ``f`` the program holds, also for ``N`` near ``2**31`` in float32. (A float64 host's
+    ``int(f * N)`` rounds the product first; schedules whose fraction and length are known
+    numbers compute their lengths so, on the host.) A float ``n``, or ``f`` outside
+    ``[0, 1]``, take the float product. Returns an integer array for an integer ``n`` (at most
+    ``n``), else a float array.
     """
     xp = c.xp
     approx = xp.floor(f * c.as_float(n) + (0.5 if half else 0.0))
@@ -405,15 +409,23 @@ def floor_fraction(c: Count, f: Any, n: Any, half: bool = False) -> Any:
     # the float product as an integer that fits (f <= 1: at most n; rounding may exceed it)
     approx = xp.minimum(xp.astype(xp.minimum(xp.maximum(approx, c.const(0.0)),
                                              c.const(2.0**31 - 256)), c.int_dtype), n)
-    scaled = f * 2.0**30
-    whole = (xp.floor(scaled) == scaled) & (f >= 0) & (f <= 1)
     big = xp.asarray(2**30, dtype=c.int_dtype)
-    F = xp.astype(xp.where(whole, scaled, c.const(0.0)), c.int_dtype)
+    valid = (f >= 0) & (f <= 1)
+    scaled = xp.where(valid, f, c.const(0.0)) * 2.0**30  # exact: a power of two
+    d1 = xp.floor(scaled)
+    d2 = xp.floor((scaled - d1) * 2.0**30)  # the bits below 2**-30, exact in the dtype
+    F1, F2 = xp.astype(d1, c.int_dtype), xp.astype(d2, c.int_dtype)
     nn = xp.maximum(n, xp.zeros_like(n))
-    q, r = mul_divmod(c, F, nn, big + xp.zeros_like(F))
+    q1, r1 = mul_divmod(c, F1, nn, big + xp.zeros_like(F1))
+    q2, _ = mul_divmod(c, F2, nn, big + xp.zeros_like(F2))
+    # f n = q1 + (r1 + q2) / 2**30 + (below 2**-30); q2 < 2**31: split so the sum fits
+    q2_hi = q2 // big
+    t = r1 + (q2 - q2_hi * big)  # < 2**31 - 1
     if half:
-        q = q + xp.astype(r >= 2**29, c.int_dtype)
-    return xp.where(whole, q, approx)
+        extra = xp.astype(t >= 2**29, c.int_dtype) + xp.astype(t >= 3 * 2**29, c.int_dtype)
+    else:
+        extra = xp.astype(t >= 2**30, c.int_dtype)
+    return xp.where(valid, q1 + q2_hi + extra, approx)
 
 
 #: The largest finite float32: where a growth without an end value is held (never inf).

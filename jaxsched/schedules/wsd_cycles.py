@@ -8,6 +8,7 @@ integer counts and step counts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from jaxsched.core import arrays as _xp
 from jaxsched.core import validate as v
-from jaxsched.core.numerics import cosine_tail, floor_fraction, safe_den
+from jaxsched.core.numerics import _known, cosine_tail, floor_fraction, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
 from jaxsched.core.types import Steps, Value
@@ -43,6 +44,33 @@ def _bounds(c: _xp.Count, total: Any, ends: Any, cycles: int) -> tuple[Any, Any]
         ends = c.as_float(ends)
     starts = xp.concat([xp.zeros_like(one), ends])
     return starts, xp.concat([ends, one])
+
+
+def _host_lengths(s: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each cycle's warmup and decay lengths ``int(f L)``, as Python's float64 gives them, when
+    the step counts and fractions are plain numbers (a schedule closed over, or evaluated
+    eagerly); else None (traced: :func:`floor_fraction`, the exact product of the fraction
+    the program holds)."""
+    fracs = (s.warmup, s.rewarmup) + (() if s.decay is None else (s.decay,))
+    if type(s.total_steps) is not int or not all(type(f) in (int, float) for f in fracs):
+        return None
+    n, cycles = s.total_steps, s.cycles
+    if s.cycle_ends is not None:
+        ends = _known(s.cycle_ends)
+        if ends is None or ends.dtype.kind not in "iu":
+            return None
+        ends = [int(e) for e in ends.reshape(-1)]
+    else:  # Levanter's count form, E_i = floor(N (i + 1) / C)
+        ends = [n * k // cycles for k in range(1, cycles)]
+    bounds = [0, *ends, n]
+    lengths = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
+    if any(length < 0 for length in lengths):
+        return None
+    w = [math.floor((s.warmup if i == 0 else s.rewarmup) * length)
+         for i, length in enumerate(lengths)]
+    d = [length - wi if s.decay is None else math.floor(s.decay * length)
+         for wi, length in zip(w, lengths)]
+    return np.asarray(w, np.int64), np.asarray(d, np.int64)
 
 
 @schedule_class("wsd_cycles")
@@ -81,9 +109,14 @@ class WSDCycles(Schedule):
         length = c.as_float(length_i) if exact else c.as_float(stop) - c.as_float(start)
         first = i == 0
 
-        if exact:  # int(f L), as Levanter, in integers: exact boundaries up to 2**31 - 1
+        host = _host_lengths(self) if exact else None
+        if host is not None:  # int(f L) of every cycle, computed as Levanter does (float64)
+            w_i = _xp.take(xp, c.table(host[0], integer=True), i)
+            d_i = _xp.take(xp, c.table(host[1], integer=True), i)
+        elif exact:  # int(f L), as Levanter, in integers: exact boundaries up to 2**31 - 1
             w_i = floor_fraction(c, xp.where(first, warmup, rewarmup), length_i)
             d_i = length_i - w_i if decay is None else floor_fraction(c, decay, length_i)
+        if exact:
             hold_i = w_i + xp.maximum(length_i - w_i - d_i, xp.zeros_like(w_i))
             local_c = c.shift(start)
             in_warmup, in_hold = local_c.n < w_i, local_c.n < hold_i

@@ -438,6 +438,28 @@ def test_mul_divmod_is_exact_for_every_int32_operand(bound):
     assert list(r) == list(prod % m.astype(object))
 
 
+@pytest.mark.parametrize("half", [False, True])
+def test_floor_fraction_is_the_exact_product(half):
+    """``core.numerics.floor_fraction`` against exact rationals: ``floor(f n)`` (``+ 1/2``)
+    for random float32 fractions (tiny ones too: ``f < 2**-7`` has more bits than one 30-bit
+    digit) and steps up to ``2**31 - 1``."""
+    from jaxsched.core.arrays import Count
+    from jaxsched.core.numerics import floor_fraction
+
+    rng = np.random.default_rng(7)
+    fracs = np.concatenate([rng.random(40), 10.0 ** rng.uniform(-9, -2, 40),
+                            [0.0, 1.0, 0.5, 0.1, 0.001, 1e-4, 2.0**-7, 2.0**-30 * 3]])
+    fracs = fracs.astype(np.float32)
+    ns = np.concatenate([rng.integers(0, TOP + 1, 6), [0, 1, TOP, 2**30, 10**9]])
+    count = Count.make(jnp.int32(0), jnp)
+    run = jax.jit(lambda f, n: floor_fraction(count, f, n, half))
+    got = np.asarray(run(jnp.asarray(fracs)[:, None], jnp.asarray(ns, jnp.int32)[None, :]))
+    for i, f in enumerate(fracs):
+        for j, n in enumerate(ns):
+            x = Fraction(float(f)) * int(n) + (Fraction(1, 2) if half else 0)
+            assert int(got[i, j]) == x.numerator // x.denominator, (float(f), int(n))
+
+
 # ------------------------------------------------- non-integral cycle growth, known values
 def _exact_starts(p: float, m: float) -> list[Fraction]:
     """Every restart ``S_i = P (m^i - 1)/(m - 1)`` below ``2**31``, in exact rational arithmetic
@@ -483,3 +505,17 @@ def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
     # the eager call serves the same program (from its third call on)
     eager = [float(s(int(n))) for n in counts[-4:] * 2][-4:]
     np.testing.assert_allclose(eager, want[-4:], rtol=0, atol=TOL * init)
+
+
+@pytest.mark.parametrize("n, f", [(663_301_951, 0.001), (638_539_995, 0.001), (12, 1 / 3),
+                                  (TOP, 0.0071), (2**31 - 2**20, 0.37)])
+def test_known_fractions_give_the_warmup_python_computes(n, f):
+    """Levanter computes a cycle's warmup as ``int(f * L)`` in Python floats (the product
+    rounded to float64 first: ``int(1/3 * 6) == 2``). With known numbers, float32 warms up
+    over exactly those steps (before, float32 used the float32 ``f``, one step off at
+    ``N = 663301951, f = 0.001``): linear from 0, so ``t / w`` of the peak before ``w``."""
+    w = int(f * n)
+    s = jaxsched.wsd_cycles(1.0, n, 1, warmup=f, decay=0.2, decay_shape="linear")
+    counts = np.array([w - 1, w, w + 1])
+    got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)), np.float64)
+    np.testing.assert_allclose(got, [(w - 1) / w, 1.0, 1.0], rtol=0, atol=TOL)
