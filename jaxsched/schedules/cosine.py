@@ -267,4 +267,6 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Sequence:
     for (warm, decay, w, _), start in zip(parts[1:], starts):
         pieces += [warm, decay]
         bounds += [start, start + w]
-    return join_schedules(pieces, boundary_list(*bounds))
+    # the pieces are checked schedules and the bounds sums of checked counts: the sequence
+    # join_schedules would build, without checking them again
+    return Sequence(tuple(pieces), v.sorted_steps("boundaries", bounds))
