@@ -79,7 +79,6 @@ def lambda_schedule(fn: Callable[[Steps], Value]) -> Function:
     return Function(v.callable_("fn", fn))
 
 
-
 #: Sequences of up to this many pieces select with ``where``; longer ones search and gather,
 #: so that their graph does not grow with the number of pieces.
 FEW_PIECES = 8
