@@ -472,9 +472,9 @@ def _exact_starts(p: float, m: float) -> list[Fraction]:
     return out
 
 
-@pytest.mark.parametrize("m, p", [(2.44, 1000), (1.5, 1000), (1.1, 1000), (3.7, 7), (1.05, 1000),
-                                  (1.01, 1000), (1.5, 2.5)])
-@pytest.mark.parametrize("limit", [None, 6])
+@pytest.mark.parametrize("m, p, limit", [(2.44, 1000, None), (1.5, 1000, None), (1.1, 1000, None),
+                                         (3.7, 7, None), (1.05, 1000, None), (1.01, 1000, None),
+                                         (1.5, 2.5, None), (2.44, 1000, 6), (1.5, 2.5, 6)])
 def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
     """With a known (not traced) non-integral multiplier, float32 restarts where float64 does
     at every boundary below 2**31 (a float32 boundary such as 1000 * 1.5**13 ... = 387239.0137
@@ -493,7 +493,11 @@ def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
     lengths = [p * m**i for i in range(len(starts))]
 
     def ref(n: int) -> float:
-        i = bisect.bisect_right(starts, n) - 1  # exact: Fractions against the integer count
+        i = bisect.bisect_right(near, n) - 1  # then exact: Fractions against the count
+        while i + 1 < len(starts) and starts[i + 1] <= n:
+            i += 1
+        while starts[i] > n:
+            i -= 1
         if limit is not None and i > limit - 1:
             return 0.0  # past the last cycle: its end value
         frac = float(n - starts[i]) / lengths[i]
@@ -502,9 +506,9 @@ def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
     want = np.array([ref(n) for n in counts])
     got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)), np.float64)
     np.testing.assert_allclose(got, want, rtol=0, atol=TOL * init)
-    # the eager call serves the same program (from its third call on)
-    eager = [float(s(int(n))) for n in counts[-4:] * 2][-4:]
-    np.testing.assert_allclose(eager, want[-4:], rtol=0, atol=TOL * init)
+    if m == 2.44 and limit is None:  # the eager call serves the same program (third call on)
+        eager = [float(s(int(n))) for n in counts[-4:] * 2][-4:]
+        np.testing.assert_allclose(eager, want[-4:], rtol=0, atol=TOL * init)
 
 
 @pytest.mark.parametrize("n, f", [(663_301_951, 0.001), (638_539_995, 0.001), (12, 1 / 3),
