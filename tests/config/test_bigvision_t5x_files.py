@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from schedule_checks import assert_float32_accurate, host
+from test_t5x_bigvision_names import t5x_lr
 
 import jaxsched
 from jaxsched.config import frameworks as fw
@@ -362,23 +363,7 @@ def test_param_schedules_bad_input(rules, err, match):
 
 
 # ------------------------------------------------------------------ t5x, restated
-def t5x_lr(k, factors, base_learning_rate=0.5, warmup_steps=1000, decay_factor=0.5,
-           steps_per_decay=20000, steps_per_cycle=100000, step_offset=0, min_learning_rate=1e-8):
-    s = max(0, k - step_offset)
-    ret = 1.0
-    for name in [n.strip() for n in factors.split("*")]:
-        if name == "constant":
-            ret *= base_learning_rate
-        elif name == "linear_warmup":
-            ret *= min(1.0, s / warmup_steps)
-        elif name == "rsqrt_decay":
-            ret /= math.sqrt(max(s, warmup_steps))
-        elif name == "decay_every":
-            ret *= decay_factor ** (s // steps_per_decay)
-        elif name == "cosine_decay":
-            progress = max(0.0, (s - warmup_steps) / float(steps_per_cycle))
-            ret *= max(0.0, 0.5 * (1.0 + math.cos(math.pi * (progress % 1.0))))
-    return max(ret, min_learning_rate)
+# t5x_lr: t5x's create_learning_rate_scheduler restated (test_t5x_bigvision_names.py)
 
 
 GIN = """
