@@ -226,7 +226,8 @@ def test_batch_scaled_rules():
     assert host(sq, np.arange(6)).tolist() == [0.5, 0.5, math.sqrt(0.5), math.sqrt(0.5), 1.0, 1.0]
     assert_backends_agree(sq)
     assert_config_roundtrip(sq)
-    d = jax.grad(lambda b0: jaxsched.batch_scaled(jaxsched.constant_schedule(1.0), ramp, b0, "sqrt")(0))
+    one = jaxsched.constant_schedule(1.0)
+    d = jax.jit(jax.grad(lambda b0: jaxsched.batch_scaled(one, ramp, b0, "sqrt")(0)))
     assert float(d(256.0)) == pytest.approx(-0.5 * 0.5 / 256.0)
 
 

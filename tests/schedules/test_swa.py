@@ -139,7 +139,7 @@ def test_traceable(name, values, strategy):
 
 
 def test_grad_wrt_anneal_steps_is_finite():
-    f = jax.grad(lambda a, t: jaxsched.swa_schedule(1.0, 0.1, a)(t))
+    f = jax.jit(jax.grad(lambda a, t: jaxsched.swa_schedule(1.0, 0.1, a)(t)))
     for a in (0.0, 3.0, 10.0):
         for t in (0, 2, 3, 20):
             assert np.isfinite(float(f(jnp.float32(a), t)))

@@ -166,7 +166,7 @@ def test_num_cycles_half_is_the_default_bit_for_bit():
     b = jaxsched.warmup_stable_decay(1.0, 1000, 10, num_cycles=0.5, **kw)
     c = jaxsched.warmup_stable_decay(1.0, 1000, 10, num_cycles=jnp.float32(0.5), **kw)
     ks = jnp.arange(1010, dtype=jnp.int32)
-    ja, jb = np.asarray(jax.vmap(a)(ks)), np.asarray(jax.vmap(b)(ks))
+    ja, jb = np.asarray(jax.jit(jax.vmap(a))(ks)), np.asarray(jax.jit(jax.vmap(b))(ks))
     np.testing.assert_array_equal(ja, jb)
     # traced n = 1/2 takes the where's first branch: the same values
     np.testing.assert_array_equal(np.asarray(jax.jit(jax.vmap(c))(ks)), ja)
