@@ -186,6 +186,12 @@ def targets() -> list[tuple[str, object, dict]]:
 _T32 = jnp.asarray(COUNTS, jnp.int32)
 
 
+def _at_counts(sch):
+    """``sch`` at int32 counts; one function object, so ``jax.eval_shape`` reuses the trace of a
+    tree structure and leaf types it has traced before (as ``jax.jit`` would)."""
+    return sch(_T32)
+
+
 def as_jit_argument(s):
     """``s`` as ``jax.jit`` sees it when passed as an argument: each leaf converted by
     ``jnp.asarray`` (where a Python int past int32 raises the "overflow" jit raises)."""
@@ -215,7 +221,7 @@ def _evaluate(s) -> str | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 host = np.asarray(item.evaluate(_T64, np), dtype=np.float64)
-                jax.eval_shape(lambda sch: sch(_T32), as_jit_argument(item))
+                jax.eval_shape(_at_counts, as_jit_argument(item))
                 dev = item.evaluate(_T32_TORCH, torch).double().numpy()
         except Exception as e:  # noqa: BLE001 - classified
             return f"{type(e).__name__}: {str(e)[:150]}"
