@@ -154,115 +154,51 @@ def _chain(*kids):
     return _cfg("torch.ChainedScheduler", schedulers=list(kids))
 
 
+def _torch(name, **params):
+    """A torch scheduler given once: (a builder of torch's own on an optimizer, our config)."""
+    cls = SWALR if name == "SWALR" else getattr(L, name)
+    return (lambda o: cls(o, **copy.deepcopy(params))), _cfg("torch." + name, **params)
+
+
+def _torch_seq(*kids, milestones):
+    """``SequentialLR`` over ``_torch`` pairs: torch's and ours."""
+    return (lambda o: L.SequentialLR(o, [build(o) for build, _ in kids], milestones=milestones),
+            _seq(*(cfg for _, cfg in kids), milestones=milestones))
+
+
+def _torch_chain(*kids):
+    """``ChainedScheduler`` over ``_torch`` pairs: torch's and ours."""
+    return (lambda o: L.ChainedScheduler([build(o) for build, _ in kids]),
+            _chain(*(cfg for _, cfg in kids)))
+
+
 # (id, torch builder, our config, steps, optimizer kwargs, compare momentum)
 TORCH_CASES = [
-    (
-        "StepLR",
-        lambda o: L.StepLR(o, gamma=0.1, step_size=3),
-        _cfg("torch.StepLR", gamma=0.1, step_size=3),
-        12,
-        {},
-        False,
-    ),
-    (
-        "MultiStepLR",
-        lambda o: L.MultiStepLR(o, gamma=0.1, milestones=[2, 5, 9]),
-        _cfg("torch.MultiStepLR", gamma=0.1, milestones=[2, 5, 9]),
-        12,
-        {},
-        False,
-    ),
-    (
-        "ConstantLR",
-        lambda o: L.ConstantLR(o, factor=0.5, total_iters=5),
-        _cfg("torch.ConstantLR", factor=0.5, total_iters=5),
-        10,
-        {},
-        False,
-    ),
-    (
-        "LinearLR-ends",
-        lambda o: L.LinearLR(o, start_factor=0.25, end_factor=0.6, total_iters=4),
-        _cfg("torch.LinearLR", start_factor=0.25, end_factor=0.6, total_iters=4),
-        10,
-        {},
-        False,
-    ),
-    (
-        "LinearLR",
-        lambda o: L.LinearLR(o, start_factor=0.5, total_iters=4),
-        _cfg("torch.LinearLR", start_factor=0.5, total_iters=4),
-        10,
-        {},
-        False,
-    ),
-    (
-        "ExponentialLR",
-        lambda o: L.ExponentialLR(o, gamma=0.9),
-        _cfg("torch.ExponentialLR", gamma=0.9),
-        20,
-        {},
-        False,
-    ),
-    (
-        "PolynomialLR",
-        lambda o: L.PolynomialLR(o, power=0.9, total_iters=5),
-        _cfg("torch.PolynomialLR", power=0.9, total_iters=5),
-        10,
-        {},
-        False,
-    ),
-    (
-        "CosineAnnealingLR",
-        lambda o: L.CosineAnnealingLR(o, T_max=10, eta_min=1e-10),
-        _cfg("torch.CosineAnnealingLR", T_max=10, eta_min=1e-10),
-        10,
-        {},
-        False,
-    ),
-    (
-        "CosineAnnealingLR-periodic",
-        lambda o: L.CosineAnnealingLR(o, T_max=5, eta_min=1e-10),
-        _cfg("torch.CosineAnnealingLR", T_max=5, eta_min=1e-10),
-        20,
-        {},
-        False,
-    ),
-    *[
-        (
-            f"CosineAnnealingWarmRestarts-Tmult{m}",
-            (lambda m: lambda o: L.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=m, eta_min=1e-10))(m),
-            _cfg("torch.CosineAnnealingWarmRestarts", T_0=10, T_mult=m, eta_min=1e-10),
-            100,
-            {},
-            False,
-        )
-        for m in (1, 2, 4)
-    ],
-    (
-        "LambdaLR-list",
-        lambda o: L.LambdaLR(o, lr_lambda=[_lam09, _lam08]),
-        _cfg("torch.LambdaLR", lr_lambda=[_lam09, _lam08]),
-        10,
-        dict(lrs=(0.05, 0.4)),
-        False,
-    ),
+    ("StepLR", *_torch("StepLR", gamma=0.1, step_size=3), 12, {}, False),
+    ("MultiStepLR", *_torch("MultiStepLR", gamma=0.1, milestones=[2, 5, 9]), 12, {}, False),
+    ("ConstantLR", *_torch("ConstantLR", factor=0.5, total_iters=5), 10, {}, False),
+    ("LinearLR-ends", *_torch("LinearLR", start_factor=0.25, end_factor=0.6, total_iters=4), 10, {}, False),
+    ("LinearLR", *_torch("LinearLR", start_factor=0.5, total_iters=4), 10, {}, False),
+    ("ExponentialLR", *_torch("ExponentialLR", gamma=0.9), 20, {}, False),
+    ("PolynomialLR", *_torch("PolynomialLR", power=0.9, total_iters=5), 10, {}, False),
+    ("CosineAnnealingLR", *_torch("CosineAnnealingLR", T_max=10, eta_min=1e-10), 10, {}, False),
+    ("CosineAnnealingLR-periodic", *_torch("CosineAnnealingLR", T_max=5, eta_min=1e-10), 20, {}, False),
+    *[(f"CosineAnnealingWarmRestarts-Tmult{m}",
+       *_torch("CosineAnnealingWarmRestarts", T_0=10, T_mult=m, eta_min=1e-10), 100, {}, False)
+      for m in (1, 2, 4)],
+    ("LambdaLR-list", *_torch("LambdaLR", lr_lambda=[_lam09, _lam08]), 10, dict(lrs=(0.05, 0.4)), False),
     (
         "MultiplicativeLR-list",
-        lambda o: L.MultiplicativeLR(o, lr_lambda=[_c09, _c08]),
-        _cfg("torch.MultiplicativeLR", lr_lambda=[_c09, _c08]),
+        *_torch("MultiplicativeLR", lr_lambda=[_c09, _c08]),
         10,
         dict(lrs=(0.05, 0.4)),
         False,
     ),
     (
         "SequentialLR-1",
-        lambda o: L.SequentialLR(
-            o, [L.ExponentialLR(o, gamma=0.8), L.StepLR(o, gamma=0.1, step_size=4)], milestones=[3]
-        ),
-        _seq(
-            _cfg("torch.ExponentialLR", gamma=0.8),
-            _cfg("torch.StepLR", gamma=0.1, step_size=4),
+        *_torch_seq(
+            _torch("ExponentialLR", gamma=0.8),
+            _torch("StepLR", gamma=0.1, step_size=4),
             milestones=[3],
         ),
         19,
@@ -271,12 +207,9 @@ TORCH_CASES = [
     ),
     (
         "SequentialLR-2",
-        lambda o: L.SequentialLR(
-            o, [L.ConstantLR(o, factor=0.1, total_iters=3), L.ExponentialLR(o, gamma=0.9)], milestones=[3]
-        ),
-        _seq(
-            _cfg("torch.ConstantLR", factor=0.1, total_iters=3),
-            _cfg("torch.ExponentialLR", gamma=0.9),
+        *_torch_seq(
+            _torch("ConstantLR", factor=0.1, total_iters=3),
+            _torch("ExponentialLR", gamma=0.9),
             milestones=[3],
         ),
         13,
@@ -285,19 +218,10 @@ TORCH_CASES = [
     ),
     (
         "SequentialLR-3",
-        lambda o: L.SequentialLR(
-            o,
-            [
-                L.ConstantLR(o, factor=0.1, total_iters=3),
-                L.ExponentialLR(o, gamma=0.8),
-                L.StepLR(o, gamma=0.1, step_size=2),
-            ],
-            milestones=[3, 6],
-        ),
-        _seq(
-            _cfg("torch.ConstantLR", factor=0.1, total_iters=3),
-            _cfg("torch.ExponentialLR", gamma=0.8),
-            _cfg("torch.StepLR", gamma=0.1, step_size=2),
+        *_torch_seq(
+            _torch("ConstantLR", factor=0.1, total_iters=3),
+            _torch("ExponentialLR", gamma=0.8),
+            _torch("StepLR", gamma=0.1, step_size=2),
             milestones=[3, 6],
         ),
         12,
@@ -306,25 +230,12 @@ TORCH_CASES = [
     ),
     (
         "SequentialLR-5-chained-child",
-        lambda o: L.SequentialLR(
-            o,
-            [
-                L.ChainedScheduler(
-                    [
-                        L.LinearLR(o, start_factor=0.1, total_iters=5),
-                        L.ConstantLR(o, factor=0.1, total_iters=5),
-                    ]
-                ),
-                L.ConstantLR(o, factor=0.5, total_iters=5),
-            ],
-            milestones=[5],
-        ),
-        _seq(
-            _chain(
-                _cfg("torch.LinearLR", start_factor=0.1, total_iters=5),
-                _cfg("torch.ConstantLR", factor=0.1, total_iters=5),
+        *_torch_seq(
+            _torch_chain(
+                _torch("LinearLR", start_factor=0.1, total_iters=5),
+                _torch("ConstantLR", factor=0.1, total_iters=5),
             ),
-            _cfg("torch.ConstantLR", factor=0.5, total_iters=5),
+            _torch("ConstantLR", factor=0.5, total_iters=5),
             milestones=[5],
         ),
         10,
@@ -333,39 +244,21 @@ TORCH_CASES = [
     ),
     (
         "SequentialLR-tensor-lr-no-alias",
-        lambda o: L.SequentialLR(
-            o,
-            [L.LinearLR(o, 0.1, 0.8, total_iters=4), L.LinearLR(o, 0.8, 0.1, total_iters=4)],
-            milestones=[4],
-        ),
-        _seq(
-            _cfg("torch.LinearLR", start_factor=0.1, end_factor=0.8, total_iters=4),
-            _cfg("torch.LinearLR", start_factor=0.8, end_factor=0.1, total_iters=4),
+        *_torch_seq(
+            _torch("LinearLR", start_factor=0.1, end_factor=0.8, total_iters=4),
+            _torch("LinearLR", start_factor=0.8, end_factor=0.1, total_iters=4),
             milestones=[4],
         ),
         8,
         dict(lrs=(2.0,), tensor_last=False),
         False,
     ),
-    (
-        "ChainedScheduler-one",
-        lambda o: L.ChainedScheduler([L.StepLR(o, gamma=0.1, step_size=3)]),
-        _chain(_cfg("torch.StepLR", gamma=0.1, step_size=3)),
-        10,
-        {},
-        False,
-    ),
+    ("ChainedScheduler-one", *_torch_chain(_torch("StepLR", gamma=0.1, step_size=3)), 10, {}, False),
     (
         "ChainedScheduler-linear-multistep",
-        lambda o: L.ChainedScheduler(
-            [
-                L.LinearLR(o, start_factor=0.4, total_iters=3),
-                L.MultiStepLR(o, milestones=[4, 8, 10], gamma=0.1),
-            ]
-        ),
-        _chain(
-            _cfg("torch.LinearLR", start_factor=0.4, total_iters=3),
-            _cfg("torch.MultiStepLR", milestones=[4, 8, 10], gamma=0.1),
+        *_torch_chain(
+            _torch("LinearLR", start_factor=0.4, total_iters=3),
+            _torch("MultiStepLR", milestones=[4, 8, 10], gamma=0.1),
         ),
         12,
         {},
@@ -373,17 +266,10 @@ TORCH_CASES = [
     ),
     (
         "ChainedScheduler-three",
-        lambda o: L.ChainedScheduler(
-            [
-                L.ExponentialLR(o, gamma=0.9),
-                L.ConstantLR(o, factor=0.2, total_iters=4),
-                L.StepLR(o, gamma=0.1, step_size=3),
-            ]
-        ),
-        _chain(
-            _cfg("torch.ExponentialLR", gamma=0.9),
-            _cfg("torch.ConstantLR", factor=0.2, total_iters=4),
-            _cfg("torch.StepLR", gamma=0.1, step_size=3),
+        *_torch_chain(
+            _torch("ExponentialLR", gamma=0.9),
+            _torch("ConstantLR", factor=0.2, total_iters=4),
+            _torch("StepLR", gamma=0.1, step_size=3),
         ),
         9,
         {},
@@ -391,26 +277,15 @@ TORCH_CASES = [
     ),
     (
         "ChainedScheduler-poly-constant",
-        lambda o: L.ChainedScheduler(
-            [L.PolynomialLR(o, power=0.9, total_iters=5), L.ConstantLR(o, factor=0.1)]
-        ),
-        _chain(_cfg("torch.PolynomialLR", power=0.9, total_iters=5), _cfg("torch.ConstantLR", factor=0.1)),
+        *_torch_chain(_torch("PolynomialLR", power=0.9, total_iters=5), _torch("ConstantLR", factor=0.1)),
         10,
         {},
         False,
     ),
     (
         "CyclicLR-triangular-lists",
-        lambda o: L.CyclicLR(
-            o,
-            base_lr=[1, 2],
-            max_lr=[5, 6],
-            step_size_up=4,
-            base_momentum=[0.1, 0.2],
-            max_momentum=[0.5, 0.6],
-        ),
-        _cfg(
-            "torch.CyclicLR",
+        *_torch(
+            "CyclicLR",
             base_lr=[1, 2],
             max_lr=[5, 6],
             step_size_up=4,
@@ -423,18 +298,8 @@ TORCH_CASES = [
     ),
     (
         "CyclicLR-triangular2-updown",
-        lambda o: L.CyclicLR(
-            o,
-            base_lr=[0.1, 0.3],
-            max_lr=[0.5, 0.7],
-            step_size_up=2,
-            step_size_down=6,
-            mode="triangular2",
-            base_momentum=[0.1, 0.3],
-            max_momentum=[0.5, 0.7],
-        ),
-        _cfg(
-            "torch.CyclicLR",
+        *_torch(
+            "CyclicLR",
             base_lr=[0.1, 0.3],
             max_lr=[0.5, 0.7],
             step_size_up=2,
@@ -449,18 +314,8 @@ TORCH_CASES = [
     ),
     (
         "CyclicLR-exp_range",
-        lambda o: L.CyclicLR(
-            o,
-            base_lr=[0.1, 0.5],
-            max_lr=[0.5, 0.9],
-            step_size_up=4,
-            mode="exp_range",
-            gamma=0.9,
-            base_momentum=[0.1, 0.5],
-            max_momentum=[0.5, 0.9],
-        ),
-        _cfg(
-            "torch.CyclicLR",
+        *_torch(
+            "CyclicLR",
             base_lr=[0.1, 0.5],
             max_lr=[0.5, 0.9],
             step_size_up=4,
@@ -475,19 +330,8 @@ TORCH_CASES = [
     ),
     (
         "CyclicLR-exp_range-updown",
-        lambda o: L.CyclicLR(
-            o,
-            base_lr=0.1,
-            max_lr=0.5,
-            step_size_up=2,
-            step_size_down=6,
-            mode="exp_range",
-            gamma=0.9,
-            base_momentum=0.1,
-            max_momentum=0.5,
-        ),
-        _cfg(
-            "torch.CyclicLR",
+        *_torch(
+            "CyclicLR",
             base_lr=0.1,
             max_lr=0.5,
             step_size_up=2,
@@ -503,33 +347,22 @@ TORCH_CASES = [
     ),
     (
         "CyclicLR-momentum-off",
-        lambda o: L.CyclicLR(o, base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
-        _cfg("torch.CyclicLR", base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
+        *_torch("CyclicLR", base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
         11,
         dict(momentum=0.5),
         True,
     ),
     (
         "CyclicLR-momentumless-Adam",
-        lambda o: L.CyclicLR(o, base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
-        _cfg("torch.CyclicLR", base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
+        *_torch("CyclicLR", base_lr=1, max_lr=5, step_size_up=4, cycle_momentum=False),
         11,
         dict(cls=torch.optim.Adam, tensor_last=False),
         True,
     ),
     (
         "OneCycleLR-linear",
-        lambda o: L.OneCycleLR(
-            o,
-            max_lr=25,
-            final_div_factor=2,
-            base_momentum=0.1,
-            max_momentum=0.22,
-            total_steps=10,
-            anneal_strategy="linear",
-        ),
-        _cfg(
-            "torch.OneCycleLR",
+        *_torch(
+            "OneCycleLR",
             max_lr=25,
             final_div_factor=2,
             base_momentum=0.1,
@@ -543,20 +376,8 @@ TORCH_CASES = [
     ),
     (
         "OneCycleLR-three-phase",
-        lambda o: L.OneCycleLR(
-            o,
-            max_lr=25,
-            div_factor=25,
-            base_momentum=0.1,
-            max_momentum=0.22,
-            total_steps=10,
-            anneal_strategy="linear",
-            pct_start=0.4,
-            final_div_factor=4,
-            three_phase=True,
-        ),
-        _cfg(
-            "torch.OneCycleLR",
+        *_torch(
+            "OneCycleLR",
             max_lr=25,
             div_factor=25,
             base_momentum=0.1,
@@ -573,11 +394,8 @@ TORCH_CASES = [
     ),
     (
         "OneCycleLR-cos",
-        lambda o: L.OneCycleLR(
-            o, max_lr=25, final_div_factor=2, base_momentum=0.1, max_momentum=0.22, total_steps=10
-        ),
-        _cfg(
-            "torch.OneCycleLR",
+        *_torch(
+            "OneCycleLR",
             max_lr=25,
             final_div_factor=2,
             base_momentum=0.1,
@@ -590,17 +408,8 @@ TORCH_CASES = [
     ),
     (
         "OneCycleLR-Adam-betas",
-        lambda o: L.OneCycleLR(
-            o,
-            max_lr=25,
-            final_div_factor=2,
-            base_momentum=0.1,
-            max_momentum=0.22,
-            total_steps=10,
-            anneal_strategy="linear",
-        ),
-        _cfg(
-            "torch.OneCycleLR",
+        *_torch(
+            "OneCycleLR",
             max_lr=25,
             final_div_factor=2,
             base_momentum=0.1,
@@ -612,30 +421,15 @@ TORCH_CASES = [
         dict(cls=torch.optim.Adam, tensor_last=False),
         True,
     ),
-    (
-        "SWALR-cos-list",
-        lambda o: SWALR(o, anneal_epochs=5, swa_lr=[0.01, 0.02]),
-        _cfg("torch.SWALR", anneal_epochs=5, swa_lr=[0.01, 0.02]),
-        10,
-        {},
-        False,
-    ),
+    ("SWALR-cos-list", *_torch("SWALR", anneal_epochs=5, swa_lr=[0.01, 0.02]), 10, {}, False),
     (
         "SWALR-linear",
-        lambda o: SWALR(o, anneal_epochs=4, anneal_strategy="linear", swa_lr=0.01),
-        _cfg("torch.SWALR", anneal_epochs=4, anneal_strategy="linear", swa_lr=0.01),
+        *_torch("SWALR", anneal_epochs=4, anneal_strategy="linear", swa_lr=0.01),
         10,
         {},
         False,
     ),
-    (
-        "SWALR-no-anneal",
-        lambda o: SWALR(o, anneal_epochs=1, swa_lr=0.01),
-        _cfg("torch.SWALR", anneal_epochs=1, swa_lr=0.01),
-        6,
-        {},
-        False,
-    ),
+    ("SWALR-no-anneal", *_torch("SWALR", anneal_epochs=1, swa_lr=0.01), 6, {}, False),
 ]
 
 
@@ -671,29 +465,13 @@ def test_momentum_range_is_checked_where_torch_writes_anything():
 
 
 STEP_EPOCH_CASES = [
-    ("StepLR", lambda o: L.StepLR(o, gamma=0.1, step_size=3), _cfg("torch.StepLR", gamma=0.1, step_size=3)),
-    (
-        "MultiStepLR",
-        lambda o: L.MultiStepLR(o, gamma=0.1, milestones=[2, 5, 9]),
-        _cfg("torch.MultiStepLR", gamma=0.1, milestones=[2, 5, 9]),
-    ),
-    ("ExponentialLR", lambda o: L.ExponentialLR(o, gamma=0.9), _cfg("torch.ExponentialLR", gamma=0.9)),
-    (
-        "ConstantLR",
-        lambda o: L.ConstantLR(o, factor=1 / 3, total_iters=4),
-        _cfg("torch.ConstantLR", factor=1 / 3, total_iters=4),
-    ),
-    (
-        "LinearLR",
-        lambda o: L.LinearLR(o, start_factor=1 / 3, end_factor=0.7, total_iters=4),
-        _cfg("torch.LinearLR", start_factor=1 / 3, end_factor=0.7, total_iters=4),
-    ),
-    ("PolynomialLR", lambda o: L.PolynomialLR(o, power=0.9), _cfg("torch.PolynomialLR", power=0.9)),
-    (
-        "CosineAnnealingLR",
-        lambda o: L.CosineAnnealingLR(o, T_max=5, eta_min=1e-10),
-        _cfg("torch.CosineAnnealingLR", T_max=5, eta_min=1e-10),
-    ),
+    ("StepLR", *_torch("StepLR", gamma=0.1, step_size=3)),
+    ("MultiStepLR", *_torch("MultiStepLR", gamma=0.1, milestones=[2, 5, 9])),
+    ("ExponentialLR", *_torch("ExponentialLR", gamma=0.9)),
+    ("ConstantLR", *_torch("ConstantLR", factor=1 / 3, total_iters=4)),
+    ("LinearLR", *_torch("LinearLR", start_factor=1 / 3, end_factor=0.7, total_iters=4)),
+    ("PolynomialLR", *_torch("PolynomialLR", power=0.9)),
+    ("CosineAnnealingLR", *_torch("CosineAnnealingLR", T_max=5, eta_min=1e-10)),
 ]
 
 
