@@ -8,8 +8,8 @@ and measured in the same process:
   every case before any case is evaluated or compiled (as at a program's start-up);
 - compile: ``jax.clear_caches()``, then ``jax.jit(f).lower(arg).compile()`` with a fresh
   function object and ``arg = jnp.int32(5)`` built before the clock starts (tracing + lowering +
-  XLA compile; the persistent cache is off); the minimum over repeats, jaxsched's and optax's
-  compiles interleaved;
+  XLA compile; the persistent cache is off); the minimum over 15 rounds (``COMPILE_ROUNDS``),
+  jaxsched's and optax's compiles interleaved;
 - HLO instructions: the lines of the optimized HLO that define a value (``%x = ...``), so the
   source-location metadata XLA prints (one line per distinct Python frame, more for a deeper
   call stack) does not count as graph;
@@ -178,6 +178,13 @@ def _compile_once(sched: Any) -> tuple[float, int]:
     return elapsed, lines
 
 
+#: Rounds of the compile figures (full runs). One compile of an everyday schedule moves by
+#: 10-30% from round to round on a shared 2-core machine; with 7 rounds the row of two equal
+#: programs (``constant_schedule``: 2 instructions each, equal trace and lowering) came out
+#: anywhere in 0.85-1.53x; the minimum of 15 interleaved rounds is steadier.
+COMPILE_ROUNDS = 15
+
+
 def compile_figures(scheds: list[Any], repeats: int) -> list[tuple[Figure, Figure]]:
     """(compile time: min over repeats, optimized HLO instructions) for each schedule.
 
@@ -256,7 +263,7 @@ def _rows(case: Case, quick: bool, repeats: int, n: int) -> Iterator[Row]:
     ours, theirs = case.ours(), case.theirs()
     peer = f"optax: {case.peer_text}"
     note = "" if case.same else "nearest optax expression; values differ by design"
-    (oc, ol), (tc, tl) = compile_figures([ours, theirs], repeats)
+    (oc, ol), (tc, tl) = compile_figures([ours, theirs], 1 if quick else max(repeats, COMPILE_ROUNDS))
     yield Row("everyday: compile", case.name, oc, peer, tc)
     yield Row("everyday: optimized HLO instructions", case.name, ol, peer, tl)
     calls = 50 if quick else 500
