@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from jaxsched.core import after_jax, eager
 from jaxsched.core import arrays as _xp
-from jaxsched.core import eager
 from jaxsched.core import registry as _registry
 from jaxsched.core.validate import is_traced
 
@@ -118,7 +118,14 @@ def _register_pytree(cls: type, data: tuple[str, ...], meta: tuple[str, ...]) ->
     met in its cache. A custom node is compared by its class. Unflattening sets the fields
     directly: JAX rebuilds a schedule from leaves it has already validated (or from tracers and
     placeholders, which must not be validated).
+
+    Registered when JAX is imported (:mod:`jaxsched.core.after_jax`): ``import jaxsched`` and the
+    torch bridge do not import JAX.
     """
+    after_jax.when_imported(lambda: _register_now(cls, data, meta))
+
+
+def _register_now(cls: type, data: tuple[str, ...], meta: tuple[str, ...]) -> None:
     import jax
 
     keys = tuple(jax.tree_util.GetAttrKey(n) for n in data)

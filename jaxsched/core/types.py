@@ -8,22 +8,27 @@ numbers.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from collections.abc import Sequence as SequenceABC
-from typing import TypeAlias
+from typing import ForwardRef, TypeAlias
 
-import jax
 import numpy as np
 
+from jaxsched.core import after_jax
 from jaxsched.core.schedule import Schedule
 
 __all__ = ["Value", "Steps", "ScheduleFn", "ScheduleLike", "Values", "StepsList"]
 
+#: ``jax.Array`` named, not imported (``import jaxsched`` does not import JAX): resolved in this
+#: module by ``typing.get_type_hints`` once JAX is imported (:mod:`jaxsched.core.after_jax`).
+_JaxArray = ForwardRef("jax.Array", module=__name__)
+
 #: A float hyperparameter: a Python float or int, a NumPy or JAX scalar or array, a tracer.
-Value: TypeAlias = float | int | np.floating | np.integer | np.ndarray | jax.Array
+Value: TypeAlias = float | int | np.floating | np.integer | np.ndarray | _JaxArray
 
 #: A step count: a Python int, or an integer NumPy or JAX scalar or array, or a tracer.
-Steps: TypeAlias = int | np.integer | np.ndarray | jax.Array
+Steps: TypeAlias = int | np.integer | np.ndarray | _JaxArray
 
 #: A schedule function: a :class:`~jaxsched.Schedule` or any callable ``count -> value``.
 ScheduleFn: TypeAlias = Schedule | Callable[[Steps], Value]
@@ -33,7 +38,14 @@ ScheduleFn: TypeAlias = Schedule | Callable[[Steps], Value]
 ScheduleLike: TypeAlias = ScheduleFn | float | int
 
 #: Several float hyperparameters: a sequence of :data:`Value`, or one array.
-Values: TypeAlias = SequenceABC[Value] | np.ndarray | jax.Array
+Values: TypeAlias = SequenceABC[Value] | np.ndarray | _JaxArray
 
 #: Several step counts (boundaries, milestones): a sequence of :data:`Steps`, or one array.
-StepsList: TypeAlias = SequenceABC[Steps] | np.ndarray | jax.Array
+StepsList: TypeAlias = SequenceABC[Steps] | np.ndarray | _JaxArray
+
+
+def _bind_jax() -> None:
+    sys.modules[__name__].jax = sys.modules["jax"]  # type: ignore[attr-defined]
+
+
+after_jax.when_imported(_bind_jax)

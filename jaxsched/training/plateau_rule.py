@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from jaxsched.core import after_jax
 from jaxsched.core import arrays as _xp
 from jaxsched.core.types import Value
 
@@ -75,7 +76,7 @@ def _register() -> None:
     )
 
 
-_register()
+after_jax.when_imported(_register)  # now, or when JAX is imported
 
 
 class PlateauState(NamedTuple):

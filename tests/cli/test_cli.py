@@ -291,10 +291,12 @@ def test_console_script_show_and_its_exit_code_on_a_user_error():
     assert proc.stderr.count("\n") == 1 and "init_valu" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_lazy_imports_of_list():
-    # `jaxsched list` imports neither matplotlib nor the demo, scikit-learn or torch
+def test_lazy_imports_of_list_and_show():
+    # `jaxsched list` and `jaxsched show` import neither matplotlib nor the demo, scikit-learn,
+    # torch or JAX (show evaluates on the host, in float64)
     code = ("import sys; from jaxsched.cli import main; assert main(['list', '--names-only']) == 0; "
-            "bad = [m for m in ('matplotlib', 'torch', 'jaxsched.cli.demo', 'sklearn') "
+            "assert main(['show', 'cosine_decay', 'init_value=0.1', 'decay_steps=10']) == 0; "
+            "bad = [m for m in ('matplotlib', 'torch', 'jax', 'optax', 'jaxsched.cli.demo', 'sklearn') "
             "if m in sys.modules]; assert not bad, bad")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

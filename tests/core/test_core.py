@@ -23,14 +23,29 @@ import jaxsched
 INT32_MAX = 2**31 - 1
 
 
-def test_jaxsched_torch_is_imported_on_first_use():
-    """`import jaxsched` does not import torch; after it, `jaxsched.torch` works (it was a bare
-    AttributeError) and imports torch only then; an unknown attribute is still an AttributeError."""
+def test_jaxsched_imports_neither_torch_nor_jax_until_used():
+    """`import jaxsched` imports neither torch nor JAX (nor optax); after it, `jaxsched.torch`
+    works (it was a bare AttributeError) and imports torch only then, and the torch bridge runs
+    without JAX; a schedule built before `import jax` is a pytree after it (its class registered
+    when JAX was imported); an unknown attribute is still an AttributeError."""
     code = (
         "import sys, jaxsched\n"
-        "assert 'torch' not in sys.modules, 'import jaxsched imported torch'\n"
+        "assert not {'torch', 'jax', 'optax'} & set(sys.modules), 'import jaxsched imported them'\n"
+        "s = jaxsched.warmup_cosine_decay_schedule(0.0, 0.1, 3, 10, end_value=0.01)\n"
+        "c = jaxsched.cosine_decay(1.0, 10)\n"
         "assert jaxsched.torch.Scheduler.__name__ == 'Scheduler'\n"
         "assert 'torch' in sys.modules\n"
+        "import torch\n"
+        "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1, momentum=0.9)\n"
+        "sched = jaxsched.torch.Scheduler(opt, s, momentum=jaxsched.linear_schedule(0.9, 0.5, 10),\n"
+        "                                 plateau=jaxsched.plateau_config(factor=0.5, patience=1))\n"
+        "for _ in range(4):\n    opt.step(); sched.step(1.0)\n"
+        "assert 'jax' not in sys.modules, 'the torch bridge imported JAX'\n"
+        "import jax, jax.numpy as jnp\n"
+        "assert jax.tree_util.tree_leaves(c) == [1.0, 10, 0.0, 1.0]  # its four fields\n"
+        "out = jax.jit(lambda sch, t: sch(t))(s, jnp.arange(4))\n"
+        "assert abs(float(out[2]) - 0.2 / 3) < 1e-7, out\n"
+        "assert len(jax.tree_util.tree_leaves(jaxsched.plateau_config(factor=0.5))) > 1\n"
         "try:\n    jaxsched.no_such_name\nexcept AttributeError as e:\n"
         "    assert 'no_such_name' in str(e)\nelse:\n    raise SystemExit('no AttributeError')\n"
     )
