@@ -51,22 +51,25 @@ def _eval_ours(s, counts, dtype=jnp.int32):
     return np.asarray(out, np.float64)[: counts.size].reshape(counts.shape)
 
 
-#: optax schedules whose value XLA's compilation changes: under ``jit`` XLA rewrites
-#: ``count / transition_steps`` into a multiplication by the reciprocal, so ``1 - count / T``
-#: ends at -1 ulp instead of 0 and a fractional power gives NaN under x64 (2.4e-4 x (init - end)
-#: in float32) at the end of ``polynomial_schedule``. These are evaluated op by op.
-OP_BY_OP = {"polynomial_schedule", "linear_schedule"}
+#: optax's values are computed op by op, as optax runs when called eagerly: on counts padded to
+#: ``PAD``, each primitive compiles once per worker and serves every later example (a compiled
+#: call compiles each configuration anew). Op by op also keeps optax's own arithmetic: under
+#: ``jit`` XLA rewrites ``count / transition_steps`` into a multiplication by the reciprocal, so
+#: ``1 - count / T`` ends at -1 ulp instead of 0 and a fractional power gives NaN under x64
+#: (2.4e-4 x (init - end) in float32) at the end of ``polynomial_schedule``. The two names below
+#: build their values in a Python loop over the boundaries (dozens of primitives per
+#: boundary), so one compile per configuration is faster for them than running op by op; they
+#: stay compiled (the same checks pass against either form).
+COMPILED = {"piecewise_interpolate_schedule", "linear_onecycle_schedule"}
 
 
 def _optax(name, args, kwargs, counts, dtype):
     """optax's values over all counts in one vectorised call (vmap: one-cycle needs scalar
-    counts), compiled once per configuration, or op by op for the names in ``OP_BY_OP`` (op by
-    op compiles every primitive for every new shape: ~260 compiles for 10 piecewise examples).
-    """
+    counts), op by op, or compiled for the names in ``COMPILED``."""
     with np.errstate(all="ignore"):  # optax's own float32 casts, e.g. end / peak -> inf
         sched = getattr(optax, name)(*args, **kwargs)
         run = jax.vmap(lambda c: jnp.asarray(sched(c)))
-        out = (run if name in OP_BY_OP else jax.jit(run))(_padded(counts, dtype))
+        out = (jax.jit(run) if name in COMPILED else run)(_padded(counts, dtype))
     out = np.broadcast_to(np.asarray(out, dtype=np.float64), (-(-counts.size // PAD) * PAD,))
     return out[: counts.size].reshape(counts.shape)
 
