@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["when_imported"]
+__all__ = ["when_imported", "flush"]
 
 _PENDING: list[Callable[[], None]] = []
 
@@ -38,6 +38,13 @@ def when_imported(fn: Callable[[], None]) -> None:
 def _run_pending() -> None:
     while _PENDING:
         _PENDING.pop(0)()
+
+
+def flush() -> None:
+    """Run what is pending if JAX is imported: a safety for an import of JAX that another finder
+    answered before this module's (the first ``schedule(count)`` calls it)."""
+    if _PENDING and _imported():
+        _run_pending()
 
 
 class _AfterJax(importlib.abc.MetaPathFinder):

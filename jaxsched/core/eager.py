@@ -69,6 +69,9 @@ def call(schedule: Any, count: Any) -> Any:
     if _jax is None:
         import jax
 
+        from jaxsched.core import after_jax
+
+        after_jax.flush()  # the pytree registrations, if JAX's import bypassed their hook
         _jax = jax
     x64 = bool(_jax.config.jax_enable_x64)
     cache = schedule.__dict__.get(_CACHE)
