@@ -189,13 +189,15 @@ def compile_figures(scheds: list[Any], repeats: int) -> list[tuple[Figure, Figur
     """(compile time: min over repeats, optimized HLO instructions) for each schedule.
 
     The schedules are compiled in turn, ``repeats`` rounds (interleaved, so a change of machine
-    load hits every one of them alike), and the minimum of each is kept.
+    load hits every one of them alike; every other round in reverse order, so neither library
+    is always the first after the caches are cleared), and the minimum of each is kept.
     """
     samples: list[list[float]] = [[] for _ in scheds]
     lines = [0] * len(scheds)
-    for _ in range(repeats):
-        for j, sched in enumerate(scheds):
-            elapsed, lines[j] = _compile_once(sched)
+    for r in range(repeats):
+        order = range(len(scheds)) if r % 2 == 0 else reversed(range(len(scheds)))
+        for j in order:
+            elapsed, lines[j] = _compile_once(scheds[j])
             samples[j].append(elapsed)
     return [(Figure(min(s), "s", raw={"samples_s": s}), Figure(n, "instr"))
             for s, n in zip(samples, lines)]
