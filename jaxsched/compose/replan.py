@@ -319,9 +319,7 @@ def _unsupported(s: Any) -> str:
 
 # ---------------------------------------------------------------------------------- host checks
 def _concrete_leaves(s: Schedule) -> bool:
-    import jax
-
-    return not any(v.is_traced(x) for x in jax.tree_util.tree_leaves(s))
+    return not v.has_traced_leaf(s)
 
 
 def _host(x: Any) -> float:

@@ -34,9 +34,7 @@ __all__ = ["Warmup", "warmup"]
 
 def host_value_at_zero(schedule: Schedule) -> float | None:
     """The schedule's value at step 0 on the host, or None when it cannot be known yet."""
-    import jax
-
-    if any(v.is_traced(x) for x in jax.tree_util.tree_leaves(schedule)):
+    if v.has_traced_leaf(schedule):
         return None
     try:
         return float(np.asarray(schedule.evaluate(0, np)))

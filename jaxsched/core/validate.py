@@ -16,6 +16,7 @@ import contextlib
 import math
 import numbers
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 __all__ = [
     "describe",
     "is_traced",
+    "has_traced_leaf",
     "real",
     "steps",
     "integer",
@@ -40,9 +42,16 @@ __all__ = [
 #: array, no JAX import (bool is a subclass of int, not one of these types, so it never does).
 _PLAIN = (int, float)
 
-#: ``jax.core.Tracer``, looked up once (``None`` until the first check of a non-plain value;
-#: ``False`` when JAX is not installed).
+#: ``jax.core.Tracer``, looked up once JAX is imported (``None`` until then).
 _tracer_type: Any = None
+
+
+def _jax_imported() -> Any:
+    """The ``jax`` module if it is imported (completely), else None. Checks never import JAX:
+    without it no value can be a tracer (``import jaxsched`` and the torch bridge run without
+    JAX, :mod:`jaxsched.core.after_jax`)."""
+    jax = sys.modules.get("jax")
+    return jax if jax is not None and hasattr(jax, "tree_util") else None
 
 
 def is_traced(x: Any) -> bool:
@@ -51,13 +60,17 @@ def is_traced(x: Any) -> bool:
     if type(x) in _PLAIN:
         return False
     if _tracer_type is None:
-        try:
-            import jax
-        except ImportError:  # pragma: no cover
-            _tracer_type = False
-        else:
-            _tracer_type = jax.core.Tracer
-    return _tracer_type is not False and isinstance(x, _tracer_type)
+        jax = _jax_imported()
+        if jax is None:
+            return False
+        _tracer_type = jax.core.Tracer
+    return isinstance(x, _tracer_type)
+
+
+def has_traced_leaf(tree: Any) -> bool:
+    """True when a leaf of ``tree`` (a schedule, a list of them) is a JAX tracer."""
+    jax = _jax_imported()
+    return jax is not None and any(is_traced(x) for x in jax.tree_util.tree_leaves(tree))
 
 
 def _plain_range(name: str, x: int | float, ge: Any, gt: Any, le: Any, lt: Any, hint: str) -> None:

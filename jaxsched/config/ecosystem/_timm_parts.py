@@ -64,9 +64,7 @@ def overlay(first: Schedule, rest: Schedule, boundary: Any) -> Schedule:
 
 def value_at(s: Schedule, t: Any) -> Any:
     """``s(t)``: float64 on the host when everything is concrete, else a JAX value."""
-    import jax
-
-    if _traced(t) or any(v.is_traced(x) for x in jax.tree_util.tree_leaves(s)):
+    if _traced(t) or v.has_traced_leaf(s):
         return s(t)
     return float(np.asarray(s.evaluate(t, np)))
 

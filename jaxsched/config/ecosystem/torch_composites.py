@@ -96,9 +96,7 @@ def _integral(name: str, xs: Any) -> Any:
 
 def _value_before(prev: Schedule, m: Any) -> Any:
     """``prev(m - 1)``: host float64 when everything is concrete, else a JAX value."""
-    import jax
-
-    if not v.is_traced(m) and not any(v.is_traced(x) for x in jax.tree_util.tree_leaves(prev)):
+    if not v.is_traced(m) and not v.has_traced_leaf(prev):
         try:
             return float(np.asarray(prev.evaluate(max(int(m) - 1, 0), np)))
         except Exception:  # a user lr_lambda that only runs on jax.numpy
