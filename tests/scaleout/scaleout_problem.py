@@ -67,6 +67,28 @@ def optimizer():
     return jaxsched.scheduled_optimizer(optax.sgd, learning_rate=lr, momentum=momentum)
 
 
+def one_device_params() -> dict:
+    """The reference training: ``STEPS`` updates on one device, the train step compiled once
+    (op by op it compiled ~130 primitives), with ``schedule(k)`` inside ``optimizer()``."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    opt = optimizer()
+    xs, ys = data()
+    params = jax.tree.map(jnp.asarray, init_params())
+    state = opt.init(params)
+
+    @jax.jit
+    def step(params, state, x, y):
+        updates, state = opt.update(jax.grad(loss_fn)(params, x, y), state, params)
+        return optax.apply_updates(params, updates), state
+
+    for k in range(STEPS):
+        params, state = step(params, state, xs[k], ys[k])
+    return params
+
+
 def sweep_configs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """64 warmup+cosine configurations: peak value, warmup steps, decay steps."""
     i = np.arange(SWEEP_CONFIGS)
