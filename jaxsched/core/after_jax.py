@@ -15,19 +15,21 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["when_imported", "flush"]
+__all__ = ["imported", "when_imported", "flush"]
 
 _PENDING: list[Callable[[], None]] = []
 
 
-def _imported() -> bool:
+def imported() -> Any:
+    """The ``jax`` module if it is imported (completely: not a module mid-import), else None.
+    Never imports it."""
     jax = sys.modules.get("jax")
-    return jax is not None and hasattr(jax, "tree_util")  # not a module mid-import
+    return jax if jax is not None and hasattr(jax, "tree_util") else None
 
 
 def when_imported(fn: Callable[[], None]) -> None:
     """Call ``fn()`` now if JAX is imported, else just after ``import jax`` completes."""
-    if _imported():
+    if imported() is not None:
         fn()
         return
     _PENDING.append(fn)
@@ -43,7 +45,7 @@ def _run_pending() -> None:
 def flush() -> None:
     """Run what is pending if JAX is imported: a safety for an import of JAX that another finder
     answered before this module's (the first ``schedule(count)`` calls it)."""
-    if _PENDING and _imported():
+    if _PENDING and imported() is not None:
         _run_pending()
 
 

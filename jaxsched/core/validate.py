@@ -16,11 +16,12 @@ import contextlib
 import math
 import numbers
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from jaxsched.core import after_jax
 
 __all__ = [
     "describe",
@@ -42,16 +43,10 @@ __all__ = [
 #: array, no JAX import (bool is a subclass of int, not one of these types, so it never does).
 _PLAIN = (int, float)
 
-#: ``jax.core.Tracer``, looked up once JAX is imported (``None`` until then).
+#: ``jax.core.Tracer``, looked up once JAX is imported (``None`` until then). The checks never
+#: import JAX: without it no value can be a tracer (``import jaxsched`` and the torch bridge run
+#: without JAX, :mod:`jaxsched.core.after_jax`).
 _tracer_type: Any = None
-
-
-def _jax_imported() -> Any:
-    """The ``jax`` module if it is imported (completely), else None. Checks never import JAX:
-    without it no value can be a tracer (``import jaxsched`` and the torch bridge run without
-    JAX, :mod:`jaxsched.core.after_jax`)."""
-    jax = sys.modules.get("jax")
-    return jax if jax is not None and hasattr(jax, "tree_util") else None
 
 
 def is_traced(x: Any) -> bool:
@@ -60,7 +55,7 @@ def is_traced(x: Any) -> bool:
     if type(x) in _PLAIN:
         return False
     if _tracer_type is None:
-        jax = _jax_imported()
+        jax = after_jax.imported()
         if jax is None:
             return False
         _tracer_type = jax.core.Tracer
@@ -69,7 +64,7 @@ def is_traced(x: Any) -> bool:
 
 def has_traced_leaf(tree: Any) -> bool:
     """True when a leaf of ``tree`` (a schedule, a list of them) is a JAX tracer."""
-    jax = _jax_imported()
+    jax = after_jax.imported()
     return jax is not None and any(is_traced(x) for x in jax.tree_util.tree_leaves(tree))
 
 
