@@ -248,17 +248,25 @@ def test_operators_with_tracers():
     counts = jnp.arange(12)
     ref = np.array([cos_ref(1.0, 10)(k) for k in range(12)])
     a = jnp.asarray([0.5, 2.0])
-    for f, expect in ((lambda a, t: (a * s)(t), lambda a: a * ref),
-                      (lambda a, t: (s * a)(t), lambda a: a * ref),
-                      (lambda a, t: (a + s)(t), lambda a: a + ref),
-                      (lambda a, t: (s + a)(t), lambda a: a + ref)):
-        # vmap over the traced operand (jitted: see test_vmap_hyperparameter_concrete_jax_count)
-        batched = np.asarray(jax.jit(jax.vmap(f, in_axes=(0, None)))(a, counts))
-        np.testing.assert_allclose(batched, [expect(0.5), expect(2.0)], rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(np.asarray(jax.jit(f)(2.0, counts)), expect(2.0), rtol=1e-6,
+    cases = ((lambda a, t: (a * s)(t), lambda a: a * ref),
+             (lambda a, t: (s * a)(t), lambda a: a * ref),
+             (lambda a, t: (a + s)(t), lambda a: a + ref),
+             (lambda a, t: (s + a)(t), lambda a: a + ref))
+
+    # every traced case in one compiled program (one compile instead of nine): vmap over the
+    # traced operand (jitted: see test_vmap_hyperparameter_concrete_jax_count), the traced
+    # scalar ``a2`` (a weak float, as ``jax.jit(f)(2.0, counts)``), and ``a * s + a``
+    @jax.jit
+    def traced(a, a2, t):
+        return ([(jax.vmap(f, in_axes=(0, None))(a, t), f(a2, t)) for f, _ in cases],
+                (a2 * s + a2)(counts))
+
+    outs, affine = traced(a, 2.0, counts)
+    for (batched, single), (_, expect) in zip(outs, cases):
+        np.testing.assert_allclose(np.asarray(batched), [expect(0.5), expect(2.0)], rtol=1e-6,
                                    atol=1e-6)
-    np.testing.assert_allclose(np.asarray(jax.jit(lambda a: (a * s + a)(counts))(2.0)), 2 * ref + 2,
-                               rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(single), expect(2.0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(affine), 2 * ref + 2, rtol=1e-6, atol=1e-6)
     g = jax.grad(lambda a: (a * s + a * a)(3))(2.0)
     assert float(g) == pytest.approx(cos_ref(1.0, 10)(3) + 4.0, rel=1e-6)
 

@@ -19,6 +19,7 @@ import optax
 import pytest
 import torch
 from hypothesis import given, settings
+from schedule_checks import assert_lrs_close
 
 import jaxsched as js
 from jaxsched.torch import Scheduler
@@ -81,7 +82,7 @@ def test_bridge_matches_live_torch(name, params, seed):
     for m in _metrics(seed, 80):
         ref.step(m)
         sched.step(m)
-        np.testing.assert_allclose(_torch_lrs(ours), _torch_lrs(theirs), rtol=1e-12, atol=0)
+        assert_lrs_close(_torch_lrs(ours), _torch_lrs(theirs), rtol=1e-12, atol=0)
         assert sched.get_last_lr() == _torch_lrs(ours)
         reduced |= _torch_lrs(theirs) != lrs
     assert reduced  # the stream exercises reductions
@@ -102,7 +103,7 @@ def test_bridge_matches_live_torch_random(seed, mode, threshold_mode, threshold,
     for m in _metrics(seed, 60):
         ref.step(m)
         sched.step(m)
-        np.testing.assert_allclose(_torch_lrs(ours), _torch_lrs(theirs), rtol=1e-12, atol=0)
+        assert_lrs_close(_torch_lrs(ours), _torch_lrs(theirs), rtol=1e-12, atol=0)
 
 
 def test_from_config_returns_schedule_and_plateau():
@@ -218,7 +219,7 @@ def test_timm_plateau_matches_timm(seed, mode, decay_rate, patience_t, cooldown_
     metrics = _metrics(seed, 40)
     for epoch, m in enumerate(metrics):  # timm's train.py: step(epoch + 1, metric) after epoch
         expect = _torch_lrs(theirs)
-        np.testing.assert_allclose(_torch_lrs(ours), expect, rtol=1e-12, atol=1e-17)
+        assert_lrs_close(_torch_lrs(ours), expect, rtol=1e-12, atol=1e-17)
         host = float(spec.schedule.evaluate(epoch, np)) * float(state.scale)
         assert host == pytest.approx(expect[0], rel=1e-12, abs=1e-17)
         ref.step(epoch + 1, m)

@@ -6,6 +6,7 @@ shape (broadcasting), gradients; and a formula traced with it has no ``_where`` 
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import jax
@@ -25,15 +26,26 @@ CONDITIONS = [True, jnp.asarray(False), jnp.asarray([True, False, True]), jnp.as
               np.array([[True], [False]])]
 
 
+@jax.jit
+def _wheres(cond, pairs):
+    """``jax.numpy.where(cond, x, y)`` for every pair, in one compiled call: each call here is
+    the same jitted ``_where`` an eager call runs (the operands are arguments, so abstracted
+    alike, weak types included), without one compile per operand combination."""
+    return [jnp.where(cond, x, y) for x, y in pairs]
+
+
 @pytest.mark.parametrize("cond", CONDITIONS, ids=range(len(CONDITIONS)))
 def test_where_is_jax_numpy_where(cond):
+    pairs = []
     for x, y in itertools.product(OPERANDS, OPERANDS[:4]):
-        try:
-            want = jnp.where(cond, x, y)
+        try:  # jax.numpy.where refuses at trace time, before any compile
+            jax.eval_shape(functools.partial(jnp.where, cond, x, y))
         except (TypeError, ValueError) as e:  # a shape mismatch: both refuse
             with pytest.raises(type(e)):
                 jax_numpy.where(cond, x, y)
             continue
+        pairs.append((x, y))
+    for (x, y), want in zip(pairs, _wheres(cond, pairs)):
         got = jax_numpy.where(cond, x, y)
         assert got.shape == want.shape and got.dtype == want.dtype, (x, y)
         assert jax.typeof(got).weak_type == jax.typeof(want).weak_type, (x, y)

@@ -395,7 +395,7 @@ BIG = np.arange(TOP - 7, TOP + 1)  # 2**31 - 8 .. 2**31 - 1
 
 
 def _jit_int32(s):
-    return np.asarray(jax.jit(lambda sch, t: sch(t))(s, jnp.asarray(BIG, jnp.int32)))
+    return np.asarray(_JIT(s, jnp.asarray(BIG, jnp.int32)))  # shared: one compile per structure
 
 
 def test_step_decay_exact_at_int32_limit():

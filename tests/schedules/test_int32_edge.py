@@ -68,6 +68,14 @@ TOL = 1e-6  # |f32 - f64| <= TOL * peak
 _EVAL = jax.jit(lambda s, t: s(t))
 
 
+def i32(counts) -> jax.Array:
+    """The int32 array of ``counts`` (all within int32), converted on the host and device_put:
+    ``jnp.asarray`` would compile a conversion (or copy) program for every new shape."""
+    counts = np.asarray(counts, dtype=np.int64)
+    assert counts.size == 0 or (counts.min() >= -(2**31) and counts.max() <= TOP)
+    return jax.device_put(counts.astype(np.int32))
+
+
 # ---------------------------------------------------------------------- drawing
 class _Draw:
     """Draws from hypothesis (in the tests) or from a seeded ``random.Random`` (the report)."""
@@ -318,7 +326,7 @@ def _worst(draw: _Draw, family: str) -> tuple[float, int]:
     """``(max |f32 - f64| / peak, the count where it is)`` of one random configuration."""
     s, ref, periods, peak, momentum = FAMILIES[family](draw)
     counts = _counts(draw, periods)
-    got = np.asarray(_EVAL(s, jnp.asarray(counts, dtype=jnp.int32)), dtype=np.float64)
+    got = np.asarray(_EVAL(s, i32(counts)), dtype=np.float64)
     assert got.dtype == np.float64 and got.shape == counts.shape
     want = np.array([ref(int(t)) for t in counts], dtype=np.float64)
     if momentum:  # declared range, in float32 too
@@ -353,7 +361,7 @@ def test_momentum_declared_below_one_stays_below_one_in_float32(make):
     value must stay below 1 (the largest float32 below 1), as the float64 one does."""
     s = make(1 - 1e-9)
     counts = np.asarray(list(range(N_COUNTS - 1)) + [TOP], np.int64)
-    got = np.asarray(_EVAL(s, jnp.asarray(counts, dtype=jnp.int32)), np.float64)
+    got = np.asarray(_EVAL(s, i32(counts)), np.float64)
     assert np.all(got < 1.0) and np.max(got) == 1 - 2.0**-24
 
 
@@ -380,7 +388,7 @@ def test_growth_is_held_at_the_float32_max(make, init, rate, per):
     s = make()
     counts = np.asarray([0, 1, 10, 100, 10**4, 10**6, 2**31 - 1] * 6, np.int64)[:N_COUNTS]
     counts = np.concatenate([counts, np.full(N_COUNTS - counts.size, TOP, np.int64)])
-    got = np.asarray(_EVAL(s, jnp.asarray(counts, dtype=jnp.int32)), np.float64)
+    got = np.asarray(_EVAL(s, i32(counts)), np.float64)
     host = np.asarray(s.evaluate(counts, np), np.float64)
     want = []
     for t in counts:  # by hand, in Python floats: the factor capped before the product
@@ -432,7 +440,7 @@ def test_mul_divmod_is_exact_for_every_int32_operand(bound):
     if bound is not None:  # the direct product: operands whose product fits
         b = np.minimum(b, top // np.maximum(a, 1))
     f = jax.jit(lambda a, b, m: mul_divmod(Count.make(jnp.int32(0), jnp), a, b, m, bound))
-    q, r = (np.asarray(x).astype(object) for x in f(*(jnp.asarray(x, jnp.int32) for x in (a, b, m))))
+    q, r = (np.asarray(x).astype(object) for x in f(*(i32(x) for x in (a, b, m))))
     prod = a.astype(object) * b.astype(object)
     assert list(q) == list(prod // m.astype(object))
     assert list(r) == list(prod % m.astype(object))
@@ -453,7 +461,7 @@ def test_floor_fraction_is_the_exact_product(half):
     ns = np.concatenate([rng.integers(0, TOP + 1, 6), [0, 1, TOP, 2**30, 10**9]])
     count = Count.make(jnp.int32(0), jnp)
     run = jax.jit(lambda f, n: floor_fraction(count, f, n, half))
-    got = np.asarray(run(jnp.asarray(fracs)[:, None], jnp.asarray(ns, jnp.int32)[None, :]))
+    got = np.asarray(run(jax.device_put(fracs[:, None]), i32(ns[None, :])))
     for i, f in enumerate(fracs):
         for j, n in enumerate(ns):
             x = Fraction(float(f)) * int(n) + (Fraction(1, 2) if half else 0)
@@ -504,7 +512,7 @@ def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
         return init * 0.5 * (1 + math.cos(math.pi * frac))
 
     want = np.array([ref(n) for n in counts])
-    got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)), np.float64)
+    got = np.asarray(jax.jit(s)(i32(counts)), np.float64)
     np.testing.assert_allclose(got, want, rtol=0, atol=TOL * init)
     if m == 2.44 and limit is None:  # the eager call serves the same program (third call on)
         eager = [float(s(int(n))) for n in counts[-4:] * 2][-4:]
@@ -521,5 +529,5 @@ def test_known_fractions_give_the_warmup_python_computes(n, f):
     w = int(f * n)
     s = jaxsched.wsd_cycles(1.0, n, 1, warmup=f, decay=0.2, decay_shape="linear")
     counts = np.array([w - 1, w, w + 1])
-    got = np.asarray(jax.jit(s)(jnp.asarray(counts, jnp.int32)), np.float64)
+    got = np.asarray(jax.jit(s)(i32(counts)), np.float64)
     np.testing.assert_allclose(got, [(w - 1) / w, 1.0, 1.0], rtol=0, atol=TOL)

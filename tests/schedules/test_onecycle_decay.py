@@ -103,8 +103,18 @@ def build(lr, mom, shape):
 
 BELOW_ONE_F64 = np.nextafter(1.0, 0.0)
 BELOW_ONE_F32 = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
-_jit_eval = jax.jit(lambda sch, t: sch(t))
 PAD = 256
+#: The rate and both momentum schedules of one configuration through one jitted call: one
+#: program per triple of structures instead of one per schedule (each computed as alone).
+_jit_eval_many = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
+
+
+def i32(k) -> jax.Array:
+    """Counts (within int32) as an int32 array, converted on the host and device_put:
+    ``jnp.asarray`` compiles a conversion (or copy) program for every new shape."""
+    k = np.asarray(k)
+    assert k.min() >= -(2**31) and k.max() < 2**31
+    return jax.device_put(k.astype(np.int32))
 
 
 # ----------------------------------------------------------------------------- verified vectors
@@ -151,24 +161,23 @@ def test_deepspeed_parity(lr, mom, first, second, stairs, decay_step_size):
     steps = min(total + 100, PAD)
     lr_ref, mom_ref = deepspeed_trace(steps, **ref)
     k = np.arange(steps)
+    # first_value=cycle_min_mom reproduces update 0 as well (m0, checked last)
+    m0 = jaxsched.one_cycle_with_decay_momentum(*mom, *shape, first_value=mom[0])
+    s32, m32, m0_32 = (np.asarray(x) for x in _jit_eval_many((s, m, m0), jnp.arange(PAD)))
     np.testing.assert_allclose(host(s, k), lr_ref, rtol=1e-12, atol=1e-15)
     peak = max(np.max(np.abs(lr_ref)), 1e-30)
-    np.testing.assert_allclose(np.asarray(_jit_eval(s, jnp.arange(PAD)))[:steps], lr_ref,
-                               rtol=1e-6, atol=1e-7 * peak)
+    np.testing.assert_allclose(s32[:steps], lr_ref, rtol=1e-6, atol=1e-7 * peak)
     # momentum: update 0 is DeepSpeed's construction value (cycle_min_mom), not the formula;
     # jaxsched equals DeepSpeed wherever DeepSpeed is in [0, 1), else it is clipped into it.
-    got, got32 = host(m, k)[1:], np.asarray(_jit_eval(m, jnp.arange(PAD)))[1:steps]
+    got, got32 = host(m, k)[1:], m32[1:steps]
     want = mom_ref[1:]
     np.testing.assert_allclose(got, np.clip(want, 0.0, BELOW_ONE_F64), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(got32, np.clip(want, 0.0, 1.0), rtol=1e-6, atol=1e-7)
     assert np.all(got < 1.0) and np.all(got32 < 1.0) and np.all(got >= 0.0)
     assert mom_ref[0] == mom[0] and float(host(m, np.array([0]))[0]) == mom[1]
-    # first_value=cycle_min_mom reproduces update 0 as well
-    m0 = jaxsched.one_cycle_with_decay_momentum(*mom, *shape, first_value=mom[0])
     np.testing.assert_allclose(host(m0, k), np.clip(mom_ref, 0.0, BELOW_ONE_F64), rtol=1e-12,
                                atol=1e-15)
-    np.testing.assert_allclose(np.asarray(_jit_eval(m0, jnp.arange(PAD)))[:steps],
-                               np.clip(mom_ref, 0.0, 1.0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(m0_32[:steps], np.clip(mom_ref, 0.0, 1.0), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("first,second,n1,n2", [(4, 4, 2, None), (4, 6, 3, 0), (5, 0, 2, None),
@@ -179,7 +188,7 @@ def test_stairs_match_reference(first, second, n1, n2):
                              second=second, first_stairs=n1, second_stairs=n2)
     k = np.arange(first + second + 5)
     np.testing.assert_allclose(host(s, k), ref, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(k))), ref, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(i32(k))), ref, rtol=1e-6, atol=1e-7)
 
 
 def test_momentum_never_reaches_one():
@@ -187,7 +196,7 @@ def test_momentum_never_reaches_one():
                                                cycle_first_step_size=2, decay_step_size=2)
     k = np.array([0, 2, 4, 5, 6, 100, 10**6])
     got64 = host(m, k)
-    got32 = np.asarray(jax.jit(m)(jnp.asarray(k)))
+    got32 = np.asarray(jax.jit(m)(i32(k)))
     _, ref = deepspeed_trace(7, min_lr=0.1, max_lr=1.0, first=2, decay_step_size=2, min_mom=0.8,
                              max_mom=0.9, decay_mom_rate=0.5)
     assert ref[5] == 0.9 * 1.25 and ref[5] > 1  # DeepSpeed: beta1 = 1.125, an invalid beta
@@ -204,7 +213,7 @@ def test_negative_momentum_rate_is_held_at_zero():
     k = np.array([4, 5, 6, 8, 10, 10**6, 2**31 - 1])
     want = [0.9, 0.9 * 0.75, 0.9 * 0.5, 0.0, 0.0, 0.0, 0.0]
     np.testing.assert_allclose(host(m, k), want, rtol=1e-15, atol=0)
-    got32 = np.asarray(jax.jit(m)(jnp.asarray(k, jnp.int32)))
+    got32 = np.asarray(jax.jit(m)(i32(k)))
     np.testing.assert_allclose(got32, want, rtol=1e-6, atol=0)
     assert np.all(got32 >= 0)
 
@@ -219,7 +228,7 @@ def test_first_value():
     # float counts: update 0 is every count below 1
     np.testing.assert_allclose(host(m, np.array([0.0, 0.5, 0.999, 1.0, 2.0])),
                                [0.7, 0.7, 0.7, 0.875, 0.85], rtol=1e-15)
-    np.testing.assert_allclose(np.asarray(jax.jit(m)(jnp.asarray(k, jnp.int32))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(jax.jit(m)(i32(k))), want, rtol=1e-6)
     assert plain.first_value is None and m != plain
 
 
@@ -232,7 +241,7 @@ def test_stairs_exact_under_int32_overflow_risk():
         ref = [math.floor(min(t, 2 * first - t) * n / first) / n if t < 2 * first else 0.0
                for t in k.tolist()]
         np.testing.assert_allclose(host(s, k), ref, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(np.asarray(jax.jit(s)(jnp.asarray(k, jnp.int32))), ref,
+        np.testing.assert_allclose(np.asarray(jax.jit(s)(i32(k))), ref,
                                    rtol=1e-6, atol=1e-7)
 
 

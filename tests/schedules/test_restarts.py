@@ -33,17 +33,33 @@ from tests.schedule_checks import (
 )
 
 _JIT = jax.jit(lambda sch, t: sch(t))
+#: several schedules through one jitted call: one program for the group, not one per schedule
+_JIT_MANY = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
+
+
+def _padded(counts):
+    """The counts padded to a multiple of 256 (repeating the last one), as int32, converted on
+    the host and device_put (``jnp.asarray`` compiles a conversion or copy program per shape)."""
+    flat = np.asarray(counts).reshape(-1)
+    padded = np.full(-(-max(flat.size, 1) // 256) * 256, flat[-1] if flat.size else 0, np.int64)
+    padded[: flat.size] = flat
+    assert padded.min(initial=0) >= -(2**31) and padded.max(initial=0) < 2**31
+    return jax.device_put(padded.astype(np.int32))
 
 
 def jax_eval(s, counts):
     """jit(jax.numpy) values; counts padded to a multiple of 256 (repeating the last one), so
     that schedules of one structure share a compilation whatever the number of counts."""
     counts = np.asarray(counts)
-    flat = counts.reshape(-1)
-    padded = np.full(-(-max(flat.size, 1) // 256) * 256, flat[-1] if flat.size else 0, np.int64)
-    padded[: flat.size] = flat
-    out = np.asarray(_JIT(s, jnp.asarray(padded, jnp.int32)), dtype=np.float64)
-    return out[: flat.size].reshape(counts.shape)
+    out = np.asarray(_JIT(s, _padded(counts)), dtype=np.float64)
+    return out[: counts.size].reshape(counts.shape)
+
+
+def jax_eval_many(schedules, counts):
+    """:func:`jax_eval` of several schedules, in one compiled program."""
+    counts = np.asarray(counts)
+    outs = _JIT_MANY(tuple(schedules), _padded(counts))
+    return [np.asarray(o, dtype=np.float64)[: counts.size].reshape(counts.shape) for o in outs]
 
 
 def f32_close(actual, expected, peak):
@@ -366,7 +382,11 @@ def test_hf_formula(lr, warm, total, cycles, backend):
     counts = np.arange(total + 20)
     expect = ref_values(hf_hard_restarts(lr, warm, total, cycles), counts)
     s = js.cosine_hard_restarts(lr, total, cycles, warm)
-    np.testing.assert_allclose(backend.evaluate(s, counts), expect, **backend.tolerance(lr))
+    # every case evaluates one padded shape (the last count repeated), so the jitted evaluator
+    # compiles once per structure, not once per length; the padding is sliced off
+    padded = np.concatenate([counts, np.full(128 - counts.size, counts[-1])])
+    out = backend.evaluate(s, padded)[: counts.size]
+    np.testing.assert_allclose(out, expect, **backend.tolerance(lr))
 
 
 def test_hard_restarts_end_value_and_float_steps():
@@ -451,10 +471,11 @@ def test_repeat_leaves_gathered_elementwise():
     ra = walk_ref(lin_ref(1.0, 0.0, 4), 4, 2, decay=0.5)
     rb = walk_ref(lin_ref(0.5, 0.1, 3), 3, 3, decay=0.9)
     counts = np.arange(80)
+    c2 = js.join_schedules([js.cosine_restarts(1.0, 3, 2), js.cosine_restarts(0.5, 2, 1, 0.1)], [10])
+    s32, c2_32 = jax_eval_many((s, c2), counts)  # two structures, one compile
     expect = [ra(t) if t < 20 else rb(t - 20) for t in counts]
     np.testing.assert_allclose(host(s, counts), expect, rtol=1e-12)
-    f32_close(jax_eval(s, counts), expect, 1.0)
-    c2 = js.join_schedules([js.cosine_restarts(1.0, 3, 2), js.cosine_restarts(0.5, 2, 1, 0.1)], [10])
+    f32_close(s32, expect, 1.0)
     expect2 = []
     for t in counts:
         if t < 10:
@@ -465,14 +486,14 @@ def test_repeat_leaves_gathered_elementwise():
         else:
             expect2.append(cos_ref(0.5, 2, 0.1)((t - 10) % 2))
     np.testing.assert_allclose(host(c2, counts), expect2, rtol=1e-12, atol=1e-15)
-    f32_close(jax_eval(c2, counts), expect2, 1.0)
+    f32_close(c2_32, expect2, 1.0)
 
 
 def test_traced_integral_multiplier_restarts_on_integers():
     # a float 2.0 traced through jit still restarts on the integer boundaries
     f = jax.jit(lambda m, t: js.cosine_restarts(1.0, 3, m, 0.1)(t))
     counts = np.arange(3 * (2**12 - 1) + 5)
-    out = np.asarray(f(jnp.float32(2.0), jnp.asarray(counts, jnp.int32)), dtype=np.float64)
+    out = np.asarray(f(np.float32(2.0), jax.device_put(counts.astype(np.int32))), dtype=np.float64)
     expect = host(js.cosine_restarts(1.0, 3, 2, 0.1), counts)
     f32_close(out, expect, 1.0)
     # the first restart is at `period` exactly for any multiplier
@@ -576,8 +597,9 @@ def test_gradients_match_finite_differences():
         return js.cosine_restarts(**{**kw, **dict(zip(names, h))})(t)
 
     x0 = np.array([kw[n] for n in names])
-    jac = np.asarray(jax.jit(jax.vmap(jax.grad(f), in_axes=(None, 0)))(jnp.asarray(x0, jnp.float32),
-                                                                       jnp.asarray(counts)))
+    # device_put of host-converted arrays: jnp.asarray would compile a copy program per shape
+    args = jax.device_put((x0.astype(np.float32), counts.astype(np.int32)))
+    jac = np.asarray(jax.jit(jax.vmap(jax.grad(f), in_axes=(None, 0)))(*args))
     for j, n in enumerate(names):
         e = 1e-6 * np.eye(3)[j]
         fd = (host(js.cosine_restarts(**{**kw, n: x0[j] + e[j]}), counts)

@@ -10,15 +10,38 @@ monitored metric to a scheduler flagged ``reduce_on_plateau``: ``hf.greedy`` the
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+
 import numpy as np
 import pytest
 import torch
 
-transformers = pytest.importorskip("transformers")
-GreedyLR = getattr(transformers.optimization, "GreedyLR", None)
-pytestmark = pytest.mark.skipif(GreedyLR is None, reason="transformers without GreedyLR")
+from jaxsched.torch import Scheduler, hf_plateau_callback
 
-from jaxsched.torch import Scheduler, hf_plateau_callback  # noqa: E402
+# transformers is imported by the tests, not at collection: both test workers collect this
+# file, only one runs it (the import is ~1.5 s)
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("transformers") is None,
+                       reason="transformers is not installed"),
+    pytest.mark.usefixtures("greedy_lr"),
+]
+
+
+@functools.cache
+def _greedy_lr() -> type | None:
+    import transformers.optimization
+
+    return getattr(transformers.optimization, "GreedyLR", None)
+
+
+@pytest.fixture
+def greedy_lr() -> type:
+    """transformers' ``GreedyLR`` (the test skips with a transformers that lacks it)."""
+    cls = _greedy_lr()
+    if cls is None:
+        pytest.skip("transformers without GreedyLR")
+    return cls
 
 PARAMS = {"patience": 1, "factor": 0.5, "min_lr": 1e-3, "max_lr": 0.5, "cooldown": 1}
 
@@ -40,6 +63,8 @@ def _data(n: int, seed: int) -> list[dict]:
 
 
 def _train(tmp_path, ours: bool) -> tuple[list[float], list[float]]:
+    import transformers
+
     torch.manual_seed(0)
     model = _Model()
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -48,7 +73,7 @@ def _train(tmp_path, ours: bool) -> tuple[list[float], list[float]]:
         sched = Scheduler.from_config(opt, {"type": "hf.greedy", "params": PARAMS})
         callbacks.append(hf_plateau_callback(sched, "loss"))
     else:
-        sched = GreedyLR(opt, **PARAMS)
+        sched = _greedy_lr()(opt, **PARAMS)
     lrs, losses = [], []
 
     class Record(transformers.TrainerCallback):
@@ -90,7 +115,7 @@ def test_callback_refuses_bad_input():
         cb.on_evaluate(None, None, None, metrics={"eval_loss": 1.0})
 
 
-def test_lightning_feeds_greedy_through_reduce_on_plateau_flag(tmp_path):
+def test_lightning_feeds_greedy_through_reduce_on_plateau_flag(tmp_path, greedy_lr):
     import warnings
 
     L = pytest.importorskip("lightning.pytorch")
@@ -126,7 +151,7 @@ def test_lightning_feeds_greedy_through_reduce_on_plateau_flag(tmp_path):
         warnings.simplefilter("ignore")
         trainer.fit(Tiny(), torch.utils.data.DataLoader(ds, batch_size=4))
     twin = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    ref = GreedyLR(twin, **PARAMS)
+    ref = greedy_lr(twin, **PARAMS)
     want = [0.1]
     for m in metrics[:-1]:
         ref.step(m)
