@@ -25,6 +25,7 @@ import jaxsched
 #: counts of one shape share its compilation (a new ``jax.jit(lambda ...)`` per call would not).
 jit_eval = jax.jit(lambda sch, t: sch(t))
 
+
 def int32_counts(counts: Any) -> jax.Array:
     """``jnp.asarray(counts, jnp.int32)`` (the same values, wrapped as numpy wraps), converted on
     the host: the device-side conversion compiles a program for every new shape."""
@@ -79,8 +80,9 @@ def assert_strong_float32(s: jaxsched.Schedule):
 vmap_eval = jax.jit(lambda sch, t: jax.vmap(sch)(t))
 
 #: The jitted call and the vmap over the same counts in one program: XLA shares their common
-#: work (for an elementwise formula nearly all of it), so the two checks cost about one compile
-#: (measured: 0.55-0.75 of the two programs compiled apart).
+#: work. Measured against the two programs compiled apart: 0.46-0.75 of their cost for
+#: elementwise formulas (warmup+cosine, joins, one-cycle), about 1x (nothing shared, nothing
+#: lost) for restart and noise schedules.
 jit_and_vmap_eval = jax.jit(lambda sch, t: (sch(t), jax.vmap(sch)(t)))
 
 #: ``[schedule, counts bytes, vmapped values]`` of the last :func:`assert_backends_agree`, which
