@@ -27,9 +27,13 @@ jit_eval = jax.jit(lambda sch, t: sch(t))
 
 
 def int32_counts(counts: Any) -> jax.Array:
-    """``jnp.asarray(counts, jnp.int32)`` (the same values, wrapped as numpy wraps), converted on
-    the host: the device-side conversion compiles a program for every new shape."""
-    return jax.device_put(np.asarray(counts).astype(np.int32))
+    """``counts`` as an int32 JAX array, converted on the host (``jnp.asarray(counts, jnp.int32)``
+    compiles a conversion program for every new shape); counts outside int32 are refused
+    (a test's count must never wrap silently)."""
+    counts = np.asarray(counts)
+    if counts.size and (counts.min() < -(2**31) or counts.max() > 2**31 - 1):
+        raise ValueError(f"counts outside int32: {counts.min()} .. {counts.max()}")
+    return jax.device_put(counts.astype(np.int32))
 
 
 COUNTS = np.array([0, 1, 2, 3, 5, 7, 10, 13, 20, 50, 99, 100, 101, 250, 1000, 10**6], dtype=np.int64)

@@ -70,7 +70,9 @@ _EVAL = jax.jit(lambda s, t: s(t))
 
 def i32(counts) -> jax.Array:
     """The int32 array of ``counts`` (all within int32), converted on the host and device_put:
-    ``jnp.asarray`` would compile a conversion (or copy) program for every new shape."""
+    ``jnp.asarray`` would compile a conversion (or copy) program for every new shape. (As
+    ``schedule_checks.int32_counts``; this file also runs as a script, without ``tests/`` on
+    the path.)"""
     counts = np.asarray(counts, dtype=np.int64)
     assert counts.size == 0 or (counts.min() >= -(2**31) and counts.max() <= TOP)
     return jax.device_put(counts.astype(np.int32))

@@ -24,6 +24,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    int32_counts,
 )
 
 import jaxsched
@@ -109,14 +110,6 @@ PAD = 256
 _jit_eval_many = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
 
 
-def i32(k) -> jax.Array:
-    """Counts (within int32) as an int32 array, converted on the host and device_put:
-    ``jnp.asarray`` compiles a conversion (or copy) program for every new shape."""
-    k = np.asarray(k)
-    assert k.min() >= -(2**31) and k.max() < 2**31
-    return jax.device_put(k.astype(np.int32))
-
-
 # ----------------------------------------------------------------------------- verified vectors
 def test_verified_vectors():
     k = np.arange(10)
@@ -188,7 +181,7 @@ def test_stairs_match_reference(first, second, n1, n2):
                              second=second, first_stairs=n1, second_stairs=n2)
     k = np.arange(first + second + 5)
     np.testing.assert_allclose(host(s, k), ref, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(np.asarray(jax.jit(s)(i32(k))), ref, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(int32_counts(k))), ref, rtol=1e-6, atol=1e-7)
 
 
 def test_momentum_never_reaches_one():
@@ -196,7 +189,7 @@ def test_momentum_never_reaches_one():
                                                cycle_first_step_size=2, decay_step_size=2)
     k = np.array([0, 2, 4, 5, 6, 100, 10**6])
     got64 = host(m, k)
-    got32 = np.asarray(jax.jit(m)(i32(k)))
+    got32 = np.asarray(jax.jit(m)(int32_counts(k)))
     _, ref = deepspeed_trace(7, min_lr=0.1, max_lr=1.0, first=2, decay_step_size=2, min_mom=0.8,
                              max_mom=0.9, decay_mom_rate=0.5)
     assert ref[5] == 0.9 * 1.25 and ref[5] > 1  # DeepSpeed: beta1 = 1.125, an invalid beta
@@ -213,7 +206,7 @@ def test_negative_momentum_rate_is_held_at_zero():
     k = np.array([4, 5, 6, 8, 10, 10**6, 2**31 - 1])
     want = [0.9, 0.9 * 0.75, 0.9 * 0.5, 0.0, 0.0, 0.0, 0.0]
     np.testing.assert_allclose(host(m, k), want, rtol=1e-15, atol=0)
-    got32 = np.asarray(jax.jit(m)(i32(k)))
+    got32 = np.asarray(jax.jit(m)(int32_counts(k)))
     np.testing.assert_allclose(got32, want, rtol=1e-6, atol=0)
     assert np.all(got32 >= 0)
 
@@ -228,7 +221,7 @@ def test_first_value():
     # float counts: update 0 is every count below 1
     np.testing.assert_allclose(host(m, np.array([0.0, 0.5, 0.999, 1.0, 2.0])),
                                [0.7, 0.7, 0.7, 0.875, 0.85], rtol=1e-15)
-    np.testing.assert_allclose(np.asarray(jax.jit(m)(i32(k))), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(jax.jit(m)(int32_counts(k))), want, rtol=1e-6)
     assert plain.first_value is None and m != plain
 
 
@@ -241,7 +234,7 @@ def test_stairs_exact_under_int32_overflow_risk():
         ref = [math.floor(min(t, 2 * first - t) * n / first) / n if t < 2 * first else 0.0
                for t in k.tolist()]
         np.testing.assert_allclose(host(s, k), ref, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(np.asarray(jax.jit(s)(i32(k))), ref,
+        np.testing.assert_allclose(np.asarray(jax.jit(s)(int32_counts(k))), ref,
                                    rtol=1e-6, atol=1e-7)
 
 

@@ -30,6 +30,7 @@ from tests.schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    int32_counts,
 )
 
 _JIT = jax.jit(lambda sch, t: sch(t))
@@ -43,8 +44,7 @@ def _padded(counts):
     flat = np.asarray(counts).reshape(-1)
     padded = np.full(-(-max(flat.size, 1) // 256) * 256, flat[-1] if flat.size else 0, np.int64)
     padded[: flat.size] = flat
-    assert padded.min(initial=0) >= -(2**31) and padded.max(initial=0) < 2**31
-    return jax.device_put(padded.astype(np.int32))
+    return int32_counts(padded)
 
 
 def jax_eval(s, counts):
