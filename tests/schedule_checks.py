@@ -51,13 +51,13 @@ def assert_backends_agree(s: jaxsched.Schedule, counts: Any = COUNTS, scale: flo
     assert np.all(np.isfinite(ref)), ref
     scale = float(np.max(np.abs(ref))) if scale is None else scale
     scale = max(scale, 1e-30)
-    # compiled once, under strict dtype promotion: a program that traces without any implicit
-    # promotion is the program the default ("standard") promotion builds, with the same values.
-    # The same program evaluates ``jax.vmap`` over the counts for assert_vmap_counts
+    # the program an optimizer compiles: the schedule closed over, its hyperparameters constants
+    # (Python-number specialisations included), under strict dtype promotion: a program that
+    # traces without any implicit promotion is the program the default ("standard") promotion
+    # builds, with the same values. assert_vmap_counts checks the other program, with the
+    # schedule a jit argument (every hyperparameter traced).
     with jax.numpy_dtype_promotion("strict"):
-        counts32 = int32_counts(counts)
-        out_jax, batched = jit_and_vmap_eval(s, counts32)
-    _LAST_VMAP[:] = [s, np.asarray(counts32).tobytes(), np.asarray(batched)]
+        out_jax = jax.jit(s)(int32_counts(counts))
     out_jax = np.asarray(out_jax)
     assert out_jax.dtype == np.float32
     np.testing.assert_allclose(out_jax, ref, rtol=2e-6, atol=2e-7 * scale)
@@ -83,23 +83,13 @@ def assert_strong_float32(s: jaxsched.Schedule):
 #: op and compiles every primitive for every new batch shape: most of this check's time).
 vmap_eval = jax.jit(lambda sch, t: jax.vmap(sch)(t))
 
-#: The jitted call and the vmap over the same counts in one program: XLA shares their common
-#: work. Measured against the two programs compiled apart: 0.46-0.75 of their cost for
-#: elementwise formulas (warmup+cosine, joins, one-cycle), about 1x (nothing shared, nothing
-#: lost) for restart and noise schedules.
-jit_and_vmap_eval = jax.jit(lambda sch, t: (sch(t), jax.vmap(sch)(t)))
-
-#: ``[schedule, counts bytes, vmapped values]`` of the last :func:`assert_backends_agree`, which
-#: a following :func:`assert_vmap_counts` of the same schedule object and counts checks.
-_LAST_VMAP: list = []
-
 
 def assert_vmap_counts(s: jaxsched.Schedule, counts: Any = COUNTS):
+    """``jax.vmap`` over the counts equals the float64 host values, with the schedule a jit
+    argument: every hyperparameter traced at once (:func:`assert_backends_agree` checks the
+    program with them constant)."""
     counts = int32_counts(counts)
-    if _LAST_VMAP and _LAST_VMAP[0] is s and _LAST_VMAP[1] == np.asarray(counts).tobytes():
-        batched = _LAST_VMAP[2]
-    else:
-        batched = np.asarray(vmap_eval(s, counts))
+    batched = np.asarray(vmap_eval(s, counts))
     ref = host(s, np.asarray(counts))  # one count at a time is what vmap promises; float64 here
     np.testing.assert_allclose(batched, ref, rtol=2e-6, atol=2e-7 * max(np.max(np.abs(ref)), 1e-30))
 
