@@ -25,6 +25,10 @@ import jaxsched
 #: counts of one shape share its compilation (a new ``jax.jit(lambda ...)`` per call would not).
 jit_eval = jax.jit(lambda sch, t: sch(t))
 
+#: Several schedules (a rate and its momenta) through one jitted call: one program per group of
+#: structures instead of one per schedule (each schedule's values are computed as alone).
+jit_eval_many = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
+
 
 def int32_counts(counts: Any) -> jax.Array:
     """``counts`` as an int32 JAX array, converted on the host (``jnp.asarray(counts, jnp.int32)``

@@ -24,6 +24,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval_many,
 )
 
 import jaxsched
@@ -53,13 +54,8 @@ def jax_values(s, steps):
     return np.asarray(_jit_eval(s, jnp.arange(PAD)))[:steps]
 
 
-#: Several schedules (a rate and its momentum) through one jitted call: one program per pair of
-#: structures instead of one per schedule (each schedule's values are computed as alone).
-_jit_eval_many = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
-
-
 def jax_values_many(schs, steps):
-    return [np.asarray(out)[:steps] for out in _jit_eval_many(tuple(schs), jnp.arange(PAD))]
+    return [np.asarray(out)[:steps] for out in jit_eval_many(tuple(schs), jnp.arange(PAD))]
 
 
 def _torch_divides_by_zero(n, pct):

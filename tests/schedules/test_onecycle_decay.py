@@ -25,6 +25,7 @@ from schedule_checks import (
     assert_vmap_counts,
     host,
     int32_counts,
+    jit_eval_many,
 )
 
 import jaxsched
@@ -105,9 +106,6 @@ def build(lr, mom, shape):
 BELOW_ONE_F64 = np.nextafter(1.0, 0.0)
 BELOW_ONE_F32 = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
 PAD = 256
-#: The rate and both momentum schedules of one configuration through one jitted call: one
-#: program per triple of structures instead of one per schedule (each computed as alone).
-_jit_eval_many = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
 
 
 # ----------------------------------------------------------------------------- verified vectors
@@ -156,7 +154,7 @@ def test_deepspeed_parity(lr, mom, first, second, stairs, decay_step_size):
     k = np.arange(steps)
     # first_value=cycle_min_mom reproduces update 0 as well (m0, checked last)
     m0 = jaxsched.one_cycle_with_decay_momentum(*mom, *shape, first_value=mom[0])
-    s32, m32, m0_32 = (np.asarray(x) for x in _jit_eval_many((s, m, m0), jnp.arange(PAD)))
+    s32, m32, m0_32 = (np.asarray(x) for x in jit_eval_many((s, m, m0), jnp.arange(PAD)))
     np.testing.assert_allclose(host(s, k), lr_ref, rtol=1e-12, atol=1e-15)
     peak = max(np.max(np.abs(lr_ref)), 1e-30)
     np.testing.assert_allclose(s32[:steps], lr_ref, rtol=1e-6, atol=1e-7 * peak)

@@ -31,11 +31,10 @@ from tests.schedule_checks import (
     assert_vmap_counts,
     host,
     int32_counts,
+    jit_eval_many,
 )
 
 _JIT = jax.jit(lambda sch, t: sch(t))
-#: several schedules through one jitted call: one program for the group, not one per schedule
-_JIT_MANY = jax.jit(lambda schs, t: tuple(sch(t) for sch in schs))
 
 
 def _padded(counts):
@@ -58,7 +57,7 @@ def jax_eval(s, counts):
 def jax_eval_many(schedules, counts):
     """:func:`jax_eval` of several schedules, in one compiled program."""
     counts = np.asarray(counts)
-    outs = _JIT_MANY(tuple(schedules), _padded(counts))
+    outs = jit_eval_many(tuple(schedules), _padded(counts))
     return [np.asarray(o, dtype=np.float64)[: counts.size].reshape(counts.shape) for o in outs]
 
 

@@ -27,6 +27,7 @@ from schedule_checks import (
     assert_strong_float32,
     assert_traceable,
     host,
+    int32_counts,
     vmap_eval,
 )
 
@@ -71,7 +72,7 @@ def vmap_int32(s, ks):
     """``jax.vmap(s)`` over the int32 counts ``ks`` under ``jax.jit`` (float64 copy of the output)."""
     padded = np.full(PADDED, ks[-1])
     padded[: ks.size] = ks
-    return np.asarray(vmap_eval(s, jnp.asarray(padded, jnp.int32)), np.float64)[: ks.size]
+    return np.asarray(vmap_eval(s, int32_counts(padded)), np.float64)[: ks.size]
 
 
 def ref_hf_wsd(t, lr, w, s, d, m, num_cycles, warmup_type="linear"):
