@@ -17,6 +17,7 @@ import array_api_strict
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 import torch
 
 import jaxsched
@@ -116,36 +117,93 @@ def assert_traceable(
       values: a few valid values of it (>= 2) of one Python type.
       grad: check ``jax.grad`` with respect to it (default: when ``values`` are floats).
     """
+    assert_all_traceable(build, kwargs, {name: values}, counts=counts, grad=grad)
+
+
+def assert_all_traceable(
+    build: Callable[..., jaxsched.Schedule],
+    kwargs: Mapping[str, Any],
+    hyper: Mapping[str, Sequence[Any]],
+    counts: Any = COUNTS,
+    grad: bool | Mapping[str, bool] | None = None,
+):
+    """:func:`assert_traceable` for each ``name, values`` of ``hyper``, one at a time (the others
+    stay constants), all in one compiled program: each hyperparameter's check is its own part
+    of that program, with the values and gradients it would have alone, and the compile's fixed
+    cost is paid once per schedule instead of once per hyperparameter.
+
+    Args:
+      build: the public constructor.
+      kwargs: a valid configuration.
+      hyper: the hyperparameters to trace, each with a few valid values (>= 2) of one Python type.
+      grad: check ``jax.grad`` (default: for the hyperparameters whose values are floats); a
+        mapping sets it per hyperparameter (the others keep the default).
+    """
     counts = int32_counts(counts)
-    host_values = np.asarray(values)
-    if host_values.dtype.kind in "fi":  # as jnp.asarray(values), without a device-side convert
-        arr = jax.device_put(host_values.astype(np.float32 if host_values.dtype.kind == "f" else np.int32))
-    else:
-        arr = jnp.asarray(values)
-    if grad is None:
-        grad = all(isinstance(v, float) for v in values)
-    # vmap over the hyperparameter, constructing inside the trace; for floats the gradient
-    # comes from the same compiled program (value_and_grad per count)
-    def one(h: Any, t: Any) -> Any:
-        return build(**{**kwargs, name: h})(t)
+    names = list(hyper)
+    args = {}
+    for name in names:
+        host_values = np.asarray(hyper[name])
+        if host_values.dtype.kind in "fi":  # as jnp.asarray(values), without a device-side convert
+            dtype = np.float32 if host_values.dtype.kind == "f" else np.int32
+            args[name] = jax.device_put(host_values.astype(dtype))
+        else:
+            args[name] = jnp.asarray(hyper[name])
+    chosen = grad if isinstance(grad, Mapping) else {name: grad for name in names}
+    grads = {name: all(isinstance(v, float) for v in hyper[name]) if chosen.get(name) is None
+             else chosen[name] for name in names}
 
-    if grad:
-        per_count = jax.vmap(jax.value_and_grad(one), in_axes=(None, 0))
-        batched, dvalues = jax.jit(jax.vmap(per_count, in_axes=(0, None)))(arr, counts)
-        for v, d in zip(values, np.asarray(dvalues)):
-            assert np.all(np.isfinite(d)), (name, v, d)
-    else:
-        batched = jax.jit(jax.vmap(lambda h: jax.vmap(lambda t: one(h, t))(counts)))(arr)
-    expect = np.stack([host(build(**{**kwargs, name: v}), np.asarray(counts)) for v in values])
-    scale = max(float(np.max(np.abs(expect))), 1e-30)
-    np.testing.assert_allclose(np.asarray(batched), expect, rtol=3e-6, atol=3e-7 * scale)
+    # per hyperparameter: vmap over its values, constructing inside the trace (the others are
+    # constants); for floats the gradient comes from the same program (value_and_grad per count)
+    def program(args: dict, counts: Any) -> dict:
+        out = {}
+        for name in names:
+            def one(h: Any, t: Any, name: str = name) -> Any:
+                return build(**{**kwargs, name: h})(t)
 
-    # jit with the hyperparameter as an argument is the program above (``h`` traced there): its
-    # trace cannot depend on the value. A jitted function taking the schedule itself must not
-    # recompile as a leaf changes: jit's cache key is the arguments' tree (static options
-    # included) and their leaves' abstract values (weak types included), read here directly.
-    keys = {jit_key(build(**{**kwargs, name: v})) for v in values}
-    assert len(keys) == 1, f"recompiled for {name}: {keys}"
+            if grads[name]:
+                per_count = jax.vmap(jax.value_and_grad(one), in_axes=(None, 0))
+                out[name] = jax.vmap(per_count, in_axes=(0, None))(args[name], counts)
+            else:
+                out[name] = (jax.vmap(jax.vmap(one, in_axes=(None, 0)), in_axes=(0, None))(
+                    args[name], counts), None)
+        return out
+
+    results = jax.jit(program)(args, counts)
+    for name in names:
+        values = hyper[name]
+        batched, dvalues = results[name]
+        if dvalues is not None:
+            for v, d in zip(values, np.asarray(dvalues)):
+                assert np.all(np.isfinite(d)), (name, v, d)
+        expect = np.stack([host(build(**{**kwargs, name: v}), np.asarray(counts)) for v in values])
+        scale = max(float(np.max(np.abs(expect))), 1e-30)
+        np.testing.assert_allclose(np.asarray(batched), expect, rtol=3e-6, atol=3e-7 * scale,
+                                   err_msg=name)
+
+        # jit with the hyperparameter as an argument is the program above (``h`` traced there):
+        # its trace cannot depend on the value. A jitted function taking the schedule itself must
+        # not recompile as a leaf changes: jit's cache key is the arguments' tree (static options
+        # included) and their leaves' abstract values (weak types included), read here directly.
+        keys = {jit_key(build(**{**kwargs, name: v})) for v in values}
+        assert len(keys) == 1, f"recompiled for {name}: {keys}"
+
+
+def traced_params(entries: Sequence[tuple]) -> list:
+    """``(build, kwargs, name, values)`` entries as ``pytest.param(build, kwargs, {name: values})``
+    for :func:`assert_all_traceable`: one per build and configuration (first-seen order), named
+    for the build and its hyperparameters; a name already in a group (an int and a float variant
+    of it) opens another group."""
+    groups: list[tuple] = []
+    for build, kwargs, name, values in entries:
+        for g_build, g_kwargs, g_hyper in groups:
+            if g_build is build and repr(g_kwargs) == repr(kwargs) and name not in g_hyper:
+                g_hyper[name] = values
+                break
+        else:
+            groups.append((build, kwargs, {name: values}))
+    return [pytest.param(*g, id="-".join([g[0] if isinstance(g[0], str) else g[0].__name__, *g[2]]))
+            for g in groups]
 
 
 def jit_key(tree: Any) -> tuple:

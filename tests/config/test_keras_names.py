@@ -29,10 +29,10 @@ from hypothesis import given, settings
 
 import jaxsched as js
 from tests.schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_strong_float32,
-    assert_traceable,
     host,
 )
 
@@ -222,8 +222,7 @@ TRACED = [
 @pytest.mark.parametrize("name, params, hyper", TRACED, ids=[n for n, _, _ in TRACED])
 def test_traceable(name, params, hyper):
     counts = np.array([0, 1, 2, 5, 9, 10, 11, 49, 50, 100, 101, 500])
-    for h, values in hyper.items():
-        assert_traceable(lambda **kw: build(name, **kw), params, h, values, counts=counts)
+    assert_all_traceable(lambda **kw: build(name, **kw), params, hyper, counts=counts)
 
 
 # ------------------------------------------------------------------ validation

@@ -24,10 +24,10 @@ from hypothesis import given, settings
 
 import jaxsched as js
 from tests.schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_strong_float32,
-    assert_traceable,
     host,
 )
 
@@ -310,8 +310,7 @@ def test_traceable(name, params, hyper):
         return build(name, **kw)
 
     counts = np.array([0, 1, 2, 3, 5, 8, 13, 21, 40])
-    for h, values in hyper.items():
-        assert_traceable(make, params, h, values, counts=counts)
+    assert_all_traceable(make, params, hyper, counts=counts)
 
 
 # ------------------------------------------------------------------ validation

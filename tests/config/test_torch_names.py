@@ -19,7 +19,12 @@ import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from schedule_checks import assert_config_roundtrip, assert_float32_accurate, assert_traceable
+from schedule_checks import (
+    assert_all_traceable,
+    assert_config_roundtrip,
+    assert_float32_accurate,
+    traced_params,
+)
 
 import jaxsched
 from jaxsched.config.ecosystem.torch_names import BUILDERS
@@ -570,7 +575,6 @@ TRACED = [
 ]
 
 
-@pytest.mark.parametrize("build, kwargs, name, values", TRACED,
-                         ids=[f"{b if isinstance(b, str) else b.__name__}-{n}" for b, _, n, _ in TRACED])
-def test_traceable(build, kwargs, name, values):
-    assert_traceable(BUILDERS[build] if isinstance(build, str) else build, kwargs, name, values)
+@pytest.mark.parametrize("build, kwargs, hyper", traced_params(TRACED))
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(BUILDERS[build] if isinstance(build, str) else build, kwargs, hyper)

@@ -18,6 +18,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
@@ -235,13 +236,10 @@ TRACE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "build,kwargs,name,vals",
-    [(b, kw, n, vs) for b, kw, params in TRACE for n, vs in params.items()],
-    ids=lambda x: x if isinstance(x, str) else None,
-)
-def test_traceable(build, kwargs, name, vals):
-    assert_traceable(build, kwargs, name, vals)
+@pytest.mark.parametrize("build,kwargs,hyper", TRACE,
+                         ids=[f"{b.__name__}-{i}" for i, (b, _, _) in enumerate(TRACE)])
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(build, kwargs, hyper)
 
 
 def test_float_step_sizes_traceable():

@@ -22,13 +22,14 @@ from hypothesis import given, settings
 
 import jaxsched as js
 from tests.schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
     assert_strong_float32,
-    assert_traceable,
     assert_vmap_counts,
     host,
+    traced_params,
 )
 
 TOP = 2**31 - 1
@@ -246,13 +247,9 @@ TRACE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "build,kwargs,name,values", TRACE,
-    ids=[f"{b.__name__}-{n}-{type(v[0]).__name__}" for b, _, n, v in TRACE],
-)
-def test_traceable(build, kwargs, name, values):
-    grad = True if name == "values" else None
-    assert_traceable(build, kwargs, name, values, grad=grad)
+@pytest.mark.parametrize("build,kwargs,hyper", traced_params(TRACE))
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(build, kwargs, hyper, grad={"values": True})
 
 
 # ------------------------------------------------------------------ live torch parity

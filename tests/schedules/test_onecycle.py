@@ -16,12 +16,12 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_float32_accurate,
     assert_properties,
     assert_strong_float32,
-    assert_traceable,
     assert_vmap_counts,
     host,
     jit_eval_many,
@@ -199,13 +199,10 @@ TRACE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "build,kwargs,name,vals",
-    [(b, kw, n, vs) for b, kw, params in TRACE for n, vs in params.items()],
-    ids=lambda x: x if isinstance(x, str) else None,
-)
-def test_traceable(build, kwargs, name, vals):
-    assert_traceable(build, kwargs, name, vals)
+@pytest.mark.parametrize("build,kwargs,hyper", TRACE,
+                         ids=[f"{b.__name__}-{i}" for i, (b, _, _) in enumerate(TRACE)])
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(build, kwargs, hyper)
 
 
 def test_config_forms():

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
     assert_strong_float32,
-    assert_traceable,
     assert_vmap_counts,
     host,
     int32_counts,
@@ -296,13 +296,10 @@ TRACE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "build_fn,kwargs,name,vals",
-    [(b, kw, n, vs) for b, kw, params in TRACE for n, vs in params.items()],
-    ids=lambda x: x if isinstance(x, str) else None,
-)
-def test_traceable(build_fn, kwargs, name, vals):
-    assert_traceable(build_fn, kwargs, name, vals)
+@pytest.mark.parametrize("build_fn,kwargs,hyper", TRACE,
+                         ids=[f"{b.__name__}-{i}" for i, (b, _, _) in enumerate(TRACE)])
+def test_traceable(build_fn, kwargs, hyper):
+    assert_all_traceable(build_fn, kwargs, hyper)
 
 
 def test_config():

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from schedule_checks import assert_traceable, host
+from schedule_checks import assert_all_traceable, host, traced_params
 
 import jaxsched
 
@@ -20,25 +20,24 @@ LINEAR = dict(transition_steps=100, peak_value=1.0)
 COSINE = dict(transition_steps=100, peak_value=1.0)
 
 
-@pytest.mark.parametrize(
-    "build, kwargs, name, vals",
-    [
-        (jaxsched.linear_onecycle_schedule, LINEAR, "pct_start", [0.2, 0.3, 0.5]),
-        (jaxsched.linear_onecycle_schedule, LINEAR, "pct_final", [0.6, 0.85, 1.0]),
-        (jaxsched.linear_onecycle_schedule, LINEAR, "peak_value", [0.5, 2.0]),
-        (jaxsched.linear_onecycle_schedule, LINEAR, "div_factor", [10.0, 25.0]),
-        (jaxsched.linear_onecycle_schedule, LINEAR, "final_div_factor", [1e2, 1e4]),
-        (jaxsched.linear_onecycle_schedule, LINEAR, "transition_steps", [100, 150]),
-        (jaxsched.cosine_onecycle_schedule, COSINE, "pct_start", [0.0, 0.25, 0.3, 1.0]),
-        (jaxsched.cosine_onecycle_schedule, COSINE, "peak_value", [0.5, 2.0]),
-        (jaxsched.cosine_onecycle_schedule, COSINE, "div_factor", [10.0, 25.0]),
-        (jaxsched.cosine_onecycle_schedule, COSINE, "final_div_factor", [1e2, 1e4]),
-        (jaxsched.cosine_onecycle_schedule, COSINE, "transition_steps", [100, 150]),
-    ],
-    ids=lambda x: x if isinstance(x, str) else None,
-)
-def test_traceable(build, kwargs, name, vals):
-    assert_traceable(build, kwargs, name, vals)
+TRACE = [
+    (jaxsched.linear_onecycle_schedule, LINEAR, "pct_start", [0.2, 0.3, 0.5]),
+    (jaxsched.linear_onecycle_schedule, LINEAR, "pct_final", [0.6, 0.85, 1.0]),
+    (jaxsched.linear_onecycle_schedule, LINEAR, "peak_value", [0.5, 2.0]),
+    (jaxsched.linear_onecycle_schedule, LINEAR, "div_factor", [10.0, 25.0]),
+    (jaxsched.linear_onecycle_schedule, LINEAR, "final_div_factor", [1e2, 1e4]),
+    (jaxsched.linear_onecycle_schedule, LINEAR, "transition_steps", [100, 150]),
+    (jaxsched.cosine_onecycle_schedule, COSINE, "pct_start", [0.0, 0.25, 0.3, 1.0]),
+    (jaxsched.cosine_onecycle_schedule, COSINE, "peak_value", [0.5, 2.0]),
+    (jaxsched.cosine_onecycle_schedule, COSINE, "div_factor", [10.0, 25.0]),
+    (jaxsched.cosine_onecycle_schedule, COSINE, "final_div_factor", [1e2, 1e4]),
+    (jaxsched.cosine_onecycle_schedule, COSINE, "transition_steps", [100, 150]),
+]
+
+
+@pytest.mark.parametrize("build, kwargs, hyper", traced_params(TRACE))
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(build, kwargs, hyper)
 
 
 @pytest.mark.parametrize(

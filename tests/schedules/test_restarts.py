@@ -23,11 +23,11 @@ from hypothesis import given, settings
 import jaxsched as js
 from tests.schedule_checks import (
     COUNTS,
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
     assert_strong_float32,
-    assert_traceable,
     assert_vmap_counts,
     host,
     int32_counts,
@@ -555,10 +555,10 @@ def test_standard_checks(name):
 TRACED = ("repeat", "cosine_restarts", "cosine_hard_restarts")
 
 
-@pytest.mark.parametrize("name, param", [(n, p) for n in TRACED for p in BUILDS[n][2]])
-def test_traceable(name, param):
+@pytest.mark.parametrize("name", TRACED)
+def test_traceable(name):
     build, kw, params = BUILDS[name]
-    assert_traceable(build, kw, param, params[param])
+    assert_all_traceable(build, kw, params)
 
 
 def test_properties():

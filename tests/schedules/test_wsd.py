@@ -16,13 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schedule_checks import (
+    assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
     assert_strong_float32,
-    assert_traceable,
     assert_vmap_counts,
     host,
+    traced_params,
 )
 
 import jaxsched
@@ -283,9 +284,9 @@ BASE = dict(peak_value=1.0, total_steps=100, warmup_steps=10, decay_steps=30, in
             end_value=0.05, warmup_shape="exponential", decay_shape="exponential")
 
 
-@pytest.mark.parametrize(
-    "name, values, override",
-    [
+TRACE = [
+    (jaxsched.warmup_stable_decay, {**BASE, **override}, name, values)
+    for name, values, override in [
         ("peak_value", [1.0, 0.5], {}),
         ("total_steps", [100, 60, 250], {}),
         ("warmup_steps", [10, 0, 30], {}),
@@ -295,10 +296,13 @@ BASE = dict(peak_value=1.0, total_steps=100, warmup_steps=10, decay_steps=30, in
         ("init_value", [0.01, 0.5], {}),
         ("end_value", [0.05, 0.2], {}),
         ("power", [2.0, 0.5], dict(decay_shape="polynomial", warmup_shape="1-sqrt")),
-    ],
-)
-def test_traceable(name, values, override):
-    assert_traceable(jaxsched.warmup_stable_decay, {**BASE, **override}, name, values)
+    ]
+]
+
+
+@pytest.mark.parametrize("build, kwargs, hyper", traced_params(TRACE))
+def test_traceable(build, kwargs, hyper):
+    assert_all_traceable(build, kwargs, hyper)
 
 
 @pytest.mark.parametrize("wshape, dshape", list(zip(WARMUP_SHAPES, DECAY_SHAPES)))
