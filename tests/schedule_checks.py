@@ -197,13 +197,22 @@ def traced_params(entries: Sequence[tuple]) -> list:
     groups: list[tuple] = []
     for build, kwargs, name, values in entries:
         for g_build, g_kwargs, g_hyper in groups:
-            if g_build is build and repr(g_kwargs) == repr(kwargs) and name not in g_hyper:
+            if g_build is build and _same_config(g_kwargs, kwargs) and name not in g_hyper:
                 g_hyper[name] = values
                 break
         else:
             groups.append((build, kwargs, {name: values}))
     return [pytest.param(*g, id="-".join([g[0] if isinstance(g[0], str) else g[0].__name__, *g[2]]))
             for g in groups]
+
+
+def _same_config(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Equal configurations, Python types included (``3`` and ``3.0`` select different paths);
+    configurations holding arrays are the same only as one object."""
+    try:
+        return repr(a) == repr(b) and bool(a == b)
+    except (ValueError, TypeError):  # an array value: no single truth value
+        return a is b
 
 
 def jit_key(tree: Any) -> tuple:
