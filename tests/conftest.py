@@ -1,15 +1,16 @@
-"""Shared fixtures: the array namespaces every formula must run under."""
+"""Shared fixtures: the array namespaces every formula must run under.
+
+JAX, torch and array_api_strict are imported by the fixtures, not here: with ``pytest -n 2``
+the controller process loads this file too, and it never runs a test (importing them there
+delays the start of the workers by about two seconds).
+"""
 
 from __future__ import annotations
 
 import os
 
-import array_api_strict
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
-import torch
 from hypothesis import settings
 
 # CI explores the same examples on every run (no flaky failures from a fresh random draw);
@@ -18,7 +19,17 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-_JIT_EVAL = jax.jit(lambda s, t: s(t))  # one cache for every schedule structure and count shape
+_JIT_EVAL = None  # one jitted evaluator for every schedule structure and count shape
+
+
+def _jit_eval(schedule, counts):
+    global _JIT_EVAL
+    if _JIT_EVAL is None:
+        import jax
+
+        _JIT_EVAL = jax.jit(lambda s, t: s(t))
+    return _JIT_EVAL(schedule, counts)
+
 
 XP_NAMES = ["jax", "numpy", "torch", "array_api_strict"]
 
@@ -28,21 +39,27 @@ class Backend:
 
     def __init__(self, name: str):
         self.name = name
-        self.xp = {"jax": jnp, "numpy": np, "torch": torch, "array_api_strict": array_api_strict}[
-            name
-        ]
+        if name == "jax":
+            import jax.numpy as xp
+        elif name == "torch":
+            import torch as xp
+        elif name == "array_api_strict":
+            import array_api_strict as xp
+        else:
+            xp = np
+        self.xp = xp
         # dtype-aware tolerance against a float64 reference (float32: ~1e-7 x scale)
         self.float64 = name in ("numpy", "array_api_strict")
 
     def evaluate(self, schedule, counts):
         counts = np.asarray(counts)
         if self.name == "jax":
+            import jax
+
             # converted on the host (a device-side convert compiles once per new shape)
-            out = _JIT_EVAL(schedule, jax.device_put(counts.astype(np.int32)))
-        elif self.name == "torch":
-            out = schedule.evaluate(torch.asarray(counts), torch)
-        elif self.name == "array_api_strict":
-            out = schedule.evaluate(array_api_strict.asarray(counts), array_api_strict)
+            out = _jit_eval(schedule, jax.device_put(counts.astype(np.int32)))
+        elif self.name in ("torch", "array_api_strict"):
+            out = schedule.evaluate(self.xp.asarray(counts), self.xp)
         else:
             out = schedule.evaluate(counts, np)
         return np.asarray(out, dtype=np.float64)
@@ -80,4 +97,6 @@ def _free_compiled_code():
     yield
     rss = _resident_bytes()
     if rss is None or rss > RSS_LIMIT_BYTES:
+        import jax
+
         jax.clear_caches()
