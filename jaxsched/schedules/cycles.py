@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxsched.core.arrays import Count, _table, take
+from jaxsched.core.arrays import Count, _table, nonneg_div, take
 from jaxsched.core.numerics import _known, safe_den
 
 __all__ = ["Cycle", "locate"]
@@ -225,7 +225,7 @@ def _int_const(c: Count, v: int) -> Any:
 def _sat_mul(c: Count, x: Any, y: Any, top: Any) -> Any:
     """``min(x * y, top)`` for ``0 <= x`` and ``1 <= y``, without overflow."""
     xp = c.xp
-    over = x > top // y
+    over = x > nonneg_div(c.xp, top, y)
     return xp.where(over, top, xp.where(over, xp.zeros_like(x), x) * y)
 
 
@@ -240,7 +240,7 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     m = xp.maximum(mult, one_i)
     flat = m == 1
     md = xp.where(flat, one_i, m - 1)
-    q = n // p  # S_j <= n  <=>  G_j <= n // P
+    q = nonneg_div(c.xp, n, p)  # S_j <= n  <=>  G_j <= n // P
 
     # the float estimate i0 is within 1 of the index: every power needed is m^e, e in
     # [i0 - 2, i0 + 1]. m^k (k = i0 - 2, or less when near the overflow point) is exact with
@@ -265,7 +265,7 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
 
     def starts_at_or_before(j):  # exact S_j <= n (m >= 2)
         a = xp.where(j >= 1, power(j - 1), one_i)  # m^(j-1)
-        fits = (a < top) & ((a - 1) // md <= q - a)  # G_j = G_{j-1} + m^(j-1) <= q
+        fits = (a < top) & (nonneg_div(c.xp, a - 1, md) <= q - a)  # G_j = G_{j-1} + m^(j-1) <= q
         return (j <= 0) | fits
 
     i = i0 + xp.where(starts_at_or_before(i0 + 1), one_i, zero_i)
@@ -280,7 +280,7 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     low = limit is not None
     # start S_i = P G_i with G_i = G_{i-1} + m^(i-1): fits for the true index (S_i <= n)
     a = xp.where(flat | (i < 1), one_i, power(i - 1, low))
-    g = xp.where(flat, i, xp.where(i >= 1, (a - 1) // md + a, zero_i))
+    g = xp.where(flat, i, xp.where(i >= 1, nonneg_div(c.xp, a - 1, md) + a, zero_i))
     start = p * g
     mi = xp.where(flat, one_i, power(i, low))  # m^i (saturated)
     length_i = _sat_mul(c, p, mi, top)

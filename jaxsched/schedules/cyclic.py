@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jaxsched.core import validate as v
+from jaxsched.core.arrays import nonneg_div
 from jaxsched.core.numerics import below_one, int_sum_exceeds, safe_den, safe_pow
 from jaxsched.core.registry import register
 from jaxsched.core.schedule import Schedule, schedule_class, static_field, steps_field, value_field
@@ -41,7 +42,7 @@ def _cycle_factor(c, up, down, mode, gamma, scale_mode):
         long = int_sum_exceeds(c, up, down)
         total = xp.where(long, xp.ones_like(up), up + down)
         total_safe = xp.where(total > 0, total, xp.ones_like(total))
-        q = xp.where(long, xp.zeros_like(c.n), c.n // total_safe)
+        q = xp.where(long, xp.zeros_like(c.n), nonneg_div(xp, c.n, total_safe))
         r = c.n - q * total_safe  # position inside the cycle, exact
         rising = r <= up
         rf = c.as_float(r)

@@ -392,3 +392,37 @@ def test_held_values_are_exact_in_float32(name):
     want = np.float32(list(points.values()))
     np.testing.assert_array_equal(np.asarray(jax.jit(s)(ks)), want)  # closed over
     np.testing.assert_array_equal(np.asarray(jax.jit(lambda f, k: f(k))(s, ks)), want)  # argument
+
+
+@pytest.mark.parametrize("name", ["jax", "numpy", "torch", "array_api_strict"])
+def test_nonneg_div_and_rem_equal_python_floor_division(name):
+    """``nonneg_div``/``nonneg_rem`` are ``//`` and ``%`` for ``x >= 0`` and ``y >= 1`` on every
+    backend, to the int32 edge, with a scalar divisor broadcast against an array."""
+    from jaxsched.core.arrays import nonneg_div, nonneg_rem, resolve_namespace
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([[0, 1, 2, 7, 2**31 - 2, 2**31 - 1], rng.integers(0, 2**31 - 1, 200)])
+    y = np.concatenate([[1, 1, 3, 7, 2**31 - 1, 2], rng.integers(1, 2**31 - 1, 100),
+                        rng.integers(1, 50, 100)])
+    xp = resolve_namespace({"jax": jnp, "numpy": np, "torch": torch,
+                            "array_api_strict": array_api_strict}[name])
+    xs, ys = xp.asarray(x.astype(np.int32)), xp.asarray(y.astype(np.int32))
+    expect_q = [int(a) // int(b) for a, b in zip(x, y)]
+    expect_r = [int(a) % int(b) for a, b in zip(x, y)]
+    np.testing.assert_array_equal(np.asarray(nonneg_div(xp, xs, ys)), expect_q)
+    np.testing.assert_array_equal(np.asarray(nonneg_rem(xp, xs, ys)), expect_r)
+    seven = xp.asarray(np.int32(7))
+    np.testing.assert_array_equal(np.asarray(nonneg_div(xp, xs, seven)), x // 7)
+    np.testing.assert_array_equal(np.asarray(nonneg_rem(xp, xs, seven)), x % 7)
+
+
+def test_nonneg_div_is_one_division_under_jax():
+    """The reason it exists: ``//`` traces ``floor_divide``'s sign correction, this one ``div``."""
+    from jaxsched.core.arrays import nonneg_div, nonneg_rem
+
+    def prims(f):
+        return [e.primitive.name for e in jax.make_jaxpr(f)(jnp.arange(4), jnp.int32(3)).eqns]
+
+    assert prims(lambda x, y: nonneg_div(jnp, x, y)) == ["div"]
+    assert prims(lambda x, y: nonneg_rem(jnp, x, y)) == ["rem"]
+    assert "sign" in str(jax.make_jaxpr(lambda x, y: x // y)(jnp.arange(4), jnp.int32(3)))
