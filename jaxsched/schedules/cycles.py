@@ -254,13 +254,13 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     for _ in range(5):
         chain.append(_sat_mul(c, chain[-1], m, top))
 
-    def power(e, low=False):  # m^e (saturated at top) for k <= e (any 0 <= e with `low`)
+    def power(e, below=None):  # m^e (saturated at top) for k <= e; `below`: m^e for e < k
         r = e - k
         out = top + xp.zeros_like(r)
         for j in reversed(range(len(chain))):
             out = xp.where(r == j, chain[j], out)
-        if low:  # a held cycle far below the current one: an exact pow (e < k <= e_safe)
-            out = xp.where(r < 0, xp.pow(m, xp.minimum(xp.maximum(e, zero_i), k)), out)
+        if below is not None:
+            out = xp.where(r < 0, below, out)
         return out
 
     def starts_at_or_before(j):  # exact S_j <= n (m >= 2)
@@ -277,12 +277,18 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
         last = xp.maximum(lim, one_i) - 1
         held = i > last
         i = xp.minimum(i, last)
-    low = limit is not None
+    below_prev = below_i = None
+    if limit is not None:
+        # a held cycle far below the current one (i < k <= e_safe): exact powers from one pow,
+        # m^(i-1) and m^i = m^(i-1) m (both 1 for i = 0); the product is formed for i <= k
+        # only (at most m^k), so it never overflows where it is not used either
+        below_prev = xp.pow(m, xp.minimum(xp.maximum(i - 1, zero_i), k))
+        below_i = xp.where(i >= 1, below_prev * xp.where(i <= k, m, one_i), one_i)
     # start S_i = P G_i with G_i = G_{i-1} + m^(i-1): fits for the true index (S_i <= n)
-    a = xp.where(flat | (i < 1), one_i, power(i - 1, low))
+    a = xp.where(flat | (i < 1), one_i, power(i - 1, below_prev))
     g = xp.where(flat, i, xp.where(i >= 1, nonneg_div(c.xp, a - 1, md) + a, zero_i))
     start = p * g
-    mi = xp.where(flat, one_i, power(i, low))  # m^i (saturated)
+    mi = xp.where(flat, one_i, power(i, below_i))  # m^i (saturated)
     length_i = _sat_mul(c, p, mi, top)
     local_n = n - start
     if held is not None:

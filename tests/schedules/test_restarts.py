@@ -276,6 +276,43 @@ def test_exact_integer_boundaries_in_int32(mult, period, starts):
     np.testing.assert_allclose(torch_out, expect, rtol=1e-6)
 
 
+@pytest.mark.parametrize("mult, period, limit", [(2, 1, 3), (2, 7, 5), (3, 1, 4), (5, 3, 2)])
+def test_cycle_limit_holds_exactly_far_past_the_last_cycle(mult, period, limit):
+    """With a cycle limit, counts far past the last cycle (cycle index estimate well above the
+    limit, up to 2**31 - 1) hold the end of the last cycle, and the last cycles' boundaries stay
+    exact: the cycle walker against every backend, with the schedule closed over and as a jit
+    argument (hyperparameters traced). The repeated child is a linear decay longer than every
+    cycle, so the held value ``1 - T_{L-1} / span`` depends on the last cycle's exact length."""
+    span = 4 * period * mult**limit
+    child = js.linear_schedule(1.0, 0.0, span)
+    cosine = js.cosine_restarts(1.0, period, mult, end_value=0.25, cycle_limit=limit)
+    repeated = js.repeat(child, period, mult, cycle_limit=limit)
+    starts = [period * (mult**k - 1) // (mult - 1) for k in range(limit + 1)]
+    counts = np.array(sorted({b + d for b in starts[1:] for d in (-1, 0, 1)}
+                             | {10**3, 10**5, 10**7, 10**9, 2**31 - 2, 2**31 - 1}))
+
+    def walk(t):  # the cycle walker: (local time, cycle length), held after `limit` cycles
+        start, length = 0, period
+        for _ in range(limit - 1):
+            if t < start + length:
+                break
+            start, length = start + length, length * mult
+        return min(t - start, length), length
+
+    def cosine_ref(t):
+        tau, length = walk(t)
+        return 0.25 + 0.75 * math.sin(math.pi / 2 * (length - tau) / length) ** 2
+
+    for s, ref in ((cosine, cosine_ref), (repeated, lambda t: 1.0 - walk(t)[0] / span)):
+        expect = np.array([ref(int(k)) for k in counts])
+        np.testing.assert_allclose(host(s, counts), expect, rtol=1e-12)
+        np.testing.assert_allclose(jax_eval(s, counts), expect, rtol=1e-6)  # traced
+        closed = jax.jit(s)(int32_counts(counts))
+        np.testing.assert_allclose(np.asarray(closed, np.float64), expect, rtol=1e-6)
+        torch_out = s.evaluate(torch.asarray(counts), torch).double().numpy()
+        np.testing.assert_allclose(torch_out, expect, rtol=1e-6)
+
+
 @pytest.mark.parametrize("mult", [2, 3, 5])
 def test_exact_integer_boundaries_int64_host(mult):
     """Host (int64) counts: restarts exact up to 2**62, the step before each is the cycle's end."""
