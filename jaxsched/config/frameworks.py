@@ -36,7 +36,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from jaxsched.core.registry import _REGISTRY
+from jaxsched.core.registry import _REGISTRY, signature
 from jaxsched.core.validate import describe
 
 __all__ = ["fairseq_config", "nemo_config", "megatron_config", "is_fairseq_args",
@@ -168,7 +168,7 @@ def fairseq_config(source: Any, *, updates_per_epoch: int | None = None) -> dict
     if not isinstance(name, str) or full not in _REGISTRY:
         valid = sorted(n.split(".", 1)[1] for n in _REGISTRY if n.startswith("fairseq."))
         raise ValueError(f"unknown fairseq --lr-scheduler {describe(name)}; valid: {', '.join(valid)}")
-    accepted = inspect.signature(_REGISTRY[full]).parameters
+    accepted = signature(_REGISTRY[full]).parameters
     params = {k: v for k, v in values.items() if k in accepted and not _unset(v)}
     for key in _FROM_MAX_UPDATE:
         if key in accepted and key not in params and not _unset(values.get("max_update")):
@@ -285,7 +285,7 @@ def nemo_config(source: Mapping[str, Any], *, max_steps: int | None = None) -> d
         valid = sorted(n.split(".", 1)[1] for n in _REGISTRY if n.startswith("nemo."))
         raise ValueError(f"unknown NeMo scheduler {describe(name)} in `{where}sched.name`; valid: "
                          f"{', '.join(valid)}")
-    accepted = inspect.signature(_REGISTRY[full]).parameters
+    accepted = signature(_REGISTRY[full]).parameters
     if "max_steps" in accepted:
         ms = params.get("max_steps")
         if ms is None and accepted["max_steps"].default is inspect.Parameter.empty:
@@ -934,7 +934,7 @@ rsqrt_decay', 'warmup_steps': 10000}}
     if not bindings:
         raise ValueError(f"this gin config binds no `{_T5X_FN}` argument (lines such as "
                          f"`utils.{_T5X_FN}.factors = 'constant * rsqrt_decay'`)")
-    accepted = inspect.signature(_REGISTRY["t5x.create_learning_rate_scheduler"]).parameters
+    accepted = signature(_REGISTRY["t5x.create_learning_rate_scheduler"]).parameters
     params: dict[str, Any] = {}
     for arg, text in bindings.items():
         if arg not in accepted:

@@ -21,7 +21,6 @@ take one value (no lists).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,13 +64,13 @@ def per_group_keys(name: str) -> tuple[str, ...]:
 
     Those of :data:`PER_GROUP`, plus ``lr`` when the name takes the optimizer's learning rate.
     """
-    from jaxsched.core.registry import _REGISTRY
+    from jaxsched.core.registry import _REGISTRY, signature
 
     keys = PER_GROUP.get(name, ())
     fn = _REGISTRY.get(name)
     if name.startswith(LR_NOT_PER_GROUP):
         return keys
-    if fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in keys:
+    if fn is not None and "lr" in signature(fn).parameters and "lr" not in keys:
         keys = (*keys, "lr")
     return keys
 

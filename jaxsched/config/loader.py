@@ -28,7 +28,7 @@ from jaxsched.config import frameworks, limits
 from jaxsched.config.groups import split_groups
 from jaxsched.config.names import did_you_mean, unknown_name_message
 from jaxsched.core import registry
-from jaxsched.core.registry import _REGISTRY
+from jaxsched.core.registry import _REGISTRY, signature
 from jaxsched.core.validate import describe
 
 __all__ = ["from_config", "load_config", "registered_names"]
@@ -66,7 +66,7 @@ def _pass_lr_down(fn: Any, params: Mapping[str, Any]) -> dict:
         # an explicit None where a child needs the lr: name the composite's `lr`, not the child's
         for i, kid in enumerate(kids):
             if _is_config(kid) and isinstance(kid.get("type"), str) and kid["type"] in _REGISTRY:
-                p = inspect.signature(_REGISTRY[kid["type"]]).parameters.get("lr")
+                p = signature(_REGISTRY[kid["type"]]).parameters.get("lr")
                 if (p is not None and p.default is inspect.Parameter.empty
                         and "lr" not in (kid.get("params") or {})):
                     raise TypeError(
@@ -78,7 +78,7 @@ def _pass_lr_down(fn: Any, params: Mapping[str, Any]) -> dict:
     for kid in kids:
         if _is_config(kid) and isinstance(kid.get("type"), str) and kid["type"] in _REGISTRY:
             kid_params = dict(kid.get("params") or {})
-            if "lr" in inspect.signature(_REGISTRY[kid["type"]]).parameters and "lr" not in kid_params:
+            if "lr" in signature(_REGISTRY[kid["type"]]).parameters and "lr" not in kid_params:
                 kid = {**kid, "params": {**kid_params, "lr": lr}}
         out.append(kid)
     params[key] = out
@@ -164,7 +164,7 @@ def from_config(
         return [from_config(p, hyperparam, timeline=timeline) for p in parts]
     params = cfg["params"]
     fn = _REGISTRY[name]
-    sig = inspect.signature(fn)
+    sig = signature(fn)
     accepted = [
         p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD and p.name != "hyperparam"
     ]
@@ -192,7 +192,7 @@ def from_config(
             raise ValueError(f"pass `hyperparam` to from_config, not inside the params of {name!r}")
         return _call(name, fn, params, built, hyperparam=hyperparam)
     if hyperparam != "lr":
-        able = [n for n, f in _REGISTRY.items() if "hyperparam" in inspect.signature(f).parameters]
+        able = [n for n, f in _REGISTRY.items() if "hyperparam" in signature(f).parameters]
         raise ValueError(
             f"`hyperparam` must be 'lr' for {name!r}, got {describe(hyperparam)}; schedules with a "
             f"coupled momentum schedule are: {', '.join(sorted(able))}"
@@ -366,7 +366,7 @@ def _deepspeed_block(ds: Mapping[str, Any]) -> dict:
     if isinstance(name, str) and name not in _REGISTRY and f"torch.{name}" in _REGISTRY:
         name = out["type"] = f"torch.{name}"  # DeepSpeed falls back to torch.optim.lr_scheduler
     fn = _REGISTRY.get(name) if isinstance(name, str) else None
-    takes_lr = fn is not None and "lr" in inspect.signature(fn).parameters
+    takes_lr = fn is not None and "lr" in signature(fn).parameters
     lr = _optimizer_lr(ds.get("optimizer"))
     if takes_lr and "lr" not in out["params"] and lr is not None:
         if isinstance(lr, bool) or not isinstance(lr, (int, float)):

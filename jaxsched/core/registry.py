@@ -17,12 +17,13 @@ that JAX rebuilds (``jax.tree_util.tree_map``, unflattening after ``jax.jit``) a
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["register", "lookup", "names", "CALL_ATTR", "building"]
+__all__ = ["register", "lookup", "names", "signature", "CALL_ATTR", "building"]
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
 _LOCAL = threading.local()
@@ -121,6 +122,13 @@ def _is_argument(out: Any, args: tuple, kwargs: dict) -> bool:
 def lookup(name: str) -> Callable[..., Any] | None:
     """The constructor registered as ``name``, or None."""
     return _REGISTRY.get(name)
+
+
+@functools.cache
+def signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """``inspect.signature(fn)``, computed once per function (configuration loading asks for
+    the signatures of the registered constructors on every call; they never change)."""
+    return inspect.signature(fn)
 
 
 def names() -> list[str]:

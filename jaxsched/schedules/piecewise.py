@@ -114,9 +114,10 @@ class PiecewiseInterpolate(Schedule):
         host = _host_values(self.init_value, self.scales)
         if host is not None:
             values = [c.value(x) for x in host]
-        else:
-            vals = _cumulative_values(c, init_value, scales, (self.init_value, self.scales))
-            values = [vals[i] for i in range(len(knots) + 1)]
+        else:  # a traced value: the few products unrolled (no cumulative product to transpose)
+            values = [init_value]
+            for i in range(len(knots)):
+                values.append(values[-1] * scales[i])
             host = [None] * len(values)
         starts = [0, *knots]
         out = None
@@ -371,7 +372,9 @@ def _onecycle_pieces(keys: list[Any], scales: list[Any]) -> tuple[Any, Any]:
     equal knot), and the accumulated values at the remaining knots are optax's.
     """
     out = list(scales)
-    if not any(v.is_traced(x) for x in keys + scales):
+    if not any(v.is_traced(x) for x in keys):
+        # knots known at trace time (traced values or not): merged here, so the schedule
+        # keeps its knots on the host and selects its few pieces with `where`
         for i in range(len(keys) - 2, -1, -1):
             if keys[i] == keys[i + 1]:
                 out[i], out[i + 1] = out[i + 1], 1.0

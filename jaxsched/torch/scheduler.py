@@ -45,6 +45,7 @@ from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from jaxsched.compose.replan import Replan, ReplanThen
 from jaxsched.config import from_config as _from_config
 from jaxsched.core import validate as v
+from jaxsched.core.registry import signature
 from jaxsched.core.schedule import Schedule
 from jaxsched.torch import device as _device
 
@@ -1253,8 +1254,6 @@ class Scheduler(LRScheduler):
     @classmethod
     def _build_from_config(cls, optimizer: torch.optim.Optimizer, cfg: Any,
                            kwargs: dict[str, Any]) -> Scheduler:
-        import inspect
-
         from jaxsched.config.groups import split_groups
         from jaxsched.config.loader import _REGISTRY, load_config
 
@@ -1266,7 +1265,7 @@ class Scheduler(LRScheduler):
         last_epoch = v.integer("last_epoch", kwargs.get("last_epoch", -1), ge=-1)
         parts = split_groups(cfg, n)  # per-group lists: one config per group (lengths checked)
         base_lrs = _torch_group_keys(name, params, optimizer, last_epoch)
-        relative = fn is not None and "lr" in inspect.signature(fn).parameters and "lr" not in params
+        relative = fn is not None and "lr" in signature(fn).parameters and "lr" not in params
         shared = None  # HF names whose lambda reads optimizer.defaults["lr"] (see below)
         if relative:
             lrs = [float(lr) for lr in _initial_lrs(optimizer, last_epoch)]
@@ -1352,11 +1351,9 @@ def _cycles_momentum(fn: Any, params: Mapping[str, Any]) -> bool:
     parameter: torch ``CyclicLR``/``OneCycleLR``, DeepSpeed ``OneCycle``) and its
     ``cycle_momentum`` (default of the name) is not ``False``. Only then is momentum skipped:
     every error building a momentum schedule the config asks for propagates."""
-    import inspect
-
     if fn is None:
         return False
-    sig = inspect.signature(fn).parameters
+    sig = signature(fn).parameters
     if "hyperparam" not in sig:
         return False
     p = sig.get("cycle_momentum")
@@ -1425,11 +1422,9 @@ _MOMENTUM_DEFAULTS = {"torch.CyclicLR": (0.8, 0.9), "torch.OneCycleLR": (0.85, 0
 def _hparams(fn: Any, params: Mapping[str, Any], sched: Scheduler) -> dict[str, Any]:
     """The config's parameters with the defaults of its constructor (torch's attribute names),
     less the names the scheduler already has (``mode`` stays the bridge's mode)."""
-    import inspect
-
     out: dict[str, Any] = {}
     if fn is not None:
-        for name, p in inspect.signature(fn).parameters.items():
+        for name, p in signature(fn).parameters.items():
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty:
                 out[name] = p.default
         out.pop("hyperparam", None)

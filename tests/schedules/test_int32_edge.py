@@ -471,15 +471,21 @@ def test_floor_fraction_is_the_exact_product(half):
 
 
 # ------------------------------------------------- non-integral cycle growth, known values
-def _exact_starts(p: float, m: float) -> list[Fraction]:
-    """Every restart ``S_i = P (m^i - 1)/(m - 1)`` below ``2**31``, in exact rational arithmetic
-    on the float64 values of ``P`` and ``m`` (the reference: no rounding at all)."""
-    P, M = Fraction(p), Fraction(m)
-    out, length = [Fraction(0)], P
-    while out[-1] + length <= TOP:
-        out.append(out[-1] + length)  # S_{i+1} = S_i + P m^i
-        length *= M
-    return out
+def _exact_starts(p: float, m: float) -> tuple[list[int], int]:
+    """Every restart ``S_i = P (m^i - 1)/(m - 1)`` below ``2**31``, exactly, on the float64
+    values of ``P`` and ``m`` (the reference: no rounding at all), as integers ``N_i`` with
+    ``S_i = N_i / 2**e``: both floats are dyadic rationals, so every ``S_i`` is one too.
+    (Python's ``Fraction`` gives the same numbers, but reduces each sum by a gcd of ever longer
+    integers: seconds for ``m = 1.01``.)"""
+    pn, pd = float(p).as_integer_ratio()  # denominators: powers of two
+    mn, md = float(m).as_integer_ratio()
+    e, k = pd.bit_length() - 1, md.bit_length() - 1
+    out, start, length = [(0, e)], 0, pn  # S_i and P m^i over 2**e
+    while start + length <= TOP << e:
+        start += length  # S_{i+1} = S_i + P m^i
+        out.append((start, e))
+        length, start, e = length * mn, start << k, e + k
+    return [n << (e - ei) for n, ei in out], e
 
 
 @pytest.mark.parametrize("m, p, limit", [(2.44, 1000, None), (1.5, 1000, None), (1.1, 1000, None),
@@ -495,22 +501,22 @@ def test_non_integral_growth_restarts_on_the_float64_counts(m, p, limit):
     s = (from_config({"type": "keras.CosineDecayRestarts", "params": dict(
             initial_learning_rate=init, first_decay_steps=p, t_mul=m)})
          if limit is None else jaxsched.cosine_restarts(init, p, m, cycle_limit=limit))
-    starts = _exact_starts(p, m)
-    near = [float(x) for x in starts]
+    starts, e = _exact_starts(p, m)
+    near = [x / (1 << e) for x in starts]  # correctly rounded (int / int)
     counts = sorted({n for x in near[1:] for n in (math.floor(x) - 1, math.floor(x), math.ceil(x),
                                                    math.ceil(x) + 1)
                      if 0 <= n <= TOP and abs(n - x) > 1e-9 * x} | {0, TOP})
     lengths = [p * m**i for i in range(len(starts))]
 
     def ref(n: int) -> float:
-        i = bisect.bisect_right(near, n) - 1  # then exact: Fractions against the count
-        while i + 1 < len(starts) and starts[i + 1] <= n:
+        i = bisect.bisect_right(near, n) - 1  # then exact: integers against the count
+        while i + 1 < len(starts) and starts[i + 1] <= n << e:
             i += 1
-        while starts[i] > n:
+        while starts[i] > n << e:
             i -= 1
         if limit is not None and i > limit - 1:
             return 0.0  # past the last cycle: its end value
-        frac = float(n - starts[i]) / lengths[i]
+        frac = (((n << e) - starts[i]) / (1 << e)) / lengths[i]
         return init * 0.5 * (1 + math.cos(math.pi * frac))
 
     want = np.array([ref(n) for n in counts])
