@@ -75,8 +75,12 @@ def backend(request) -> Backend:
     return Backend(request.param)
 
 
-#: A worker drops JAX's compiled executables once its resident memory passes this.
-RSS_LIMIT_BYTES = 1_600_000_000
+#: A worker drops JAX's compiled executables once its resident memory passes this, ...
+RSS_LIMIT_BYTES = 1_500_000_000
+#: ... and again each time it has grown this much past the memory it had after the last drop.
+RSS_GROWTH_BYTES = 100_000_000
+
+_after_last_drop: list[int] = []
 
 
 def _resident_bytes() -> int | None:
@@ -91,12 +95,17 @@ def _resident_bytes() -> int | None:
 @pytest.fixture(autouse=True, scope="module")
 def _free_compiled_code():
     """Drop JAX's compiled executables after a test module once the worker's memory passes
-    RSS_LIMIT_BYTES: a worker runs thousands of small compilations, and keeping them all grows
-    its memory past 4 GB; dropping them after every module recompiles in each module the
-    primitives and shared evaluators the next one uses again. (Without /proc: every module.)"""
+    RSS_LIMIT_BYTES, then each time it grows RSS_GROWTH_BYTES past its size after the last drop.
+    A worker runs thousands of small compilations, and keeping them all grows its memory past
+    4 GB. A drop does not shrink the resident memory (the allocator keeps the freed pages and
+    reuses them), so dropping after every module past the limit would only recompile, in each
+    module, the primitives and shared evaluators the next one uses again. (Without /proc:
+    every module.)"""
     yield
     rss = _resident_bytes()
-    if rss is None or rss > RSS_LIMIT_BYTES:
+    if rss is None or (rss > RSS_LIMIT_BYTES
+                       and rss > (_after_last_drop[-1] if _after_last_drop else 0) + RSS_GROWTH_BYTES):
         import jax
 
         jax.clear_caches()
+        _after_last_drop.append(_resident_bytes() or 0)
