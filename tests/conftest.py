@@ -19,16 +19,12 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-_JIT_EVAL = None  # one jitted evaluator for every schedule structure and count shape
-
-
 def _jit_eval(schedule, counts):
-    global _JIT_EVAL
-    if _JIT_EVAL is None:
-        import jax
+    """``schedule_checks.jit_eval``: the jitted evaluator every test module shares (imported
+    here on first use, so that the xdist controller never imports JAX)."""
+    from schedule_checks import jit_eval
 
-        _JIT_EVAL = jax.jit(lambda s, t: s(t))
-    return _JIT_EVAL(schedule, counts)
+    return jit_eval(schedule, counts)
 
 
 XP_NAMES = ["jax", "numpy", "torch", "array_api_strict"]

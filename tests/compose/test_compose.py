@@ -18,9 +18,7 @@ import optax
 import pytest
 import torch
 from hypothesis import given, settings
-
-import jaxsched as js
-from tests.schedule_checks import (
+from schedule_checks import (
     COUNTS,
     assert_backends_agree,
     assert_config_roundtrip,
@@ -29,7 +27,10 @@ from tests.schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval,
 )
+
+import jaxsched as js
 
 
 # ------------------------------------------------------------------ independent references
@@ -402,9 +403,6 @@ def test_chained_scheduler_live(lr, factor, total, gamma, linear):
     np.testing.assert_allclose(host(s, np.arange(n)), _torch_lrs(make, n, lr), rtol=1e-9, atol=0)
 
 
-_JIT_EVAL = jax.jit(lambda sch, t: sch(t))  # leaves are arguments: one compile per structure
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     peak=st.floats(0.1, 2.0),
@@ -428,7 +426,7 @@ def test_offset_clip_random(peak, decay, start, before, lo, width):
                        start + decay + 5, 10**6])
     expect = ref_values(ref, counts)
     np.testing.assert_allclose(host(s, counts), expect, rtol=1e-12, atol=1e-12)
-    got32 = np.asarray(_JIT_EVAL(s, jnp.asarray(counts, jnp.int32)))
+    got32 = np.asarray(jit_eval(s, jnp.asarray(counts, jnp.int32)))
     np.testing.assert_allclose(got32, expect, rtol=2e-6, atol=2e-7 * max(peak, lo + width))
 
 

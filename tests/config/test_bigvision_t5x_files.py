@@ -33,13 +33,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from schedule_checks import assert_float32_accurate, host
+from schedule_checks import assert_float32_accurate, host, jit_eval
 from test_t5x_bigvision_names import t5x_lr
 
 import jaxsched
 from jaxsched.config import frameworks as fw
 
-_JIT = jax.jit(lambda s, t: s(t))
 PAD = 64
 COUNTS = jnp.arange(PAD, dtype=jnp.int32)
 
@@ -96,7 +95,7 @@ def check(s, ref):
     n = len(ref)
     peak = max(float(np.max(np.abs(ref))), 1e-30)
     np.testing.assert_allclose(host(s, np.arange(n)), ref, rtol=1e-12, atol=1e-12 * peak)
-    assert_float32_accurate(s, np.arange(n), np.asarray(_JIT(s, COUNTS), np.float64)[:n])
+    assert_float32_accurate(s, np.arange(n), np.asarray(jit_eval(s, COUNTS), np.float64)[:n])
 
 
 VIT = {  # the shape of configs/vit_i1k.py, shrunk

@@ -18,18 +18,18 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-
-import jaxsched as js
-from jaxsched.config.ecosystem import cerebras_names
-from jaxsched.config.ecosystem.cerebras_composites import chained_lr, sequential_lr
-from jaxsched.config.ecosystem.cerebras_names import constant_lr, exponential_lr, step_lr
-from tests.schedule_checks import (
+from schedule_checks import (
     assert_backends_agree,
     assert_config_roundtrip,
     assert_strong_float32,
     assert_traceable,
     host,
 )
+
+import jaxsched as js
+from jaxsched.config.ecosystem import cerebras_names
+from jaxsched.config.ecosystem.cerebras_composites import chained_lr, sequential_lr
+from jaxsched.config.ecosystem.cerebras_names import constant_lr, exponential_lr, step_lr
 
 HYP = settings(max_examples=20, deadline=None, derandomize=True)
 N = 60

@@ -13,7 +13,6 @@ import json
 import math
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -26,6 +25,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -34,11 +34,10 @@ from jaxsched.config.ecosystem import deepspeed_names as ds
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "deepspeed.json").read_text())
 BELOW_ONE = float(np.nextafter(1.0, 0.0))
 PAD = jnp.arange(1280, dtype=jnp.int32)  # one count shape for every case: few compilations
-_JIT = jax.jit(lambda s, t: s(t))  # the schedule is an argument: one compile per structure
 
 
 def jax_values(s, n):
-    return np.asarray(_JIT(s, PAD), np.float64)[:n]
+    return np.asarray(jit_eval(s, PAD), np.float64)[:n]
 RELATIVE = ("WarmupLR", "WarmupDecayLR", "WarmupCosineLR")  # take the optimizer lr as `lr`
 
 

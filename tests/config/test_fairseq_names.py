@@ -18,7 +18,6 @@ import argparse
 import math
 import types
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -31,6 +30,7 @@ from schedule_checks import (
     assert_float32_accurate,
     assert_traceable,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -39,7 +39,6 @@ from jaxsched.config.ecosystem import fairseq_names as fs
 
 PAD = 512
 COUNTS = jnp.arange(PAD, dtype=jnp.int32)
-_JIT = jax.jit(lambda s, t: s(t))
 
 
 def build(name, **params):
@@ -51,7 +50,7 @@ def assert_matches(s, ref):
     assert n <= PAD
     peak = max(float(np.max(np.abs(ref))), 1e-30)
     np.testing.assert_allclose(host(s, np.arange(n)), ref, rtol=1e-12, atol=1e-12 * peak)
-    got32 = np.asarray(_JIT(s, COUNTS), np.float64)[:n]
+    got32 = np.asarray(jit_eval(s, COUNTS), np.float64)[:n]
     assert_float32_accurate(s, np.arange(n), got32)
 
 
@@ -346,7 +345,7 @@ def test_cosine(lr, w, init, lo, m, period, shrink):
     counts = np.arange(len(ref))[keep]
     peak = float(np.max(np.abs(ref)))
     np.testing.assert_allclose(host(s, counts), ref[keep], rtol=1e-12, atol=1e-12 * peak)
-    assert_float32_accurate(s, counts, np.asarray(_JIT(s, COUNTS), np.float64)[:len(ref)][keep])
+    assert_float32_accurate(s, counts, np.asarray(jit_eval(s, COUNTS), np.float64)[:len(ref)][keep])
 
 
 def test_cosine_period_from_max_update_and_min_lr_lowered():

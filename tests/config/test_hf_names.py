@@ -13,7 +13,6 @@ import math
 import warnings
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -26,6 +25,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -33,13 +33,12 @@ from jaxsched.config.ecosystem import hf_names as hf
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "hf.json").read_text())
 PAD = jnp.arange(2304, dtype=jnp.int32)  # one count shape for every case: few compilations
-_JIT = jax.jit(lambda s, t: s(t))  # the schedule is an argument: one compile per structure
 # lr_init (polynomial) and min_lr -> rate use optimizer.defaults['lr'] for every group
 DEFAULTS_LR = ("polynomial", "cosine_with_min_lr", "cosine_warmup_with_min_lr")
 
 
 def jax_values(s, n):
-    return np.asarray(_JIT(s, PAD), np.float64)[:n]
+    return np.asarray(jit_eval(s, PAD), np.float64)[:n]
 
 
 def build(name, params):

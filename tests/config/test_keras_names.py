@@ -21,26 +21,25 @@ import math
 from pathlib import Path
 
 import hypothesis.strategies as st
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings
-
-import jaxsched as js
-from tests.schedule_checks import (
+from schedule_checks import (
     assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_strong_float32,
     host,
+    jit_eval,
 )
+
+import jaxsched as js
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "keras.json").read_text())
 CASES = GOLDEN["cases"]
 EPS32 = 2.0**-24
 FLOAT32_MATH = ("CosineDecay", "CosineDecayRestarts")  # cos/log in float32 even under x64
-_JIT = jax.jit(lambda sch, t: sch(t))
 # one count shape for every case (the longest golden case has 2100 steps): cases of one
 # structure share a single compilation whatever their length
 PAD = jnp.arange(2304, dtype=jnp.int32)
@@ -52,7 +51,7 @@ def build(name: str, **params):
 
 def _jax(s, n: int) -> np.ndarray:
     assert n <= PAD.shape[0]
-    out = _JIT(s, PAD)
+    out = jit_eval(s, PAD)
     assert out.dtype == jnp.float32
     return np.asarray(out, dtype=np.float64)[:n]
 

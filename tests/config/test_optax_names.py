@@ -13,10 +13,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from schedule_checks import host
 
 import jaxsched as js
 from jaxsched.config.ecosystem.optax_names import OPTAX_CONSTRUCTORS, REGISTERED
-from tests.schedule_checks import host
 
 COUNTS = np.array([0, 1, 2, 3, 5, 8, 10, 13, 20, 25, 30, 40, 50, 99, 100, 150])
 

@@ -24,6 +24,7 @@ from schedule_checks import (
     assert_float32_accurate,
     assert_traceable,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -34,7 +35,6 @@ CASES = [c for c in GOLDEN["cases"] if c["name"] != "ReduceOnPlateau"]
 PLATEAU = [c for c in GOLDEN["cases"] if c["name"] == "ReduceOnPlateau"]
 PAD = 256
 COUNTS = jnp.arange(PAD, dtype=jnp.int32)
-_JIT = jax.jit(lambda s, t: s(t))
 
 
 def build(name, **params):
@@ -77,7 +77,7 @@ def test_matches_paddle(case):
     peak = max(float(np.max(np.abs(ref))), 1e-30)
     np.testing.assert_allclose(host(s, np.arange(n)), ref, rtol=1e-12, atol=1e-12 * peak)
     if case["id"] in FLOAT32:
-        assert_float32_accurate(s, np.arange(n), np.asarray(_JIT(s, COUNTS), np.float64)[:n])
+        assert_float32_accurate(s, np.arange(n), np.asarray(jit_eval(s, COUNTS), np.float64)[:n])
 
 
 @pytest.mark.parametrize("case", PLATEAU, ids=[c["id"] for c in PLATEAU])

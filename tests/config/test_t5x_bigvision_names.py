@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -30,6 +29,7 @@ from schedule_checks import (
     assert_float32_accurate,
     assert_traceable,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -38,7 +38,6 @@ from jaxsched.config.ecosystem import t5x_names as tx
 
 PAD = 256
 COUNTS = jnp.arange(PAD, dtype=jnp.int32)
-_JIT = jax.jit(lambda s, t: s(t))
 SET = settings(max_examples=8, deadline=None)
 N = 200
 
@@ -51,7 +50,7 @@ def assert_matches(s, ref):
     n = len(ref)
     peak = max(float(np.max(np.abs(ref))), 1e-30)
     np.testing.assert_allclose(host(s, np.arange(n)), ref, rtol=1e-12, atol=1e-12 * peak)
-    assert_float32_accurate(s, np.arange(n), np.asarray(_JIT(s, COUNTS), np.float64)[:n])
+    assert_float32_accurate(s, np.arange(n), np.asarray(jit_eval(s, COUNTS), np.float64)[:n])
 
 
 # ------------------------------------------------------------------ t5x, restated

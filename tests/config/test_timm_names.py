@@ -15,21 +15,21 @@ import math
 from pathlib import Path
 
 import hypothesis.strategies as st
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-
-import jaxsched as js
-from tests.schedule_checks import (
+from schedule_checks import (
     assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
     assert_strong_float32,
     host,
+    jit_eval,
 )
+
+import jaxsched as js
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "timm.json").read_text())
 NAMES = {
@@ -48,7 +48,6 @@ def build(name: str, **params):
     return js.from_config({"type": name, "params": params})
 
 
-_JIT = jax.jit(lambda sch, t: sch(t))
 # one count shape for every case (the longest golden case has 2200 steps): cases of one
 # structure share a single compilation whatever their length
 PAD = jnp.arange(2304, dtype=jnp.int32)
@@ -57,7 +56,7 @@ PAD = jnp.arange(2304, dtype=jnp.int32)
 def _jax(s, n: int) -> np.ndarray:
     """The jitted float32 values at ``0 .. n-1`` (one padded count array, sliced)."""
     assert n <= PAD.shape[0]
-    out = _JIT(s, PAD)
+    out = jit_eval(s, PAD)
     assert out.dtype == jnp.float32
     return np.asarray(out, dtype=np.float64)[:n]
 

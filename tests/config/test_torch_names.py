@@ -12,7 +12,6 @@ float32 ``gamma**k`` otherwise carries ``k`` times the rounding of ``gamma``.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from schedule_checks import (
     assert_all_traceable,
     assert_config_roundtrip,
     assert_float32_accurate,
+    jit_eval,
     traced_params,
 )
 
@@ -32,7 +32,6 @@ from jaxsched.config.ecosystem.torch_names import BUILDERS
 L = torch.optim.lr_scheduler
 PAD = 512  # one padded count array: the jitted evaluation compiles once per schedule structure
 COUNTS = jnp.arange(PAD, dtype=jnp.int32)
-_jit_eval = jax.jit(lambda s, t: s(t))
 
 # lambdas written with array operations (they run on Python ints, NumPy and jax.numpy arrays)
 LAMBDAS = (
@@ -95,7 +94,7 @@ def assert_matches(s, ref: np.ndarray):
     peak = max(float(np.max(np.abs(ref))), 1e-30)
     got = np.asarray(s.evaluate(np.arange(n), np), np.float64)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15 * peak)
-    got32 = np.asarray(_jit_eval(s, COUNTS), np.float64)[:n]
+    got32 = np.asarray(jit_eval(s, COUNTS), np.float64)[:n]
     assert_float32_accurate(s, np.arange(n), got32)
 
 

@@ -26,6 +26,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval,
     jit_eval_many,
 )
 
@@ -71,12 +72,11 @@ def assert_close_f32(got, ref):
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7 * peak)
 
 
-_jit_eval = jax.jit(lambda sch, t: sch(t))
 PAD = 256  # evaluate on one padded count array, so the jitted function compiles once per kind
 
 
 def jax_values(s, steps):
-    return np.asarray(_jit_eval(s, jnp.arange(PAD)))[:steps]
+    return np.asarray(jit_eval(s, jnp.arange(PAD)))[:steps]
 
 
 def jax_values_many(schs, steps):

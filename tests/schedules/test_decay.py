@@ -19,9 +19,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-
-import jaxsched as js
-from tests.schedule_checks import (
+from schedule_checks import (
     assert_all_traceable,
     assert_backends_agree,
     assert_config_roundtrip,
@@ -29,8 +27,11 @@ from tests.schedule_checks import (
     assert_strong_float32,
     assert_vmap_counts,
     host,
+    jit_eval,
     traced_params,
 )
+
+import jaxsched as js
 
 TOP = 2**31 - 1
 
@@ -266,15 +267,12 @@ def torch_lrs(make, base_lr, n):
     return np.array(out)
 
 
-_JIT = jax.jit(lambda s, t: s(t))
-
-
 def _parity(ours, expect):
     counts = np.arange(len(expect))
     np.testing.assert_allclose(host(ours, counts), expect, rtol=1e-12, atol=0)
     peak = float(np.max(np.abs(expect)))
     # one fixed shape of counts, so that examples of one structure share a compilation
-    got = np.asarray(_JIT(ours, jnp.arange(512, dtype=jnp.int32)), dtype=np.float64)
+    got = np.asarray(jit_eval(ours, jnp.arange(512, dtype=jnp.int32)), dtype=np.float64)
     np.testing.assert_allclose(got[: len(expect)], expect, rtol=1e-6, atol=1e-7 * peak)
 
 
@@ -392,7 +390,7 @@ BIG = np.arange(TOP - 7, TOP + 1)  # 2**31 - 8 .. 2**31 - 1
 
 
 def _jit_int32(s):
-    return np.asarray(_JIT(s, jnp.asarray(BIG, jnp.int32)))  # shared: one compile per structure
+    return np.asarray(jit_eval(s, jnp.asarray(BIG, jnp.int32)))  # shared: one compile per structure
 
 
 def test_step_decay_exact_at_int32_limit():
@@ -465,7 +463,7 @@ def test_tanh_float32_tail_keeps_relative_precision():
         r = mpmath.mpf(t) / total
         expect.append(float((1 - mpmath.tanh(lb * (1 - r) + ub * r)) / 2))
     assert min(expect) > 1e-27
-    np.testing.assert_allclose(_JIT(s, jnp.asarray(counts, jnp.int32)), expect, rtol=1e-4)
+    np.testing.assert_allclose(jit_eval(s, jnp.asarray(counts, jnp.int32)), expect, rtol=1e-4)
     np.testing.assert_allclose(host(s, counts), expect, rtol=1e-12)
 
 

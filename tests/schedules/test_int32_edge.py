@@ -57,6 +57,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from schedule_checks import jit_eval
 
 import jaxsched
 from jaxsched import from_config
@@ -64,8 +65,6 @@ from jaxsched import from_config
 TOP = 2**31 - 1
 N_COUNTS = 40  # every family's counts padded to this one shape: one compile per structure
 TOL = 1e-6  # |f32 - f64| <= TOL * peak
-
-_EVAL = jax.jit(lambda s, t: s(t))
 
 
 def i32(counts) -> jax.Array:
@@ -328,7 +327,7 @@ def _worst(draw: _Draw, family: str) -> tuple[float, int]:
     """``(max |f32 - f64| / peak, the count where it is)`` of one random configuration."""
     s, ref, periods, peak, momentum = FAMILIES[family](draw)
     counts = _counts(draw, periods)
-    got = np.asarray(_EVAL(s, i32(counts)), dtype=np.float64)
+    got = np.asarray(jit_eval(s, i32(counts)), dtype=np.float64)
     assert got.dtype == np.float64 and got.shape == counts.shape
     want = np.array([ref(int(t)) for t in counts], dtype=np.float64)
     if momentum:  # declared range, in float32 too
@@ -363,7 +362,7 @@ def test_momentum_declared_below_one_stays_below_one_in_float32(make):
     value must stay below 1 (the largest float32 below 1), as the float64 one does."""
     s = make(1 - 1e-9)
     counts = np.asarray(list(range(N_COUNTS - 1)) + [TOP], np.int64)
-    got = np.asarray(_EVAL(s, i32(counts)), np.float64)
+    got = np.asarray(jit_eval(s, i32(counts)), np.float64)
     assert np.all(got < 1.0) and np.max(got) == 1 - 2.0**-24
 
 
@@ -390,7 +389,7 @@ def test_growth_is_held_at_the_float32_max(make, init, rate, per):
     s = make()
     counts = np.asarray([0, 1, 10, 100, 10**4, 10**6, 2**31 - 1] * 6, np.int64)[:N_COUNTS]
     counts = np.concatenate([counts, np.full(N_COUNTS - counts.size, TOP, np.int64)])
-    got = np.asarray(_EVAL(s, i32(counts)), np.float64)
+    got = np.asarray(jit_eval(s, i32(counts)), np.float64)
     host = np.asarray(s.evaluate(counts, np), np.float64)
     want = []
     for t in counts:  # by hand, in Python floats: the factor capped before the product

@@ -10,11 +10,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import schedule_checks as sc
 import torch
 
 import jaxsched
 from jaxsched.schedules import noise_rng as _noise_rng
-from tests import schedule_checks as sc
 
 M32 = 0xFFFFFFFF
 

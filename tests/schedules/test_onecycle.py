@@ -24,6 +24,7 @@ from schedule_checks import (
     assert_strong_float32,
     assert_vmap_counts,
     host,
+    jit_eval,
     jit_eval_many,
 )
 
@@ -46,12 +47,11 @@ def torch_one_cycle(steps, **kw):
     return np.asarray(lrs), np.asarray(moms)
 
 
-_jit_eval = jax.jit(lambda sch, t: sch(t))
 PAD = 512
 
 
 def jax_values(s, steps):
-    return np.asarray(_jit_eval(s, jnp.arange(PAD)))[:steps]
+    return np.asarray(jit_eval(s, jnp.arange(PAD)))[:steps]
 
 
 def jax_values_many(schs, steps):

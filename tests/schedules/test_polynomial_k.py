@@ -14,9 +14,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-
-from jaxsched.schedules.polynomial_k import polynomial_k_decay
-from tests.schedule_checks import (
+from schedule_checks import (
     assert_backends_agree,
     assert_config_roundtrip,
     assert_properties,
@@ -25,6 +23,8 @@ from tests.schedule_checks import (
     assert_vmap_counts,
     host,
 )
+
+from jaxsched.schedules.polynomial_k import polynomial_k_decay
 
 
 def ref(i, t_total, end, power, k):

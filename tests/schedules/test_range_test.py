@@ -7,11 +7,11 @@ import math
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import schedule_checks as sc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jaxsched
-from tests import schedule_checks as sc
 
 
 def reference(t: int, min_value, step_size, step_rate, staircase=False, mode="linear", max_value=None):

@@ -19,9 +19,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
-
-import jaxsched as js
-from tests.schedule_checks import (
+from schedule_checks import (
     COUNTS,
     assert_all_traceable,
     assert_backends_agree,
@@ -31,10 +29,11 @@ from tests.schedule_checks import (
     assert_vmap_counts,
     host,
     int32_counts,
+    jit_eval,
     jit_eval_many,
 )
 
-_JIT = jax.jit(lambda sch, t: sch(t))
+import jaxsched as js
 
 
 def _padded(counts):
@@ -50,7 +49,7 @@ def jax_eval(s, counts):
     """jit(jax.numpy) values; counts padded to a multiple of 256 (repeating the last one), so
     that schedules of one structure share a compilation whatever the number of counts."""
     counts = np.asarray(counts)
-    out = np.asarray(_JIT(s, _padded(counts)), dtype=np.float64)
+    out = np.asarray(jit_eval(s, _padded(counts)), dtype=np.float64)
     return out[: counts.size].reshape(counts.shape)
 
 

@@ -39,6 +39,7 @@ from schedule_checks import (
     assert_traceable,
     assert_vmap_counts,
     host,
+    jit_eval,
 )
 
 import jaxsched
@@ -97,7 +98,6 @@ def test_deepspeed_fixed_root_and_linear(lo, hi, total, step, root):
 DS_GOLDEN = json.loads(
     (Path(__file__).parents[1] / "config" / "golden" / "deepspeed.json").read_text())
 CURRICULUM_PAD = jnp.arange(4608, dtype=jnp.int32)  # one count shape for every golden case
-_CURRICULUM_JIT = jax.jit(lambda s, t: s(t))  # the schedule is an argument: few compilations
 
 
 def test_deepspeed_curriculum_golden_header():
@@ -126,7 +126,7 @@ def test_deepspeed_curriculum_matches_golden(case):
     n, expect = case["steps"], np.asarray(case["difficulty"], np.float64)
     k = np.arange(n)
     np.testing.assert_allclose(host(s, k), expect, rtol=1e-12, atol=1e-12)
-    got32 = np.asarray(_CURRICULUM_JIT(s, CURRICULUM_PAD), np.float64)[:n]
+    got32 = np.asarray(jit_eval(s, CURRICULUM_PAD), np.float64)[:n]
     off = got32 != expect
     if params["schedule_type"] == "fixed_root":
         assert not np.any(off & ~_float32_boundary(params, k)), k[off]

@@ -8,12 +8,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import schedule_checks as sc
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jaxsched
-from tests import schedule_checks as sc
 
 
 def reference(k, init_value, swa_value, anneal_steps, anneal_strategy="cos"):
