@@ -244,14 +244,15 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
 
     # the float estimate i0 is within 1 of the index: every power needed is m^e, e in
     # [i0 - 2, i0 + 1]. m^k (k = i0 - 2, or less when near the overflow point) is exact with
-    # an integer pow; the next ones saturate at `top` instead of overflowing.
+    # an integer pow; the next three saturate at `top` instead of overflowing. When k is held
+    # at e_safe, m^(e_safe + 2) > top already, so every power past m^(k + 3) is `top` too.
     est = _estimate(c, c.t, c.as_float(p), c.as_float(md))
     mf = xp.where(flat, c.const(2.0), c.as_float(m))
     e_safe = xp.maximum(xp.floor(math.log(float(top_value)) / xp.log(mf)) - 1.0, c.const(0.0))
     k = xp.astype(xp.minimum(xp.maximum(est - 2.0, c.const(0.0)), e_safe), c.int_dtype)
     i0 = xp.astype(est, c.int_dtype)
     chain = [xp.pow(m, k)]
-    for _ in range(5):
+    for _ in range(3):
         chain.append(_sat_mul(c, chain[-1], m, top))
 
     def power(e, below=None):  # m^e (saturated at top) for k <= e; `below`: m^e for e < k

@@ -538,3 +538,54 @@ def test_known_fractions_give_the_warmup_python_computes(n, f):
     counts = np.array([w - 1, w, w + 1])
     got = np.asarray(jax.jit(s)(i32(counts)), np.float64)
     np.testing.assert_allclose(got, [(w - 1) / w, 1.0, 1.0], rtol=0, atol=TOL)
+
+
+# ------------------------------------------------- the exact cycle search, around every boundary
+def _cycle_cases(limited: bool) -> tuple[list[int], ...]:
+    """Integer periods and multipliers (one per element), each with counts around every restart
+    below 2**31 (the float estimate of the index is off by one there), and the walker's answer:
+    the cycle, the local count and the distance to the next restart where that fits int32."""
+    rows = []
+    for p in (1, 2, 3, 7, 10, 1000, 12345, 2**20):
+        for m in (2, 3, 4, 5, 7, 10, 16, 100, 1000, 46341, 2**16, TOP):
+            starts = [0]
+            while starts[-1] + p * m ** (len(starts) - 1) <= TOP:
+                starts.append(starts[-1] + p * m ** (len(starts) - 1))
+            limit = max(1, len(starts) - 2) if limited else None
+            near = {0, 1, TOP} | {s + d for s in starts[1:] for d in (-2, -1, 0, 1, 2)}
+            for n in sorted(x for x in near if 0 <= x <= TOP):
+                i = bisect.bisect_right(starts, n) - 1
+                if limit is not None:
+                    i = min(i, limit - 1)
+                local = n - starts[i]
+                length = p * m**i
+                if limit is not None:
+                    local = min(local, length)
+                rows.append((n, p, m, limit or 1, i, local, length - local, n - local + length))
+    return tuple(map(list, zip(*rows)))
+
+
+@pytest.mark.parametrize("limited", [False, True])
+def test_exact_cycle_search_around_every_boundary(limited):
+    """``cycles.locate`` on the exact integer path (int32 counts, integer period and multiplier,
+    traced, one per element) against a big-integer walker at every restart below 2**31, with
+    and without a cycle limit: the cycle, the local count, and the remaining count where the
+    next restart fits int32. Every power the search may need (``m^(i0-2) .. m^(i0+1)`` around
+    the float estimate ``i0``) is used somewhere here; three (one fewer) fail it."""
+    from jaxsched.core.arrays import Count
+    from jaxsched.schedules.cycles import locate
+
+    n, p, m, lim, index, local, remaining, next_start = _cycle_cases(limited)
+
+    @jax.jit
+    def run(n, p, m, lim):
+        cyc = locate(Count.make(n, jnp), p, m, lim if limited else None)
+        return cyc.index, cyc.local.n, cyc.remaining
+
+    got_i, got_local, got_rem = (np.asarray(x) for x in run(*(i32(x) for x in (n, p, m, lim))))
+    index = np.asarray(index)
+    exact_index = index < 2**24  # the index is a float32 array
+    np.testing.assert_array_equal(got_i[exact_index], index[exact_index])
+    np.testing.assert_array_equal(got_local, local)
+    fits = np.asarray(next_start) <= TOP
+    np.testing.assert_array_equal(got_rem[fits], np.asarray(remaining, np.float32)[fits])
