@@ -245,7 +245,8 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
     # the float estimate i0 is within 1 of the index: every power needed is m^e, e in
     # [i0 - 2, i0 + 1]. m^k (k = i0 - 2, or less when near the overflow point) is exact with
     # an integer pow; the next three saturate at `top` instead of overflowing. When k is held
-    # at e_safe, m^(e_safe + 2) > top already, so every power past m^(k + 3) is `top` too.
+    # at e_safe (floor(log_m top) - 1, or one less after float rounding), m^(k + 4) > top, so
+    # `top` is also every power past the chain.
     est = _estimate(c, c.t, c.as_float(p), c.as_float(md))
     mf = xp.where(flat, c.const(2.0), c.as_float(m))
     e_safe = xp.maximum(xp.floor(math.log(float(top_value)) / xp.log(mf)) - 1.0, c.const(0.0))
