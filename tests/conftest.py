@@ -20,6 +20,7 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
 def pytest_collection_finish(session):
     """Tune the cyclic garbage collector for a session that allocates millions of objects.
 
@@ -109,8 +110,8 @@ def _resident_bytes() -> int | None:
 def _free_compiled_code():
     """Drop JAX's compiled executables after a test module once the worker's memory passes
     RSS_LIMIT_BYTES, then each time it grows RSS_GROWTH_BYTES past its size after the last drop.
-    A worker runs thousands of small compilations, and keeping them all grows its memory past
-    4 GB. A drop does not shrink the resident memory (the allocator keeps the freed pages and
+    A worker runs thousands of small compilations, and keeping them all grows its memory to
+    about 2.6 GB. A drop does not shrink the resident memory (the allocator keeps the freed pages and
     reuses them), so dropping after every module past the limit would only recompile, in each
     module, the primitives and shared evaluators the next one uses again. (Without /proc:
     every module.)"""
