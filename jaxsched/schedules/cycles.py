@@ -15,15 +15,16 @@ Two paths, chosen by dtype (static), never by value:
   rounded to integers when the multiplier is integral-valued.
 
 With an integer count and period and a float multiplier (Keras's ``t_mul=2.0``, traced or not),
-both are computed and the exact integer path is taken where the multiplier is a whole number,
-so such restarts are exact up to ``2**31 - 1`` too. A multiplier that is not a whole number
-(or a period that is not) has real boundaries. When both are known numbers at trace time (the
-schedule closed over, as in a train step, or an eager call), float32 with int32 counts locates
-them from a table computed in float64 at trace time (``_boundary_table``): the same restarts
-as float64 at every count up to ``2**31 - 1``. Traced ones (the schedule passed as a ``jit``
-argument, a ``vmap`` over the multiplier) are float32 values themselves, and their boundaries
-are located to float32 rounding (a count within about ``2**-23`` of a boundary, relatively,
-may fall in either cycle).
+the exact integer path is taken where the multiplier is a whole number, so such restarts are
+exact up to ``2**31 - 1`` too. A traced multiplier computes both paths and picks per element;
+one known at trace time (closed over, as in a train step) traces only the path it takes. A
+multiplier that is not a whole number (or a period that is not) has real boundaries. When both
+are known numbers at trace time (the schedule closed over, as in a train step, or an eager
+call), float32 with int32 counts locates them from a table computed in float64 at trace time
+(``_boundary_table``): the same restarts as float64 at every count up to ``2**31 - 1``. Traced
+ones (the schedule passed as a ``jit`` argument, a ``vmap`` over the multiplier) are float32
+values themselves, and their boundaries are located to float32 rounding (a count within about
+``2**-23`` of a boundary, relatively, may fall in either cycle).
 
 Every operation is elementwise in every leaf (leaves may be arrays of the count's shape), and
 both branches of every ``where`` are finite, gradients included.
@@ -90,8 +91,32 @@ def locate(c: Count, period: Any, mult: Any, limit: Any = None, flat: bool = Fal
     if c.is_int(period) and c.is_int(mult):
         return _locate_int(c, period, mult, limit)
     if c.is_int(period):
+        whole = None if raw is None else _known_whole(c, raw[1])
+        if whole is True:  # e.g. Keras's t_mul=2.0 closed over: the exact integer path alone
+            return _locate_int(c, period, c.xp.astype(c.as_float(mult), c.int_dtype), limit)
+        if whole is False:  # no element is a whole number: the float path alone
+            return _locate_float(c, period, mult, limit)
         return _locate_whole(c, period, mult, limit)
     return _locate_float(c, period, mult, limit)
+
+
+def _known_whole(c: Count, mult: Any) -> bool | None:
+    """For a float multiplier known at trace time: True when every element, in the count's
+    float dtype, is a whole number below ``2**31``, False when none is (the test
+    :func:`_locate_whole` makes per element); None when traced, mixed or of another dtype (then
+    :func:`_locate_whole` computes both paths and picks per element)."""
+    arr = _known(mult)
+    if arr is None or arr.size == 0 or arr.dtype.kind != "f" or not np.all(np.isfinite(arr)):
+        return None
+    try:
+        bits = c.xp.finfo(c.dtype).bits
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if bits not in (32, 64):
+        return None
+    arr = arr.astype(np.float32 if bits == 32 else np.float64)
+    whole = (np.floor(arr) == arr) & (arr < 2.0**31)
+    return True if whole.all() else False if not whole.any() else None
 
 
 def _locate_whole(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:

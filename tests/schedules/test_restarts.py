@@ -537,6 +537,65 @@ def test_traced_integral_multiplier_restarts_on_integers():
         assert float(host(s, [7])[0]) == 1.0 and float(jax_eval(s, [7])[0]) == 1.0
 
 
+#: Float multipliers known at trace time, each with an integer period: ``locate`` takes the
+#: exact integer path alone for a whole number, the float path alone for a non-whole one, and
+#: both (picked per element) for a mix; the results equal those of computing both (or of the
+#: float64 boundary table, which float32 JAX takes first for a known non-whole one).
+KNOWN_MULTS = {
+    "whole": (7, 2.0, True),
+    "not whole": (7, 1.5, True),
+    "whole in float32 only": (3, 1.0 + 2.0**-30, True),  # float32 1.0 (equal cycles)
+    "past int32": (5, 2.0**31, True),
+    "mixed per element": (7, None, False),
+}
+
+
+def _cycle_fields(cyc):
+    return [cyc.index, cyc.local.t, cyc.length, cyc.remaining, cyc.scale, cyc.held]
+
+
+def test_known_float_multiplier_takes_one_path_with_the_same_cycles(monkeypatch):
+    from jaxsched.core.arrays import Count, resolve_namespace
+    from jaxsched.schedules import cycles
+
+    counts = np.concatenate([np.arange(400), [2**30, 2**31 - 2, 2**31 - 1]])
+    cases = [(name, period, np.where(counts % 3 == 0, 2.0, 1.5) if mult is None else mult,
+              limit, one_path)
+             for name, (period, mult, one_path) in sorted(KNOWN_MULTS.items())
+             for limit in (None, 3)]
+    both = cycles._locate_whole
+    calls = []
+    monkeypatch.setattr(cycles, "_locate_whole", lambda *a: calls.append(a) or both(*a))
+
+    def pairs(count, xp, limits=(None, 3)):
+        out = []
+        for _, period, mult, limit, _ in cases:
+            if limit not in limits:
+                continue
+            c = Count.make(count, resolve_namespace(xp, count))
+            p, m, lim = c.steps(period), c.steps(mult), c.steps(limit)
+            got = cycles.locate(c, p, m, lim, raw=(period, mult))
+            table = cycles._boundary_table(c, period, mult)  # float32 JAX: taken first, as before
+            want = both(c, p, m, lim) if table is None else cycles._locate_table(c, table, lim)
+            out.append((_cycle_fields(got), _cycle_fields(want)))
+        return out
+
+    # NumPy float64, torch float32, and JAX under jit (the multipliers closed over: known
+    # while their converted values are tracers; one program, without a limit)
+    results = [(cases, pairs(counts, np)), (cases, pairs(torch.asarray(counts), torch)),
+               ([k for k in cases if k[3] is None],
+                jax.jit(lambda n: pairs(n, jnp, (None,)))(jax.device_put(counts.astype(np.int32))))]
+    mixed = sum(not one_path for *_, one_path in cases)
+    assert len(calls) == 2 * mixed + mixed // 2  # only a mix computes both paths
+    for chosen, per_case in results:
+        for (name, _, _, limit, _), (got, want) in zip(chosen, per_case, strict=True):
+            for g, w in zip(got, want):
+                if w is None:
+                    assert g is None, (name, limit)
+                else:
+                    np.testing.assert_array_equal(np.asarray(g), np.asarray(w), err_msg=f"{name} {limit}")
+
+
 # ------------------------------------------------------------------ standard checks
 BUILDS = {
     "repeat": (
