@@ -1,6 +1,6 @@
 """Worker for test_jax_sharding.py: run with XLA_FLAGS=--xla_force_host_platform_device_count=8
 (set before jax is imported, so it runs in its own process). Usage: ``python
-jax_devices_worker.py OUT.npz train|orbax``. It trains the tiny MLP of ``scaleout_problem``
+jax_devices_worker.py OUT.npz``. It trains the tiny MLP of ``scaleout_problem``
 data-parallel under NamedSharding, shard_map and pmap, runs a sharded vmap sweep and an orbax checkpoint
 round trip, and saves what every device saw; the tests compare it with single-device values.
 """
@@ -10,10 +10,9 @@ from __future__ import annotations
 import sys
 
 
-def main(out_path: str, part: str) -> None:
-    """``part``: ``"train"`` (the three data-parallel steps, the sweep, explicit axes) or
-    ``"orbax"`` (the checkpoint round trip), each its own process, so the tests' fixtures
-    share the work."""
+def main(out_path: str) -> None:
+    """Every part in one process (one interpreter and one JAX start): the checkpoint round trip,
+    then the three data-parallel steps, the sweep and explicit axes."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -25,14 +24,11 @@ def main(out_path: str, part: str) -> None:
     assert jax.device_count() == sp.N_DEVICES, jax.devices()
     out: dict[str, np.ndarray] = {}
     xs, ys = sp.data()
-    if part == "orbax":
-        # Auto axes (sharding propagated by XLA) for the checkpoint run: over explicit axes,
-        # the model's matmuls of a batch-sharded x by a hidden-sharded w1 would need their
-        # output shardings spelt out
-        auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
-        checkpoint_round_trip(out, auto, xs, ys)
-        np.savez(out_path, **out)
-        return
+    # Auto axes (sharding propagated by XLA) for the checkpoint run: over explicit axes, the
+    # model's matmuls of a batch-sharded x by a hidden-sharded w1 would need their output
+    # shardings spelt out
+    auto = jax.make_mesh((sp.N_DEVICES,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
+    checkpoint_round_trip(out, auto, xs, ys)
     opt = sp.optimizer()
     mesh = jax.make_mesh((sp.N_DEVICES,), ("data",))
 
@@ -197,4 +193,4 @@ def checkpoint_round_trip(out, mesh, xs, ys) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])

@@ -1,9 +1,9 @@
 """JAX on 8 host devices (a subprocess: XLA_FLAGS must be set before jax is imported):
 NamedSharding, shard_map and pmap train steps, a sharded vmap sweep and an orbax round trip.
 
-``jax_devices_worker.py`` runs in two processes (the training and sweep parts; the orbax round
-trip) and saves what every device saw; each test here checks one part against values computed
-independently in this process on one device: ``schedule(k)`` evaluated here, and a
+``jax_devices_worker.py`` runs once, in one process (one interpreter and one JAX start for the
+module), and saves what every device saw; each test here checks one part against values
+computed independently in this process on one device: ``schedule(k)`` evaluated here, and a
 single-device training run.
 """
 
@@ -16,21 +16,12 @@ import pytest
 import scaleout_problem as sp
 
 
-def _devices(tmp_path_factory, part: str) -> dict:
-    out = tmp_path_factory.mktemp("jax8") / f"{part}.npz"
-    env = sp.worker_env(XLA_FLAGS=f"--xla_force_host_platform_device_count={sp.N_DEVICES}")
-    sp.run_workers([["jax_devices_worker.py", str(out), part]], env, timeout=120)
-    return dict(np.load(out))
-
-
 @pytest.fixture(scope="module")
 def devices_run(tmp_path_factory):
-    return _devices(tmp_path_factory, "train")
-
-
-@pytest.fixture(scope="module")
-def orbax_run(tmp_path_factory):
-    return _devices(tmp_path_factory, "orbax")
+    out = tmp_path_factory.mktemp("jax8") / "devices.npz"
+    env = sp.worker_env(XLA_FLAGS=f"--xla_force_host_platform_device_count={sp.N_DEVICES}")
+    sp.run_workers([["jax_devices_worker.py", str(out)]], env, timeout=120)
+    return dict(np.load(out))
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +65,7 @@ def test_sharded_sweep_equals_each_configuration(devices_run):
         np.testing.assert_allclose(values[i], ref, rtol=1e-6, atol=1e-9, err_msg=f"config {i}")
 
 
-def test_orbax_resume_of_sharded_state_is_bit_exact(orbax_run):
-    devices_run = orbax_run
+def test_orbax_resume_of_sharded_state_is_bit_exact(devices_run):
     if "orbax/skipped" in devices_run:
         pytest.skip(str(devices_run["orbax/skipped"]))
     assert devices_run["orbax/w1_shards"] == sp.N_DEVICES  # the state really was sharded
