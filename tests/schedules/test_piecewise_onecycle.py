@@ -1,5 +1,6 @@
-"""optax's one-cycle pair (``linear_onecycle_schedule``, ``cosine_onecycle_schedule``):
-every numeric hyperparameter traceable, and a tree structure that does not depend on values.
+"""optax's one-cycle pair (``linear_onecycle_schedule``, ``cosine_onecycle_schedule``): traced
+values with knots known at trace time, and a tree structure that does not depend on values
+(every hyperparameter traced one at a time: ``tests/core/test_optax_catalog.py``).
 
 Expected values come from live optax (0.2.8); the wider optax parity sweep lives in
 ``tests/core/test_optax_parity.py``.
@@ -12,32 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from schedule_checks import assert_all_traceable, host, traced_params
+from schedule_checks import host
 
 import jaxsched
-
-LINEAR = dict(transition_steps=100, peak_value=1.0)
-COSINE = dict(transition_steps=100, peak_value=1.0)
-
-
-TRACE = [
-    (jaxsched.linear_onecycle_schedule, LINEAR, "pct_start", [0.2, 0.3, 0.5]),
-    (jaxsched.linear_onecycle_schedule, LINEAR, "pct_final", [0.6, 0.85, 1.0]),
-    (jaxsched.linear_onecycle_schedule, LINEAR, "peak_value", [0.5, 2.0]),
-    (jaxsched.linear_onecycle_schedule, LINEAR, "div_factor", [10.0, 25.0]),
-    (jaxsched.linear_onecycle_schedule, LINEAR, "final_div_factor", [1e2, 1e4]),
-    (jaxsched.linear_onecycle_schedule, LINEAR, "transition_steps", [100, 150]),
-    (jaxsched.cosine_onecycle_schedule, COSINE, "pct_start", [0.0, 0.25, 0.3, 1.0]),
-    (jaxsched.cosine_onecycle_schedule, COSINE, "peak_value", [0.5, 2.0]),
-    (jaxsched.cosine_onecycle_schedule, COSINE, "div_factor", [10.0, 25.0]),
-    (jaxsched.cosine_onecycle_schedule, COSINE, "final_div_factor", [1e2, 1e4]),
-    (jaxsched.cosine_onecycle_schedule, COSINE, "transition_steps", [100, 150]),
-]
-
-
-@pytest.mark.parametrize("build, kwargs, hyper", traced_params(TRACE))
-def test_traceable(build, kwargs, hyper):
-    assert_all_traceable(build, kwargs, hyper)
 
 
 @pytest.mark.parametrize(
