@@ -108,10 +108,7 @@ def _known_whole(c: Count, mult: Any) -> bool | None:
     arr = _known(mult)
     if arr is None or arr.size == 0 or arr.dtype.kind != "f" or not np.all(np.isfinite(arr)):
         return None
-    try:
-        bits = c.xp.finfo(c.dtype).bits
-    except (TypeError, ValueError, AttributeError):
-        return None
+    bits = _float_bits(c)
     if bits not in (32, 64):
         return None
     arr = arr.astype(np.float32 if bits == 32 else np.float64)
@@ -337,11 +334,16 @@ def _locate_int(c: Count, period: Any, mult: Any, limit: Any) -> Cycle:
 MAX_TABLE = 2**14
 
 
-def _is_float32(c: Count) -> bool:
+def _float_bits(c: Count) -> int | None:
+    """The width of the count's float dtype (None where the namespace cannot tell)."""
     try:
-        return c.xp.finfo(c.dtype).bits == 32
+        return int(c.xp.finfo(c.dtype).bits)
     except (TypeError, ValueError, AttributeError):
-        return False
+        return None
+
+
+def _is_float32(c: Count) -> bool:
+    return _float_bits(c) == 32
 
 
 def _is_integer(x: Any) -> bool:
